@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Running a parsed scenario: the simulated kernel, ksmd in virtual time,
+// the steps, the expectations and the invariant checks.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ksmsim/scenario.h"
+
+namespace ksmsim {
+
+enum class CheckMode { Step, Page, Off };
+
+struct RunOptions {
+  CheckMode check = CheckMode::Step;
+  bool trace = false;                 // collect the ftrace-format trace
+  std::optional<std::string> kernel;  // overrides the scenario's kernel: ("v3.9 without a,b")
+};
+
+struct RunResult {
+  int exit_code = 0;      // 0: all held; 1: an expectation failed or an unexpected oops
+  std::string summary;    // the human summary
+  std::string json;       // the same for scripts
+  std::string trace;      // the trace file's text, if asked for
+};
+
+// Throws scenario::ScenarioError for a defect found while running (exit 2).
+RunResult run_scenario(const scenario::Scenario &s, const RunOptions &opt);
+
+// The kernel profile named by text such as "v3.9" or "v3.9 without a,b".
+// Throws std::invalid_argument with a message naming what is wrong.
+struct ProfileSpec {
+  std::string version = "v3.9";
+  std::vector<std::string> without;
+};
+ProfileSpec parse_profile_text(const std::string &text);
+const std::vector<std::string> &known_fix_names();
+
+}  // namespace ksmsim

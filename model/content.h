@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The 4096 bytes of a simulated page, stored compactly: a 64-bit word
+// repeated 512 times (big-endian, so fill/word/random/zero are all exact),
+// plus a few poked bytes. Comparison has exact memcmp semantics and
+// calc_checksum computes the kernel's jhash2 over the same bytes.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace ksmsim {
+
+constexpr unsigned PAGE_SIZE = 4096;
+
+// Poked bytes of pages, shared by all pages: index 0 means "none".
+class PokeTable;
+
+struct PageContent {
+  std::uint64_t word = 0;
+  std::uint32_t pokes = 0;  // index into the poke table, 0 = none
+};
+
+class ContentStore {
+public:
+  ContentStore();
+  ~ContentStore();
+  ContentStore(const ContentStore &) = delete;
+  ContentStore &operator=(const ContentStore &) = delete;
+
+  // Set a page's content to a repeated word, dropping any pokes.
+  void set_word(PageContent &c, std::uint64_t word);
+  // Change one byte.
+  void poke(PageContent &c, unsigned offset, std::uint8_t byte);
+  // dst = src (a page copy); dst's old pokes are released.
+  void copy(PageContent &dst, const PageContent &src);
+  // Forget a page's content (when the frame is freed).
+  void release(PageContent &c);
+
+  std::uint8_t byte_at(const PageContent &c, unsigned offset) const;
+  // memcmp(a, b, PAGE_SIZE): <0, 0 or >0.
+  int compare(const PageContent &a, const PageContent &b) const;
+  // jhash2((u32 *)page, PAGE_SIZE / 4, 17) as a little-endian machine computes it.
+  std::uint32_t checksum(const PageContent &c);
+  // The 4096 bytes (for tests and debugging).
+  std::vector<std::uint8_t> bytes(const PageContent &c) const;
+  // Number of live poke lists (for memory accounting).
+  std::size_t poke_lists() const;
+
+private:
+  PokeTable *table_;
+};
+
+// Content words of the spec's forms.
+std::uint64_t fill_word(std::uint8_t byte);
+std::uint64_t splitmix64(std::uint64_t x);  // one call with state x, as the spec says
+
+// The kernel's jhash2 (include/linux/jhash.h, 3.9).
+std::uint32_t jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t initval);
+
+}  // namespace ksmsim

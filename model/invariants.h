@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The model's own consistency checks: KSM's counters agree with its trees,
+// every KSM page's stable_node is alive and points back to it, rmap_item
+// flags match tree membership, mapcounts match the ptes, no pte maps a
+// freed page, and swap counts match the swap ptes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ksmsim {
+
+class Kernel;
+
+class InvariantChecker {
+public:
+  // Each violation is one line: "check: what was found".
+  static std::vector<std::string> check(Kernel &k);
+};
+
+}  // namespace ksmsim

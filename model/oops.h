@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Kernel BUG_ON/VM_BUG_ON/WARN_ON sites and uses of freed objects become a
+// recorded oops instead of a crash of the simulator. Ported functions push
+// their name on a simulated call path (KFUNC) so an oops can say how it was
+// reached.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ksmsim {
+
+struct OopsRecord {
+  std::string kind;      // "BUG", "WARNING" or "use-after-free"
+  std::string function;  // the kernel function where it happened
+  std::string message;
+  std::vector<std::string> call_path;  // outermost first
+  std::uint64_t time_us = 0;
+  int step = 0;  // 1-based scenario step index, 0 if none
+};
+
+// Thrown by a BUG or use-after-free: the run stops, as the kernel would.
+class OopsException : public std::runtime_error {
+public:
+  explicit OopsException(const std::string &what) : std::runtime_error(what) {}
+};
+
+class CallPath {
+public:
+  void push(const char *fn) { frames_.push_back(fn); }
+  void pop() { frames_.pop_back(); }
+  std::vector<std::string> snapshot() const { return {frames_.begin(), frames_.end()}; }
+  void clear() { frames_.clear(); }
+
+private:
+  std::vector<const char *> frames_;
+};
+
+// The one call path of the simulated machine (there is no real concurrency).
+CallPath &call_path();
+
+class FrameGuard {
+public:
+  explicit FrameGuard(const char *fn) { call_path().push(fn); }
+  ~FrameGuard() { call_path().pop(); }
+  FrameGuard(const FrameGuard &) = delete;
+  FrameGuard &operator=(const FrameGuard &) = delete;
+};
+
+#define KFUNC() ::ksmsim::FrameGuard ksmsim_frame_guard_(__func__)
+
+// Where oopses are recorded; set by the kernel that owns the run.
+class OopsSink {
+public:
+  virtual ~OopsSink() = default;
+  virtual void record_oops(OopsRecord rec) = 0;
+};
+void set_oops_sink(OopsSink *sink);
+
+[[noreturn]] void kernel_bug(const char *fn, const std::string &message);
+void kernel_warn(const char *fn, const std::string &message);
+[[noreturn]] void use_after_free(const char *fn, const std::string &what);
+
+#define BUG_ON(cond)                                                                               \
+  do {                                                                                             \
+    if (cond)                                                                                      \
+      ::ksmsim::kernel_bug(__func__, "BUG_ON(" #cond ")");                                         \
+  } while (0)
+#define VM_BUG_ON(cond)                                                                            \
+  do {                                                                                             \
+    if (cond)                                                                                      \
+      ::ksmsim::kernel_bug(__func__, "VM_BUG_ON(" #cond ")");                                      \
+  } while (0)
+// WARN_ON evaluates to its condition, as in the kernel; the run continues.
+#define WARN_ON(cond) ((cond) ? (::ksmsim::kernel_warn(__func__, "WARN_ON(" #cond ")"), true) : false)
+#define WARN_ON_ONCE(cond) WARN_ON(cond)
+
+}  // namespace ksmsim

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Physical memory: page frames on NUMA nodes, the zero page, refcounts and
+// page flags. Frames are created on first use (a simulated page must not
+// cost 4 KiB) and freed frames are reused last-in first-out, as a per-cpu
+// free list hands them out.
+#include <fmt/format.h>
+
+#include "model/kernel.h"
+
+namespace ksmsim {
+
+namespace {
+constexpr std::uint64_t FRAMES_PER_CHUNK = 4096;
+}
+
+Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
+    : machine(m), profile(prof), ksm(*this) {
+  nodes_.resize(machine.nodes);
+  // Node 0's first frame is the shared zero page.
+  nodes_[0].chunks.emplace_back(new page[FRAMES_PER_CHUNK]);
+  nodes_[0].used = 1;
+  zero_page_ = &nodes_[0].chunks[0][0];
+  zero_page_->pfn = 0;
+  zero_page_->_count = 1;
+  zero_page_->flags = PG_zero | PG_uptodate;
+  swap_map_.assign(machine.swap_pages + 1, 0);
+  swap_cache_.assign(machine.swap_pages + 1, 0);
+  swap_data_.resize(machine.swap_pages + 1);
+  set_oops_sink(this);
+}
+
+Kernel::~Kernel() { set_oops_sink(nullptr); }
+
+const char *errno_name(int err) {
+  if (err < 0)
+    err = -err;
+  switch (err) {
+  case EPERM: return "EPERM";
+  case ENOENT: return "ENOENT";
+  case EINTR: return "EINTR";
+  case EIO: return "EIO";
+  case ENOMEM: return "ENOMEM";
+  case EACCES: return "EACCES";
+  case EFAULT: return "EFAULT";
+  case EBUSY: return "EBUSY";
+  case EEXIST: return "EEXIST";
+  case EINVAL: return "EINVAL";
+  case ENOSPC: return "ENOSPC";
+  case ERESTARTSYS: return "ERESTARTSYS";
+  case ETIMEDOUT: return "ETIMEDOUT";
+  case EAGAIN: return "EAGAIN";
+  default: return "E?";
+  }
+}
+
+page *Kernel::alloc_page_node(int nid) {
+  NodeFrames &n = nodes_[nid];
+  std::uint64_t pfn;
+  if (!n.free.empty()) {
+    pfn = n.free.back();
+    n.free.pop_back();
+  } else {
+    if (n.used >= machine.pages_per_node)
+      return nullptr;
+    if (n.used % FRAMES_PER_CHUNK == 0)
+      n.chunks.emplace_back(new page[FRAMES_PER_CHUNK]);
+    pfn = std::uint64_t(nid) * machine.pages_per_node + n.used;
+    n.used++;
+  }
+  page *p = pfn_to_page(pfn);
+  *p = page{};
+  p->pfn = static_cast<std::uint32_t>(pfn);
+  p->_count = 1;
+  frames_in_use_++;
+  return p;
+}
+
+page *Kernel::pfn_to_page(std::uint64_t pfn) {
+  int nid = pfn_to_nid(pfn);
+  std::uint64_t i = pfn - std::uint64_t(nid) * machine.pages_per_node;
+  NodeFrames &n = nodes_[nid];
+  if (i >= n.used)
+    kernel_bug(__func__, fmt::format("pfn {} was never a page frame", pfn));
+  return &n.chunks[i / FRAMES_PER_CHUNK][i % FRAMES_PER_CHUNK];
+}
+
+int Kernel::pfn_to_nid(std::uint64_t pfn) const {
+  return static_cast<int>(pfn / machine.pages_per_node);
+}
+int Kernel::page_to_nid(const page *p) const { return pfn_to_nid(p->pfn); }
+
+std::uint64_t Kernel::frames_allocated() const {
+  std::uint64_t n = 0;
+  for (auto &nf : nodes_)
+    n += nf.used;
+  return n;
+}
+
+void Kernel::get_page(page *p) {
+  VM_BUG_ON(p->_count <= 0);
+  p->_count++;
+}
+
+bool Kernel::get_page_unless_zero(page *p) {
+  if (p->_count == 0)
+    return false;
+  p->_count++;
+  return true;
+}
+
+void Kernel::put_page(page *p) {
+  VM_BUG_ON(p->_count == 0);
+  if (--p->_count == 0)
+    free_page(p);
+}
+
+// free_pages_prepare + free_pages_check.
+void Kernel::free_page(page *p) {
+  KFUNC();
+  if (p->flags & PG_zero)
+    kernel_bug(__func__, "freeing the zero page");
+  if (PageAnon(p))
+    p->mapping = 0;
+  if (page_mapcount(p) != 0 || p->mapping != 0 || (p->flags & (PG_locked | PG_swapcache)))
+    kernel_warn("bad_page", fmt::format("BUG: Bad page state: pfn {} mapcount {} mapping {:x} flags {:x}",
+                                        p->pfn, page_mapcount(p), p->mapping, p->flags));
+  contents.release(p->content);
+  p->flags = 0;
+  frames_in_use_--;
+  nodes_[page_to_nid(p)].free.push_back(p->pfn);
+}
+
+stable_node *Kernel::page_stable_node(const page *p) const {
+  return PageKsm(p) ? reinterpret_cast<stable_node *>(p->mapping & ~PAGE_MAPPING_FLAGS) : nullptr;
+}
+
+void Kernel::set_page_stable_node(page *p, stable_node *node) {
+  p->mapping = reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+}
+
+anon_vma *Kernel::page_anon_vma(const page *p) const {
+  if ((p->mapping & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
+    return nullptr;
+  return reinterpret_cast<struct anon_vma *>(p->mapping - PAGE_MAPPING_ANON);
+}
+
+bool Kernel::trylock_page(page *p) {
+  if (p->flags & PG_locked)
+    return false;
+  p->flags |= PG_locked;
+  return true;
+}
+
+void Kernel::lock_page(page *p) {
+  // With one simulated CPU running at a time, waiting on a held page lock
+  // would never end: that is a deadlock in the port.
+  if (p->flags & PG_locked)
+    kernel_bug(__func__, fmt::format("page {} already locked: would deadlock", p->pfn));
+  p->flags |= PG_locked;
+}
+
+void Kernel::unlock_page(page *p) {
+  VM_BUG_ON(!PageLocked(p));
+  p->flags &= ~PG_locked;
+}
+
+void Kernel::record_oops(OopsRecord rec) {
+  rec.time_us = now_us;
+  rec.step = current_step;
+  trace_event("ksmsim_oops", fmt::format("{} in {}: {}", rec.kind, rec.function, rec.message));
+  oopses_.push_back(std::move(rec));
+}
+
+}  // namespace ksmsim

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The scenario runner: builds the simulated kernel from a scenario, runs
+// each step as the process (or sysfs writer) would, lets ksmd run while
+// virtual time advances, checks expectations and invariants.
+#include "ksmsim/runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "model/invariants.h"
+#include "model/kernel.h"
+#include "sim/engine.h"
+#include "sim/expect.h"
+#include "sim/report.h"
+
+namespace ksmsim {
+
+using namespace scenario;
+
+const std::vector<std::string> &known_fix_names() {
+  static const std::vector<std::string> names = {"stale-stable-sweep", "unmerge-enter-at-tail",
+                                                 "unmerge-swapin-copy", "uptodate-copy"};
+  return names;
+}
+
+ProfileSpec parse_profile_text(const std::string &text) {
+  ProfileSpec spec;
+  std::string rest = text;
+  auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t"));
+    s.erase(s.find_last_not_of(" \t") + 1);
+    return s;
+  };
+  rest = trim(rest);
+  std::size_t sp = rest.find(' ');
+  spec.version = trim(rest.substr(0, sp));
+  if (spec.version != "v3.9")
+    throw std::invalid_argument(fmt::format("unknown kernel version '{}' (expected v3.9)", spec.version));
+  if (sp == std::string::npos)
+    return spec;
+  rest = trim(rest.substr(sp));
+  if (rest.rfind("without", 0) != 0)
+    throw std::invalid_argument("expected 'without' after the version");
+  rest = trim(rest.substr(7));
+  std::size_t pos = 0;
+  while (pos <= rest.size()) {
+    std::size_t comma = rest.find_first_of(", ", pos);
+    std::string name = trim(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (!name.empty())
+      spec.without.push_back(name);
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  for (const std::string &n : spec.without)
+    if (std::find(known_fix_names().begin(), known_fix_names().end(), n) == known_fix_names().end())
+      throw std::invalid_argument(fmt::format("unknown fix '{}' (expected one of: {})", n,
+                                              fmt::join(known_fix_names(), ", ")));
+  if (spec.without.empty())
+    throw std::invalid_argument("'without' names no fix");
+  return spec;
+}
+
+namespace {
+
+ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
+  ksmsim::KernelProfile p;
+  for (const std::string &n : spec.without) {
+    if (n == "stale-stable-sweep")
+      p.stale_stable_sweep = false;
+    else if (n == "unmerge-enter-at-tail")
+      p.unmerge_enter_at_tail = false;
+    else if (n == "unmerge-swapin-copy")
+      p.unmerge_swapin_copy = false;
+    else if (n == "uptodate-copy")
+      p.uptodate_copy = false;
+  }
+  p.name = spec.without.empty() ? spec.version
+                                : fmt::format("{} without {}", spec.version, fmt::join(spec.without, ","));
+  return p;
+}
+
+// A step failed the way the kernel refuses it: an errno.
+struct StepError {
+  int err;  // positive errno
+  std::string what;
+};
+
+// One named mapping of the scenario: where it starts and how many pages.
+struct Region {
+  std::uint64_t start = 0;
+  std::uint32_t pages = 0;
+};
+
+struct Process {
+  mm_struct *mm = nullptr;
+  bool exited = false;
+  std::map<std::string, Region> regions;
+};
+
+class Runner {
+public:
+  Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
+      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {}
+  ~Runner() { k_.ksm.after_page_scanned = nullptr; }
+
+  RunResult run();
+
+private:
+  void run_steps(const std::vector<Step> &steps);
+  void run_step(const Step &step);
+  void do_body(const Step &step);
+  void check_invariants(const char *when);
+  Process &proc(const std::string &name, const Location &loc);
+  std::uint64_t page_addr(Process &p, const std::string &vma, std::uint32_t idx, const Location &loc);
+  Task task_of(const std::string &mm);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(Process &p, const std::string &vma,
+                                                              const std::optional<PageSet> &pages,
+                                                              const Location &loc);
+  vm_area_struct *user_vma(mm_struct *mm, std::uint64_t addr, bool write);
+  void fault(mm_struct *mm, std::uint64_t addr, bool write);
+
+  void op(const Spawn &x, const Step &st);
+  void op(const Mmap &x, const Step &st);
+  void op(const Munmap &x, const Step &st);
+  void op(const Write &x, const Step &st);
+  void op(const Read &x, const Step &st);
+  void op(const Madvise &x, const Step &st);
+  void op(const Fork &x, const Step &st);
+  void op(const Exit &x, const Step &st);
+  void op(const Swapout &x, const Step &st);
+  void op(const Swapin &x, const Step &st);
+  void op(const Migrate &x, const Step &st);
+  void op(const Sysfs &x, const Step &st);
+  void op(const Sleep &x, const Step &st);
+  void op(const Wait &x, const Step &st);
+  void op(const Expect &x, const Step &st);
+
+  const Scenario &s_;
+  const RunOptions &opt_;
+  Kernel &k_;
+  Engine engine_;
+  Report report_;
+  std::map<std::string, Process> procs_;
+  int next_pid_ = 1000;
+  bool stopped_ = false;  // an oops or invariant violation froze the machine
+};
+
+Task Runner::task_of(const std::string &mm) {
+  auto it = procs_.find(mm);
+  return Task{mm, it != procs_.end() && it->second.mm ? it->second.mm->pid : 1, 0};
+}
+
+Process &Runner::proc(const std::string &name, const Location &loc) {
+  auto it = procs_.find(name);
+  if (it == procs_.end())
+    throw ScenarioError(loc, fmt::format("unknown mm '{}'", name));
+  if (it->second.exited)
+    throw ScenarioError(loc, fmt::format("process '{}' has exited", name));
+  return it->second;
+}
+
+std::uint64_t Runner::page_addr(Process &p, const std::string &vma, std::uint32_t idx,
+                                const Location &loc) {
+  auto it = p.regions.find(vma);
+  if (it == p.regions.end())
+    throw ScenarioError(loc, fmt::format("unknown vma '{}' in mm '{}'", vma, p.mm->name));
+  if (idx >= it->second.pages)
+    throw ScenarioError(loc, fmt::format("page {} is outside vma '{}' ({} pages)", idx, vma, it->second.pages));
+  return it->second.start + std::uint64_t(idx) * PAGE_SIZE;
+}
+
+// Contiguous address ranges [start, end) covering the named pages (or the
+// whole region), in order.
+std::vector<std::pair<std::uint64_t, std::uint64_t>>
+Runner::ranges(Process &p, const std::string &vma, const std::optional<PageSet> &pages,
+               const Location &loc) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  if (!pages) {
+    std::uint64_t start = page_addr(p, vma, 0, loc);
+    out.emplace_back(start, start + std::uint64_t(p.regions[vma].pages) * PAGE_SIZE);
+    return out;
+  }
+  for (std::uint32_t idx : pages->indexes) {
+    std::uint64_t a = page_addr(p, vma, idx, pages->loc);
+    if (!out.empty() && out.back().second == a)
+      out.back().second += PAGE_SIZE;
+    else
+      out.emplace_back(a, a + PAGE_SIZE);
+  }
+  return out;
+}
+
+vm_area_struct *Runner::user_vma(mm_struct *mm, std::uint64_t addr, bool write) {
+  vm_area_struct *vma = k_.find_vma(mm, addr);
+  if (!vma || vma->vm_start > addr)
+    throw StepError{EFAULT, fmt::format("SIGSEGV: {:#x} is not mapped", addr)};
+  if (write && !(vma->vm_flags & VM_WRITE))
+    throw StepError{EFAULT, fmt::format("SIGSEGV: {:#x} is not writable", addr)};
+  return vma;
+}
+
+// __do_page_fault: one user access that may fault.
+void Runner::fault(mm_struct *mm, std::uint64_t addr, bool write) {
+  k_.down_read(mm);
+  vm_area_struct *vma = user_vma(mm, addr, write);
+  pte_t *ptep = k_.pte_offset(mm, addr, false);
+  int ret = 0;
+  if (!ptep || !pte_present(*ptep) || (write && !pte_write(*ptep)))
+    ret = k_.handle_mm_fault(mm, vma, addr, write ? FAULT_FLAG_WRITE : 0);
+  k_.up_read(mm);
+  if (ret & VM_FAULT_OOM)
+    throw StepError{ENOMEM, fmt::format("out of memory faulting {:#x}", addr)};
+  if (ret & VM_FAULT_SIGBUS)
+    throw StepError{EIO, fmt::format("SIGBUS faulting {:#x} (I/O error)", addr)};
+}
+
+void Runner::op(const Spawn &x, const Step &st) {
+  Process p;
+  p.mm = k_.mm_alloc(x.mm, next_pid_++);
+  procs_[x.mm] = std::move(p);
+  k_.trace_event("ksmsim_spawn", fmt::format("mm {} pid {}", x.mm, procs_[x.mm].mm->pid));
+}
+
+void Runner::op(const Mmap &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  if (x.node && *x.node >= k_.machine.nodes)
+    throw ScenarioError(st.loc, fmt::format("node {} does not exist", *x.node));
+  k_.down_write(p.mm);
+  std::uint64_t start = k_.do_mmap_anon(p.mm, x.pages, x.node ? *x.node : -1);
+  k_.up_write(p.mm);
+  p.regions[x.vma] = Region{start, x.pages};
+  k_.trace_event("ksmsim_mmap", fmt::format("mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages));
+}
+
+void Runner::op(const Munmap &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (auto [a, b] : ranges(p, x.vma, x.pages, st.loc)) {
+    k_.down_write(p.mm);
+    k_.do_munmap(p.mm, a, b - a);
+    k_.up_write(p.mm);
+  }
+}
+
+void Runner::op(const Write &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::size_t i = 0; i < x.pages.indexes.size(); i++) {
+    std::uint64_t addr = page_addr(p, x.vma, x.pages.indexes[i], x.pages.loc);
+    fault(p.mm, addr, true);
+    page *pg = k_.pfn_to_page(pte_pfn(*k_.pte_offset(p.mm, addr, false)));
+    const Content &c = x.content;
+    switch (c.base) {
+    case Content::Base::Fill: k_.contents.set_word(pg->content, fill_word(static_cast<std::uint8_t>(c.value))); break;
+    case Content::Base::Word: k_.contents.set_word(pg->content, c.value); break;
+    case Content::Base::Random: k_.contents.set_word(pg->content, splitmix64(c.value + i)); break;
+    case Content::Base::Zero: k_.contents.set_word(pg->content, 0); break;
+    case Content::Base::None: break;
+    }
+    if (c.poke)
+      k_.contents.poke(pg->content, c.poke->offset, c.poke->byte);
+  }
+}
+
+void Runner::op(const Read &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes)
+    fault(p.mm, page_addr(p, x.vma, idx, x.pages.loc), false);
+}
+
+void Runner::op(const Swapin &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes) {
+    k_.swap_read_error_next = x.io_error;
+    fault(p.mm, page_addr(p, x.vma, idx, x.pages.loc), false);
+    k_.swap_read_error_next = false;
+  }
+}
+
+void Runner::op(const Madvise &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  int advice = x.advice == Advice::Mergeable     ? MADV_MERGEABLE
+               : x.advice == Advice::Unmergeable ? MADV_UNMERGEABLE
+               : x.advice == Advice::Pageout     ? MADV_PAGEOUT
+                                                 : MADV_DONTNEED;
+  for (auto [a, b] : ranges(p, x.vma, x.pages, st.loc)) {
+    int err = k_.sys_madvise(p.mm, a, b - a, advice);
+    if (err)
+      throw StepError{-err, fmt::format("madvise({:#x}, {}) failed", a, b - a)};
+  }
+}
+
+void Runner::op(const Fork &x, const Step &st) {
+  Process &parent = proc(x.parent, st.loc);
+  Process child;
+  child.mm = k_.do_fork(parent.mm, x.child, next_pid_++);
+  child.regions = parent.regions;
+  procs_[x.child] = std::move(child);
+}
+
+void Runner::op(const Exit &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  p.exited = true;
+  k_.mmput(p.mm);
+}
+
+void Runner::op(const Swapout &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes) {
+    std::uint64_t addr = page_addr(p, x.vma, idx, x.pages.loc);
+    vm_area_struct *vma = user_vma(p.mm, addr, false);
+    page *pg = k_.follow_page(vma, addr, 0);
+    if (pg && !(pg->flags & PG_zero) && Kernel::PageAnon(pg))
+      k_.shrink_page(pg, x.keep_swapcache);
+  }
+}
+
+void Runner::op(const Migrate &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes) {
+    std::uint64_t addr = page_addr(p, x.vma, idx, x.pages.loc);
+    vm_area_struct *vma = user_vma(p.mm, addr, false);
+    page *pg = k_.follow_page(vma, addr, 0);
+    if (!pg || (pg->flags & PG_zero) || !Kernel::PageAnon(pg))
+      continue;
+    int rc = -EAGAIN;
+    for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++)  // migrate_pages retries
+      rc = k_.migrate_page_to_node(pg, x.node);
+    if (rc)
+      throw StepError{rc == -EAGAIN ? EBUSY : -rc, fmt::format("migrating page {} failed", idx)};
+  }
+}
+
+void Runner::op(const Sysfs &x, const Step &st) {
+  for (const auto &[knob, value] : x.writes) {
+    long r = k_.ksm.sysfs_store(knob, value + "\n");  // echo VALUE > /sys/kernel/mm/ksm/KNOB
+    engine_.deliver_wakeups();
+    if (r < 0)
+      throw StepError{static_cast<int>(-r), fmt::format("write of '{}' to {} failed", value, knob)};
+  }
+}
+
+void Runner::op(const Sleep &x, const Step &st) { engine_.advance_to(k_.now_us + x.duration); }
+
+void Runner::op(const Wait &x, const Step &st) {
+  // full_scans may be reset by run=2 meanwhile: count completed scans.
+  std::uint64_t done = 0, last = k_.ksm.ksm_scan.seqnr;
+  auto scanned = [&]() {
+    std::uint64_t now = k_.ksm.ksm_scan.seqnr;
+    if (now > last)
+      done += now - last;
+    last = now;
+    return done >= x.full_scans;
+  };
+  std::uint64_t deadline = k_.now_us + x.timeout;
+  if (!engine_.run_until(scanned, deadline))
+    throw StepError{ETIMEDOUT, fmt::format("timed out after {} ms: {} of {} full scans", x.timeout / 1000,
+                                           done, x.full_scans)};
+}
+
+void Runner::op(const Expect &x, const Step &st) {
+  ExpectContext ctx;
+  ctx.mm_of = [&](const std::string &name) -> mm_struct * {
+    auto it = procs_.find(name);
+    return it == procs_.end() ? nullptr : it->second.mm;
+  };
+  ctx.addr_of = [&](const PageExpect &pe) {
+    Process &p = procs_.at(pe.mm);
+    if (p.exited)
+      throw ScenarioError(pe.loc, fmt::format("process '{}' has exited", pe.mm));
+    return page_addr(p, pe.vma, pe.page, pe.loc);
+  };
+  ctx.oopses = &k_.oopses();
+  ctx.violations = &report_.violations();
+  report_.expectation(st, evaluate_expect(x, k_, ctx));
+  if (x.oops && *x.oops != "none")
+    report_.acknowledge_oops();
+  if (x.invariants && !*x.invariants)
+    report_.acknowledge_violations();
+}
+
+void Runner::do_body(const Step &step) {
+  std::visit([&](const auto &body) { op(body, step); }, step.body);
+}
+
+void Runner::check_invariants(const char *when) {
+  std::vector<std::string> v = InvariantChecker::check(k_);
+  if (v.empty())
+    return;
+  report_.violation(k_.current_step, k_.now_us, when, v);
+  k_.trace_event("ksmsim_invariant", fmt::format("{} violation(s) {}: {}", v.size(), when, v.front()));
+  stopped_ = true;
+}
+
+void Runner::run_step(const Step &step) {
+  if (stopped_ && step.kind != "expect") {
+    report_.skipped(step);
+    return;
+  }
+  if (!step.interleave.empty())
+    throw ScenarioError(step.interleave.front().loc,
+                        "interleave: is not supported by this version of ksmsim yet");
+  k_.current_step = step.index;
+  try {
+    if (step.at) {
+      if (*step.at < k_.now_us)
+        throw ScenarioError(step.loc, fmt::format("at: {} ms is in the past (virtual time is {} ms)",
+                                                  *step.at / 1000, k_.now_us / 1000));
+      engine_.advance_to(*step.at);
+    }
+    const std::string *mm_name = nullptr;
+    std::visit([&](const auto &b) {
+      if constexpr (requires { b.mm; })
+        mm_name = &b.mm;
+      else if constexpr (requires { b.parent; })
+        mm_name = &b.parent;
+    }, step.body);
+    k_.current = mm_name ? task_of(*mm_name) : Task{};
+    k_.trace_event("ksmsim_step", fmt::format("{} {} line {}", step.index, step.kind, step.loc.line));
+    try {
+      do_body(step);
+      if (step.expect_error)
+        report_.step_failed(step, fmt::format("expected the step to fail with {}, but it succeeded",
+                                              *step.expect_error));
+    } catch (const StepError &e) {
+      std::string name = errno_name(e.err);
+      if (!step.expect_error)
+        report_.step_failed(step, fmt::format("{} ({})", e.what, name));
+      else if (*step.expect_error != name)
+        report_.step_failed(step, fmt::format("expected {}, but {} ({})", *step.expect_error, e.what, name));
+      k_.trace_event("ksmsim_step_error", fmt::format("{} {}", step.index, name));
+    }
+    engine_.deliver_wakeups();
+    k_.current = Task{};
+    if (opt_.check != CheckMode::Off && step.kind != "expect")
+      check_invariants("after the step");
+  } catch (const OopsException &) {
+    stopped_ = true;
+    call_path().clear();
+  }
+}
+
+void Runner::run_steps(const std::vector<Step> &steps) {
+  for (const Step &step : steps)
+    run_step(step);
+}
+
+RunResult Runner::run() {
+  if (opt_.trace)
+    k_.trace.enable();
+  for (std::size_t i = 0; i < s_.ksm.size(); i++) {
+    long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
+    if (r < 0)
+      throw ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 0, 0},
+                          fmt::format("ksm: {}: the kernel refuses '{}' ({})", s_.ksm[i].first,
+                                      s_.ksm[i].second, errno_name(static_cast<int>(r))));
+  }
+  if (opt_.check == CheckMode::Page)
+    k_.ksm.after_page_scanned = [this]() {
+      std::vector<std::string> v = InvariantChecker::check(k_);
+      if (!v.empty()) {
+        report_.violation(k_.current_step, k_.now_us, "after a page scanned by ksmd", v);
+        throw OopsException("invariant violated");
+      }
+    };
+  run_steps(s_.steps);
+  RunResult r;
+  r.exit_code = report_.exit_code(k_);
+  r.summary = report_.summary(k_);
+  r.json = report_.json(k_);
+  if (opt_.trace)
+    r.trace = k_.trace.file_text(2);
+  return r;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
+  ProfileSpec spec;
+  if (opt.kernel) {
+    try {
+      spec = parse_profile_text(*opt.kernel);
+    } catch (const std::invalid_argument &e) {
+      throw ScenarioError(Location{"--kernel", 0, 0}, e.what());
+    }
+  } else {
+    spec.version = s.kernel.version;
+    spec.without = s.kernel.without;
+  }
+  MachineConfig m;
+  m.nodes = s.machine.nodes;
+  m.pages_per_node = s.machine.pages_per_node;
+  m.swap_pages = s.machine.swap_pages;
+  Kernel k(m, make_profile(spec));
+  Runner runner(s, opt, k);
+  return runner.run();
+}
+
+}  // namespace ksmsim

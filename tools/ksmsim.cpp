@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The ksmsim command line. It parses arguments, runs the library and writes
+// the outputs; it holds no simulation logic.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+
+#include "ksmsim/runner.h"
+#include "ksmsim/scenario.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+const char *USAGE = "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
+                    "                       [--kernel PROFILE]\n"
+                    "       ksmsim --help | --version\n";
+
+// Write a whole file or nothing: a temporary file renamed into place.
+bool write_file(const std::string &path, const std::string &text) {
+  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f || !(f << text) || !f.flush()) {
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+int usage_error(const std::string &msg) {
+  std::cerr << "ksmsim: " << msg << "\n" << USAGE;
+  return 2;
+}
+
+int cmd_run(const std::vector<std::string> &args) {
+  po::options_description opts("ksmsim run options");
+  std::string trace_out, json_out, check = "step", kernel;
+  opts.add_options()("file", po::value<std::string>(), "the scenario")
+      ("trace", po::value<std::string>(&trace_out), "write the trace (ftrace text format) to OUT")
+      ("json", po::value<std::string>(&json_out), "write the results as JSON to OUT")
+      ("check", po::value<std::string>(&check), "invariant checks: step (default), page or off")
+      ("quiet", "print nothing when every expectation holds")
+      ("kernel", po::value<std::string>(&kernel), "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error &e) {
+    return usage_error(e.what());
+  }
+  if (!vm.count("file"))
+    return usage_error("run needs a scenario FILE");
+  ksmsim::RunOptions ro;
+  if (check == "step")
+    ro.check = ksmsim::CheckMode::Step;
+  else if (check == "page")
+    ro.check = ksmsim::CheckMode::Page;
+  else if (check == "off")
+    ro.check = ksmsim::CheckMode::Off;
+  else
+    return usage_error(fmt::format("--check takes step, page or off, not '{}'", check));
+  if (vm.count("kernel"))
+    ro.kernel = kernel;
+  ro.trace = !trace_out.empty();
+  const std::string file = vm["file"].as<std::string>();
+  ksmsim::RunResult result;
+  try {
+    ksmsim::scenario::Scenario s = ksmsim::scenario::parse_file(file);
+    result = ksmsim::run_scenario(s, ro);
+  } catch (const ksmsim::scenario::ScenarioError &e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  if (!trace_out.empty() && !write_file(trace_out, result.trace)) {
+    std::cerr << "ksmsim: cannot write " << trace_out << "\n";
+    return 2;
+  }
+  if (!json_out.empty() && !write_file(json_out, result.json)) {
+    std::cerr << "ksmsim: cannot write " << json_out << "\n";
+    return 2;
+  }
+  if (!vm.count("quiet") || result.exit_code != 0)
+    std::cout << result.summary;
+  return result.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    return usage_error("no command");
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << "ksmsim " KSMSIM_VERSION ": a deterministic simulator of Linux 3.9 KSM\n\n" << USAGE
+              << "\n  run      replay a scenario (see docs/ and the scenario format v1)\n"
+                 "           exit 0: every expectation held; 1: one failed or the kernel oopsed\n"
+                 "           unexpectedly; 2: the scenario or the command line is wrong\n";
+    return 0;
+  }
+  if (args[0] == "--version")
+    return std::cout << "ksmsim " KSMSIM_VERSION "\n", 0;
+  if (args[0] == "run")
+    return cmd_run({args.begin() + 1, args.end()});
+  return usage_error(fmt::format("unknown command '{}'", args[0]));
+}
