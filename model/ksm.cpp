@@ -225,20 +225,21 @@ int Ksm::get_kpfn_nid(std::uint64_t kpfn) const {
 void Ksm::remove_node_from_stable_tree(stable_node *node) {
   KFUNC();
   check_live(node, __func__);
-  k.trace_event("ksm_remove_ksm_page", fmt::format("pfn {}", node->kpfn));
   for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next) {
     rmap_item *item = rmap_of_hlist(n);
-    k.trace_event("ksm_remove_rmap_item",
-                  fmt::format("pfn {} rmap_item {} mm {}", node->kpfn,
-                              ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id)));
-    if (n->next != &node->hlist)
+    if (n->next != &node->hlist) {
       ksm_pages_sharing--;
-    else
+      k.trace_event("ksm_remove_rmap_item",
+                    fmt::format("pfn {} rmap_item {} mm {}", node->kpfn,
+                                ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id)));
+    } else {
       ksm_pages_shared--;
+    }
     k.put_anon_vma(item->anon_vma);
     item->address &= PAGE_MASK;
     k.cond_resched("remove_node_from_stable_tree");
   }
+  k.trace_event("ksm_remove_ksm_page", fmt::format("pfn {}", node->kpfn));
   if (node->head == &migrate_nodes)
     list_del(&node->list);
   else
