@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <unordered_map>
 
 namespace ksmsim {
 
@@ -94,7 +93,12 @@ public:
   PokeList &get(std::uint32_t id) { return lists_[id]; }
   const PokeList &get(std::uint32_t id) const { return lists_[id]; }
   std::size_t live() const { return lists_.size() - 1 - free_.size(); }
-  std::unordered_map<std::uint64_t, std::uint32_t> word_checksums;  // a cache only
+  struct WordSum {
+    std::uint64_t word = 0;
+    std::uint32_t sum = 0;
+    bool valid = false;
+  };
+  std::array<WordSum, 4096> word_checksums{};  // a cache only
 
 private:
   std::vector<PokeList> lists_;
@@ -107,9 +111,11 @@ ContentStore::~ContentStore() { delete table_; }
 void ContentStore::set_word(PageContent &c, std::uint64_t word) {
   release(c);
   c.word = word;
+  c.checksum = 0;
 }
 
 void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
+  c.checksum = 0;
   bool is_base = word_byte(c.word, offset) == byte;
   if (!c.pokes) {
     if (is_base)
@@ -137,6 +143,7 @@ void ContentStore::copy(PageContent &dst, const PageContent &src) {
     return;
   release(dst);
   dst.word = src.word;
+  dst.checksum = src.checksum;
   if (src.pokes) {
     std::uint32_t id = table_->alloc();
     table_->get(id) = table_->get(src.pokes);
@@ -220,27 +227,69 @@ std::vector<std::uint8_t> ContentStore::bytes(const PageContent &c) const {
   return out;
 }
 
-std::uint32_t ContentStore::checksum(const PageContent &c) {
-  auto compute = [&]() {
-    std::vector<std::uint8_t> raw = bytes(c);
-    std::array<std::uint32_t, PAGE_SIZE / 4> words;
-    for (unsigned i = 0; i < PAGE_SIZE / 4; i++)  // little-endian loads, as on x86
-      words[i] = std::uint32_t(raw[4 * i]) | std::uint32_t(raw[4 * i + 1]) << 8 |
-                 std::uint32_t(raw[4 * i + 2]) << 16 | std::uint32_t(raw[4 * i + 3]) << 24;
-    return jhash2(words.data(), PAGE_SIZE / 4, 17);
-  };
-  if (c.pokes) {
+namespace {
+// jhash2((u32 *)page, 1024, 17) for a page that is one 64-bit word
+// repeated: the little-endian u32 loads alternate lo, hi, lo, ... so each
+// round of three takes (lo, hi, lo) or (hi, lo, hi); no bytes are built.
+std::uint32_t jhash2_repeated(std::uint64_t word) {
+  std::uint32_t w[2] = {0, 0};
+  for (int half = 0; half < 2; half++)
+    for (int b = 0; b < 4; b++)
+      w[half] |= std::uint32_t(word_byte(word, half * 4 + b)) << (8 * b);
+  const std::uint32_t lo = w[0], hi = w[1];
+  std::uint32_t length = PAGE_SIZE / 4;
+  std::uint32_t a, b, c;
+  a = b = c = 0xdeadbeef + (length << 2) + 17;
+  for (std::uint32_t round = 0; length > 3; round++, length -= 3) {
+    bool even = (round & 1) == 0;
+    a += even ? lo : hi;
+    b += even ? hi : lo;
+    c += even ? lo : hi;
+    a -= c; a ^= rol32(c, 4); c += b;
+    b -= a; b ^= rol32(a, 6); a += c;
+    c -= b; c ^= rol32(b, 8); b += a;
+    a -= c; a ^= rol32(c, 16); c += b;
+    b -= a; b ^= rol32(a, 19); a += c;
+    c -= b; c ^= rol32(b, 4); b += a;
+  }
+  // one word is left: index 1023, odd, so hi
+  a += hi;
+  c ^= b; c -= rol32(b, 14);
+  a ^= c; a -= rol32(c, 11);
+  b ^= a; b -= rol32(a, 25);
+  c ^= b; c -= rol32(b, 16);
+  a ^= c; a -= rol32(c, 4);
+  b ^= a; b -= rol32(a, 14);
+  c ^= b; c -= rol32(b, 24);
+  return c;
+}
+}  // namespace
+
+std::uint32_t ContentStore::checksum(PageContent &c) {
+  if (c.checksum)
+    return c.checksum;
+  std::uint32_t sum;
+  if (!c.pokes) {
+    // A direct-mapped cache by word: duplicated contents are hashed once.
+    auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 52];
+    if (!slot.valid || slot.word != c.word)
+      slot = {c.word, jhash2_repeated(c.word), true};
+    sum = slot.sum;
+  } else {
     PokeList &pl = table_->get(c.pokes);
     if (!pl.checksum_valid) {
-      pl.checksum = compute();
+      std::vector<std::uint8_t> raw = bytes(c);
+      std::array<std::uint32_t, PAGE_SIZE / 4> words;
+      for (unsigned i = 0; i < PAGE_SIZE / 4; i++)  // little-endian loads, as on x86
+        words[i] = std::uint32_t(raw[4 * i]) | std::uint32_t(raw[4 * i + 1]) << 8 |
+                   std::uint32_t(raw[4 * i + 2]) << 16 | std::uint32_t(raw[4 * i + 3]) << 24;
+      pl.checksum = jhash2(words.data(), PAGE_SIZE / 4, 17);
       pl.checksum_valid = true;
     }
-    return pl.checksum;
+    sum = pl.checksum;
   }
-  auto [it, inserted] = table_->word_checksums.try_emplace(c.word, 0);
-  if (inserted)
-    it->second = compute();
-  return it->second;
+  c.checksum = sum;  // a real checksum of 0 is simply recomputed each time
+  return sum;
 }
 
 std::size_t ContentStore::poke_lists() const { return table_->live(); }

@@ -19,7 +19,8 @@ class PokeTable;
 
 struct PageContent {
   std::uint64_t word = 0;
-  std::uint32_t pokes = 0;  // index into the poke table, 0 = none
+  std::uint32_t pokes = 0;     // index into the poke table, 0 = none
+  std::uint32_t checksum = 0;  // calc_checksum's value, cached; 0: not computed
 };
 
 class ContentStore {
@@ -42,7 +43,7 @@ public:
   // memcmp(a, b, PAGE_SIZE): <0, 0 or >0.
   int compare(const PageContent &a, const PageContent &b) const;
   // jhash2((u32 *)page, PAGE_SIZE / 4, 17) as a little-endian machine computes it.
-  std::uint32_t checksum(const PageContent &c);
+  std::uint32_t checksum(PageContent &c);
   // The 4096 bytes (for tests and debugging).
   std::vector<std::uint8_t> bytes(const PageContent &c) const;
   // Number of live poke lists (for memory accounting).

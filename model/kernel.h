@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "model/ksm.h"
 #include "model/mm_types.h"
 #include "model/oops.h"
@@ -183,6 +185,12 @@ public:
   Trace trace;
   void trace_event(std::string_view event, std::string_view text) {
     trace.emit(current, now_us, event, text);
+  }
+  // Formats the event's text only when tracing is on.
+  template <class... Args>
+  void trace_fmt(std::string_view event, fmt::format_string<Args...> f, Args &&...args) {
+    if (trace.enabled())
+      trace.emit(current, now_us, event, fmt::format(f, std::forward<Args>(args)...));
   }
 
   MachineConfig machine;

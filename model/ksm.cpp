@@ -229,9 +229,8 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
     rmap_item *item = rmap_of_hlist(n);
     if (n->next != &node->hlist) {
       ksm_pages_sharing--;
-      k.trace_event("ksm_remove_rmap_item",
-                    fmt::format("pfn {} rmap_item {} mm {}", node->kpfn,
-                                ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id)));
+      k.trace_fmt("ksm_remove_rmap_item", "pfn {} rmap_item {} mm {}", node->kpfn,
+                                ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id));
     } else {
       ksm_pages_shared--;
     }
@@ -239,7 +238,7 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
     item->address &= PAGE_MASK;
     k.cond_resched("remove_node_from_stable_tree");
   }
-  k.trace_event("ksm_remove_ksm_page", fmt::format("pfn {}", node->kpfn));
+  k.trace_fmt("ksm_remove_ksm_page", "pfn {}", node->kpfn);
   if (node->head == &migrate_nodes)
     list_del(&node->list);
   else
@@ -532,10 +531,9 @@ int Ksm::try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage) {
     }
   }
   k.up_read(mm);
-  k.trace_event("ksm_merge_with_ksm_page",
-                fmt::format("{}pfn {} rmap_item {} mm {} error {}", kpage ? "ksm " : "",
+  k.trace_fmt("ksm_merge_with_ksm_page", "{}pfn {} rmap_item {} mm {} error {}", kpage ? "ksm " : "",
                             k.page_to_pfn(kpage ? kpage : p), ptr(HandleKind::rmap_item, item->id),
-                            ptr(HandleKind::mm, mm->id), err));
+                            ptr(HandleKind::mm, mm->id), err);
   return err;
 }
 
@@ -819,7 +817,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
 
   mm_slot *slot = ksm_scan.mm_slot;
   if (slot == &ksm_mm_head) {
-    k.trace_event("ksm_start_scan", fmt::format("seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items));
+    k.trace_fmt("ksm_start_scan", "seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items);
     // lru_add_drain_all(): the simulation keeps no per-cpu pagevecs.
 
     // Stale nodes moved out to migrate_nodes can accumulate: prune them
@@ -911,7 +909,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
     ksm_scan.rmap_list = &slot->rmap_list;
   }
 
-  k.trace_event("ksm_stop_scan", fmt::format("seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items));
+  k.trace_fmt("ksm_stop_scan", "seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items);
   ksm_scan.seqnr++;
   return nullptr;
 }
@@ -926,6 +924,7 @@ void Ksm::ksm_do_scan(unsigned int scan_npages) {
       return;
     cmp_and_merge_page(p, item);
     k.put_page(p);
+    ksm_pages_scanned++;
     if (after_page_scanned)
       after_page_scanned();
   }
@@ -984,7 +983,7 @@ int Ksm::__ksm_enter(mm_struct *mm) {
   mm->mm_count++;
   if (needs_wakeup)
     wake_pending = true;  // wake_up_interruptible(&ksm_thread_wait)
-  k.trace_event("ksm_enter", fmt::format("mm {}", ptr(HandleKind::mm, mm->id)));
+  k.trace_fmt("ksm_enter", "mm {}", ptr(HandleKind::mm, mm->id));
   return 0;
 }
 
@@ -1012,7 +1011,7 @@ void Ksm::__ksm_exit(mm_struct *mm) {
     k.down_write(mm);  // serialise with any break_cow before pagetables are freed
     k.up_write(mm);
   }
-  k.trace_event("ksm_exit", fmt::format("mm {}", ptr(HandleKind::mm, mm->id)));
+  k.trace_fmt("ksm_exit", "mm {}", ptr(HandleKind::mm, mm->id));
 }
 
 int Ksm::ksm_fork(mm_struct *mm, mm_struct *oldmm) {
@@ -1055,7 +1054,7 @@ page *Ksm::ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t add
   if (new_page) {
     k.copy_user_highpage(new_page, p);
     new_page->flags |= PG_dirty | PG_uptodate | PG_swapbacked | PG_locked;
-    k.trace_event("ksmsim_ksm_copy", fmt::format("pfn {} -> pfn {}", p->pfn, new_page->pfn));
+    k.trace_fmt("ksmsim_ksm_copy", "pfn {} -> pfn {}", p->pfn, new_page->pfn);
   }
   return new_page;
 }

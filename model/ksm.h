@@ -66,6 +66,8 @@ public:
   unsigned long ksm_pages_sharing = 0;
   unsigned long ksm_pages_unshared = 0;
   unsigned long ksm_rmap_items = 0;
+  // Pages ksmd has scanned (modern kernels' pages_scanned; not a 3.9 sysfs file).
+  unsigned long ksm_pages_scanned = 0;
   struct ksm_scan ksm_scan;
   mm_slot ksm_mm_head;
   list_node migrate_nodes;

@@ -105,7 +105,7 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
 }
 
 long Ksm::sysfs_store(const std::string &name, const std::string &buf) {
-  k.trace_event("ksmsim_sysfs_write", fmt::format("{} {}", name, buf));
+  k.trace_fmt("ksmsim_sysfs_write", "{} {}", name, buf);
   long r;
   if (name == "run")
     r = run_store(buf);
@@ -121,7 +121,7 @@ long Ksm::sysfs_store(const std::string &name, const std::string &buf) {
   else
     r = -ENOENT;  // not in 3.9's /sys/kernel/mm/ksm
   if (r < 0)
-    k.trace_event("ksmsim_sysfs_error", fmt::format("{} {}", name, errno_name(static_cast<int>(r))));
+    k.trace_fmt("ksmsim_sysfs_error", "{} {}", name, errno_name(static_cast<int>(r)));
   return r;
 }
 

@@ -12,13 +12,17 @@ namespace ksmsim {
 
 pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
   std::uint64_t key = addr >> (PAGE_SHIFT + 9);
-  auto it = mm->pgtables.find(key);
-  if (it == mm->pgtables.end()) {
-    if (!alloc)
-      return nullptr;
-    it = mm->pgtables.emplace(key, std::make_unique<page_table>()).first;
+  if (key != mm->pt_cache_key) {
+    auto it = mm->pgtables.find(key);
+    if (it == mm->pgtables.end()) {
+      if (!alloc)
+        return nullptr;
+      it = mm->pgtables.emplace(key, std::make_unique<page_table>()).first;
+    }
+    mm->pt_cache_key = key;
+    mm->pt_cache = it->second.get();
   }
-  return &(*it->second)[(addr >> PAGE_SHIFT) & 511];
+  return &(*mm->pt_cache)[(addr >> PAGE_SHIFT) & 511];
 }
 
 bool Kernel::mm_find_pmd(mm_struct *mm, std::uint64_t addr) {
@@ -188,8 +192,8 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
     ret = VM_FAULT_MAJOR;
   }
   page *swapcache = p;
-  trace_event("ksmsim_swapin", fmt::format("mm {} addr {:x} entry {} pfn {}", mm->name, address,
-                                           entry, page_to_pfn(p)));
+  trace_fmt("ksmsim_swapin", "mm {} addr {:x} entry {} pfn {}", mm->name, address,
+                                           entry, page_to_pfn(p));
   cond_resched("do_swap_page:lock_page");
   if (!trylock_page(p))
     lock_page(p);

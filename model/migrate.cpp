@@ -80,8 +80,8 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
   if (av)
     put_anon_vma(av);
   unlock_page(p);
-  trace_event("ksmsim_migrate", fmt::format("pfn {} -> pfn {} node {} rc {}", p->pfn, newpage->pfn,
-                                            nid, rc));
+  trace_fmt("ksmsim_migrate", "pfn {} -> pfn {} node {} rc {}", p->pfn, newpage->pfn,
+                                            nid, rc);
   put_page(p);        // putback: the old page is freed if migrated
   put_page(newpage);  // putback_lru_page(newpage)
   return rc;

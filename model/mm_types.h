@@ -138,6 +138,9 @@ struct mm_struct {
   std::uint64_t flags = 0;  // MMF_VM_MERGEABLE
   vm_area_struct *mmap = nullptr;
   std::map<std::uint64_t, std::unique_ptr<page_table>> pgtables;
+  // The last page table looked up (a lookup cache; tables are freed only at exit).
+  std::uint64_t pt_cache_key = ~std::uint64_t(0);
+  page_table *pt_cache = nullptr;
   int mmap_sem_readers = 0;
   bool mmap_sem_writer = false;
   int node = 0;             // default node of its allocations

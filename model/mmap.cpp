@@ -219,8 +219,8 @@ mm_struct *Kernel::do_fork(mm_struct *oldmm, const std::string &child_name, int 
   }
   up_write(mm);
   up_write(oldmm);
-  trace_event("ksmsim_fork", fmt::format("parent {} child {} pid {}", oldmm->name, child_name,
-                                         child_pid));
+  trace_fmt("ksmsim_fork", "parent {} child {} pid {}", oldmm->name, child_name,
+                                         child_pid);
   return mm;
 }
 
@@ -231,6 +231,8 @@ void Kernel::exit_mmap(mm_struct *mm) {
   for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
     unlink_anon_vmas(vma);  // free_pgtables
   mm->pgtables.clear();
+  mm->pt_cache_key = ~std::uint64_t(0);
+  mm->pt_cache = nullptr;
   // remove_vma: the kernel leaves mm->mmap dangling (nothing may look at it
   // once mm_users is 0); the simulation clears it.
   mm->mmap = nullptr;
@@ -240,7 +242,7 @@ void Kernel::mmput(mm_struct *mm) {
   KFUNC();
   if (--mm->mm_users != 0)
     return;
-  trace_event("ksmsim_exit", fmt::format("mm {}", mm->name));
+  trace_fmt("ksmsim_exit", "mm {}", mm->name);
   ksm.ksm_exit(mm);
   exit_mmap(mm);
   std::erase(mm_list_, mm);

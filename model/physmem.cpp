@@ -168,7 +168,7 @@ void Kernel::unlock_page(page *p) {
 void Kernel::record_oops(OopsRecord rec) {
   rec.time_us = now_us;
   rec.step = current_step;
-  trace_event("ksmsim_oops", fmt::format("{} in {}: {}", rec.kind, rec.function, rec.message));
+  trace_fmt("ksmsim_oops", "{} in {}: {}", rec.kind, rec.function, rec.message);
   oopses_.push_back(std::move(rec));
 }
 

@@ -155,7 +155,7 @@ page *Kernel::read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, st
   if (swap_read_error_next) {
     swap_read_error_next = false;
     new_page->flags |= PG_error;
-    trace_event("ksmsim_swap_read_error", fmt::format("entry {} pfn {}", entry, new_page->pfn));
+    trace_fmt("ksmsim_swap_read_error", "entry {} pfn {}", entry, new_page->pfn);
   } else {
     new_page->flags |= PG_uptodate;
   }
@@ -216,7 +216,7 @@ bool Kernel::shrink_page(page *p, bool keep_swapcache) {
     // pageout -> swap_writepage: the write completes at once
     p->flags &= ~PG_dirty;
     contents.copy(swap_data_[p->private_], p->content);
-    trace_event("ksmsim_swapout", fmt::format("pfn {} entry {}", p->pfn, p->private_));
+    trace_fmt("ksmsim_swapout", "pfn {} entry {}", p->pfn, p->private_);
   }
   if (keep_swapcache)
     return keep_locked();

@@ -133,10 +133,10 @@ std::string Report::json(Kernel &k) const {
   int code = exit_code(k);
   return fmt::format("{{\n  \"scenario\": {},\n  \"kernel\": {},\n  \"result\": \"{}\",\n  \"exit_code\": {},\n"
                      "  \"steps\": [\n    {}\n  ],\n  \"oopses\": [{}],\n  \"invariant_violations\": {},\n"
-                     "  \"final\": {{\"time_us\": {}, {}}}\n}}\n",
+                     "  \"final\": {{\"time_us\": {}, {}, \"pages_scanned\": {}, \"frames_in_use\": {}}}\n}}\n",
                      json_string(s_.name), json_string(profile_), code == 0 ? "pass" : "fail", code,
                      fmt::join(entries, ",\n    "), fmt::join(oopses, ", "), json_list(violations_), k.now_us,
-                     fmt::join(counters, ", "));
+                     fmt::join(counters, ", "), k.ksm.ksm_pages_scanned, k.frames_in_use());
 }
 
 }  // namespace ksmsim

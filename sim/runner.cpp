@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <type_traits>
 
 #include "model/invariants.h"
 #include "model/kernel.h"
@@ -152,7 +153,8 @@ private:
 
 Task Runner::task_of(const std::string &mm) {
   auto it = procs_.find(mm);
-  return Task{mm, it != procs_.end() && it->second.mm ? it->second.mm->pid : 1, 0};
+  // A process about to be spawned or forked gets the next pid.
+  return Task{mm, it != procs_.end() && it->second.mm ? it->second.mm->pid : next_pid_, 0};
 }
 
 Process &Runner::proc(const std::string &name, const Location &loc) {
@@ -223,7 +225,7 @@ void Runner::op(const Spawn &x, const Step &st) {
   Process p;
   p.mm = k_.mm_alloc(x.mm, next_pid_++);
   procs_[x.mm] = std::move(p);
-  k_.trace_event("ksmsim_spawn", fmt::format("mm {} pid {}", x.mm, procs_[x.mm].mm->pid));
+  k_.trace_fmt("ksmsim_spawn", "mm {} pid {}", x.mm, procs_[x.mm].mm->pid);
 }
 
 void Runner::op(const Mmap &x, const Step &st) {
@@ -234,7 +236,7 @@ void Runner::op(const Mmap &x, const Step &st) {
   std::uint64_t start = k_.do_mmap_anon(p.mm, x.pages, x.node ? *x.node : -1);
   k_.up_write(p.mm);
   p.regions[x.vma] = Region{start, x.pages};
-  k_.trace_event("ksmsim_mmap", fmt::format("mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages));
+  k_.trace_fmt("ksmsim_mmap", "mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages);
 }
 
 void Runner::op(const Munmap &x, const Step &st) {
@@ -391,7 +393,7 @@ void Runner::check_invariants(const char *when) {
   if (v.empty())
     return;
   report_.violation(k_.current_step, k_.now_us, when, v);
-  k_.trace_event("ksmsim_invariant", fmt::format("{} violation(s) {}: {}", v.size(), when, v.front()));
+  k_.trace_fmt("ksmsim_invariant", "{} violation(s) {}: {}", v.size(), when, v.front());
   stopped_ = true;
 }
 
@@ -417,9 +419,12 @@ void Runner::run_step(const Step &step) {
         mm_name = &b.mm;
       else if constexpr (requires { b.parent; })
         mm_name = &b.parent;
+      else if constexpr (std::is_same_v<std::decay_t<decltype(b)>, Spawn> ||
+                         std::is_same_v<std::decay_t<decltype(b)>, Exit>)
+        mm_name = &b.mm;
     }, step.body);
     k_.current = mm_name ? task_of(*mm_name) : Task{};
-    k_.trace_event("ksmsim_step", fmt::format("{} {} line {}", step.index, step.kind, step.loc.line));
+    k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
     try {
       do_body(step);
       if (step.expect_error)
@@ -431,7 +436,7 @@ void Runner::run_step(const Step &step) {
         report_.step_failed(step, fmt::format("{} ({})", e.what, name));
       else if (*step.expect_error != name)
         report_.step_failed(step, fmt::format("expected {}, but {} ({})", *step.expect_error, e.what, name));
-      k_.trace_event("ksmsim_step_error", fmt::format("{} {}", step.index, name));
+      k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
     }
     engine_.deliver_wakeups();
     k_.current = Task{};
