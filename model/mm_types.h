@@ -45,11 +45,13 @@ struct page {
   std::int32_t _count = 0;      // the refcount; 0 when free
   std::uint32_t pfn = 0;
   std::uintptr_t mapping = 0;   // anon_vma or stable_node, with the low bits above
-  std::uint64_t index = 0;      // linear page index (address >> PAGE_SHIFT for anon)
-  std::uint64_t private_ = 0;   // the swap entry while PageSwapCache
+  // pgoff_t and page_private are unsigned long in the kernel; 32 bits hold
+  // every simulated address space (< 16 TiB) and swap device (< 2^32 slots).
+  std::uint32_t index = 0;      // linear page index (address >> PAGE_SHIFT for anon)
+  std::uint32_t private_ = 0;   // the swap entry while PageSwapCache
   PageContent content;
 };
-static_assert(sizeof(page) <= 56, "a simulated page frame must stay small");
+static_assert(sizeof(page) <= 48, "a simulated page frame must stay small");
 
 // A pte: present pages carry a pfn; swap and migration entries carry an
 // offset or pfn; pte_none is 0.

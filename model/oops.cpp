@@ -4,7 +4,6 @@
 namespace ksmsim {
 
 namespace {
-CallPath the_call_path;
 OopsSink *the_sink = nullptr;
 
 void record(const char *kind, const char *fn, const std::string &message) {
@@ -19,7 +18,6 @@ void record(const char *kind, const char *fn, const std::string &message) {
 }
 }  // namespace
 
-CallPath &call_path() { return the_call_path; }
 void set_oops_sink(OopsSink *sink) { the_sink = sink; }
 
 void kernel_bug(const char *fn, const std::string &message) {

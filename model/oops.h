@@ -40,7 +40,8 @@ private:
 };
 
 // The one call path of the simulated machine (there is no real concurrency).
-CallPath &call_path();
+inline CallPath the_call_path;
+inline CallPath &call_path() { return the_call_path; }
 
 class FrameGuard {
 public:

@@ -86,7 +86,7 @@ page *Kernel::pfn_to_page(std::uint64_t pfn) {
 }
 
 int Kernel::pfn_to_nid(std::uint64_t pfn) const {
-  return static_cast<int>(pfn / machine.pages_per_node);
+  return machine.nodes == 1 ? 0 : static_cast<int>(pfn / machine.pages_per_node);
 }
 int Kernel::page_to_nid(const page *p) const { return pfn_to_nid(p->pfn); }
 

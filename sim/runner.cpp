@@ -495,6 +495,11 @@ RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
     spec.version = s.kernel.version;
     spec.without = s.kernel.without;
   }
+  // page frames keep 32-bit pfns and swap entries
+  if (std::uint64_t(s.machine.nodes) * s.machine.pages_per_node >= (1ULL << 32) ||
+      s.machine.swap_pages >= (1ULL << 32))
+    throw ScenarioError(Location{s.file, 1, 1},
+                        "machine: nodes x pages_per_node and swap_pages must each be below 2^32");
   MachineConfig m;
   m.nodes = s.machine.nodes;
   m.pages_per_node = s.machine.pages_per_node;
