@@ -732,13 +732,15 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
       node->head = &migrate_nodes;
       list_add(&node->list, node->head);
     }
-    if (node->head != &migrate_nodes && (item->address & STABLE_FLAG) && item->head == node)
+    // item->head overlays node.parent_color, as in the kernel: a stale
+    // head left from an earlier stable period counts here too.
+    if (node->head != &migrate_nodes && item->head == node)
       return;
   }
 
   // We first start with searching the page inside the stable tree
   page *kpage = stable_tree_search(p);
-  if (kpage == p && (item->address & STABLE_FLAG) && item->head == node) {
+  if (kpage == p && item->head == node) {
     k.put_page(kpage);
     return;
   }
