@@ -6,7 +6,6 @@
 #include <map>
 
 #include "model/kernel.h"
-#include "model/ksm_tree.h"
 
 namespace ksmsim {
 
@@ -76,30 +75,7 @@ struct Checker {
       fail("counters", "ksm_rmap_items {} but the mm_slots list {}", ksm.ksm_rmap_items, items);
   }
 
-  bool rb_in_tree_of(const stable_node *node) {
-    Ksm &ksm = k.ksm;
-    if (node->nid < 0 || node->nid >= static_cast<int>(ksm.root_stable_tree.size()))
-      return false;
-    for (int nid = 0; nid < static_cast<int>(ksm.root_stable_tree.size()); nid++) {
-      // in_stable_tree checks all trees; check this one alone
-      const rb_root &r = ksm.root_stable_tree[nid];
-      const rb_node *n = &node->node;
-      bool found = false;
-      for (int d = 0; d < 256; d++) {
-        const rb_node *p = rb_traits::get_parent(n);
-        if (p == &r.header) {
-          found = r.rb_node_() == n;
-          break;
-        }
-        if (!p || (p->left != n && p->right != n))
-          break;
-        n = p;
-      }
-      if (found)
-        return nid == node->nid;
-    }
-    return false;
-  }
+  bool rb_in_tree_of(const stable_node *node) { return k.ksm.stable_tree_nid_of(node) == node->nid; }
 
   void frames_and_ptes() {
     std::map<std::uint64_t, int> pte_maps;   // pfn -> present ptes

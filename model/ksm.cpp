@@ -41,9 +41,6 @@ Ksm::Ksm(Kernel &kernel) : k(kernel) {
   INIT_LIST_HEAD(&ksm_mm_head.mm_list);
   INIT_LIST_HEAD(&migrate_nodes);
   ksm_scan.mm_slot = &ksm_mm_head;
-  // Sized once for every node: the headers must not move.
-  root_stable_tree = std::vector<rb_root>(std::max(1, k.machine.nodes));
-  root_unstable_tree = std::vector<rb_root>(std::max(1, k.machine.nodes));
 }
 
 Ksm::~Ksm() = default;
@@ -85,18 +82,27 @@ void rb_erase(rb_node *n, rb_root *root, const char *fn) {
 }
 }  // namespace
 
+int Ksm::nr_roots() const { return root_stable_tree == one_stable_tree ? 1 : k.machine.nodes; }
+
 bool Ksm::in_unstable_tree(const rmap_item *item) const {
-  for (const rb_root &r : root_unstable_tree)
-    if (rb_in_tree(r, &item->node))
+  for (int nid = 0; nid < nr_roots(); nid++)
+    if (rb_in_tree(root_unstable_tree[nid], &item->node))
       return true;
   return false;
 }
 
 bool Ksm::in_stable_tree(const stable_node *node) const {
-  for (const rb_root &r : root_stable_tree)
-    if (rb_in_tree(r, &node->node))
+  for (int nid = 0; nid < nr_roots(); nid++)
+    if (rb_in_tree(root_stable_tree[nid], &node->node))
       return true;
   return false;
+}
+
+int Ksm::stable_tree_nid_of(const stable_node *node) const {
+  for (int nid = 0; nid < nr_roots(); nid++)
+    if (rb_in_tree(root_stable_tree[nid], &node->node))
+      return nid;
+  return -1;
 }
 
 // ------------------------------------------------------------ allocation

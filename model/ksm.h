@@ -71,9 +71,17 @@ public:
   struct ksm_scan ksm_scan;
   mm_slot ksm_mm_head;
   list_node migrate_nodes;
-  // Tree roots: one of each when merging across nodes, else one per node.
-  std::vector<rb_root> root_stable_tree;
-  std::vector<rb_root> root_unstable_tree;
+  // The tree roots, as the kernel keeps them: one_stable_tree and
+  // one_unstable_tree until merge_across_nodes is first switched off, then
+  // a buffer of one root per node for each (nodes left in one_stable_tree
+  // then are orphaned, as in the kernel).
+  rb_root one_stable_tree[1];
+  rb_root one_unstable_tree[1];
+  std::unique_ptr<rb_root[]> roots_buf;
+  rb_root *root_stable_tree = one_stable_tree;
+  rb_root *root_unstable_tree = one_unstable_tree;
+  // How many roots root_stable_tree (and root_unstable_tree) point to.
+  int nr_roots() const;
 
   // Set by __ksm_enter when ksmd should be woken (ksm_thread_wait).
   bool wake_pending = false;
@@ -95,12 +103,14 @@ public:
   std::function<void()> after_page_scanned;
   bool in_unstable_tree(const rmap_item *item) const;
   bool in_stable_tree(const stable_node *node) const;
+  int stable_tree_nid_of(const stable_node *node) const;  // -1: in no current tree
   static rmap_item *rmap_of_hlist(list_node *n);
   static stable_node *stable_of_list(list_node *n);
   std::uint64_t live_rmap_item_bytes() const;
 
 private:
   Kernel &k;
+  friend class InvariantChecker;
 
   // allocation (kmem_caches)
   rmap_item *alloc_rmap_item();

@@ -92,10 +92,17 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
     return -EINVAL;
   if (ksm_merge_across_nodes != knob) {
     // Before cbf86cfe04 only pages_shared was checked.
-    if (ksm_pages_shared || (k.profile.stale_stable_sweep && remove_all_stable_nodes()))
+    if (ksm_pages_shared || (k.profile.stale_stable_sweep && remove_all_stable_nodes())) {
       err = -EBUSY;
-    // The kernel allocates the per-node roots on the first switch; here
-    // they exist from the start, and root 0 is one_stable_tree's.
+    } else if (root_stable_tree == one_stable_tree) {
+      // The first switch away from merging across nodes: a buffer of roots
+      // for every node, stable and unstable together. The stable tree is
+      // empty (or so it is assumed) but not the unstable one.
+      roots_buf.reset(new rb_root[2 * k.machine.nodes]);
+      root_stable_tree = roots_buf.get();
+      root_unstable_tree = roots_buf.get() + k.machine.nodes;
+      rb_root_assign(&root_unstable_tree[0], &one_unstable_tree[0]);
+    }
     if (!err) {
       ksm_merge_across_nodes = static_cast<unsigned>(knob);
       ksm_nr_node_ids = knob ? 1 : k.machine.nodes;

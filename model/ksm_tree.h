@@ -66,4 +66,14 @@ inline void rb_link_and_insert(rb_root *root, rb_node *parent, bool left, rb_nod
   rbtree::insert_unique_commit(&root->header, node, data);
 }
 
+// *dst = *src for struct rb_root: dst takes src's tree (the kernel copies
+// the root pointer; Boost's root also points back at its header).
+inline void rb_root_assign(rb_root *dst, const rb_root *src) {
+  dst->header = src->header;
+  if (rb_node *root = rb_traits::get_parent(&src->header))
+    rb_traits::set_parent(root, &dst->header);
+  else
+    rbtree::init_header(&dst->header);
+}
+
 }  // namespace ksmsim
