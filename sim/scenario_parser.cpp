@@ -44,6 +44,7 @@ constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kMaxVmaPages = 1U << 24;    // 64 GiB of virtual memory
 constexpr std::uint64_t kMaxPageIndexes = 1U << 26; // over the whole scenario
 constexpr std::uint64_t kMaxSteps = 1U << 20;       // over the whole scenario
+constexpr std::uint64_t kMaxVmas = 1U << 20;        // over all mms of the scenario
 constexpr int kMaxInterleaveDepth = 8;
 constexpr std::uint64_t kMaxNodes = 1024; // MAX_NUMNODES
 constexpr std::uint64_t kPageSize = 4096;
@@ -446,15 +447,24 @@ struct VmaInfo {
 using VmaTable = std::map<std::string, VmaInfo>;
 using NameTable = std::map<std::string, VmaTable>;
 
-// Adds what `from` knows and `into` does not.
-void merge_names(NameTable &into, const NameTable &from) {
-  for (const auto &[mm, vmas] : from) {
-    VmaTable &target = into[mm];
-    for (const auto &[vma, info] : vmas) {
-      target.emplace(vma, info);
+// A bound on something that a hostile file could make grow without end.
+class Budget {
+public:
+  Budget(std::string_view what, std::uint64_t limit) : what_(what), limit_(limit) {}
+
+  void charge(const Reporter &rep, const YAML::Node &node, std::uint64_t count) {
+    used_ += count;
+    if (used_ > limit_) {
+      rep.fail(node, "too many " + std::string(what_) + " in the scenario (at most " +
+                         std::to_string(limit_) + ")");
     }
   }
-}
+
+private:
+  std::string_view what_;
+  std::uint64_t limit_;
+  std::uint64_t used_ = 0;
+};
 
 // An (mm, vma) pair a step names, checked to exist.
 struct Target {
@@ -497,8 +507,7 @@ private:
   Step parse_step(const YAML::Node &node, int index, int depth);
   const Field &step_key(const MapView &m, int index);
   Micros parse_at(const Field &f);
-  std::vector<Interleave> parse_interleaves(const Field &f, Micros start, NameTable before,
-                                            int depth);
+  std::vector<Interleave> parse_interleaves(const Field &f, int depth);
   Interleave parse_interleave(const YAML::Node &node, Micros start, int depth);
 
   StepBody parse_spawn(const Field &f);
@@ -534,8 +543,7 @@ private:
   PageSet pages_or_all(const MapView &m, const Target &t);
   PageSet page_set(const YAML::Node &node, const Target &t);
   void add_page_item(PageSet &set, const YAML::Node &item, const Target &t);
-  PageSet all_pages(const Location &loc, const Target &t);
-  void charge_pages(const YAML::Node &node, std::uint64_t count);
+  PageSet all_pages(const YAML::Node &node, const Target &t);
   std::uint32_t page_index(const YAML::Node &node, const Target &t);
   int numa_node(const YAML::Node &node);
   void require_swap(const Field &f);
@@ -544,8 +552,9 @@ private:
   Machine machine_;
   NameTable names_;
   Micros time_floor_ = 0; // static lower bound of virtual time: sums of at/sleep
-  std::uint64_t steps_seen_ = 0;
-  std::uint64_t pages_seen_ = 0;
+  Budget steps_{"steps", kMaxSteps};
+  Budget page_indexes_{"page indexes", kMaxPageIndexes};
+  Budget vmas_{"vmas", kMaxVmas};
 };
 
 const std::array<Parser::StepKind, 15> Parser::kStepKinds{{
@@ -705,9 +714,7 @@ std::vector<Step> Parser::parse_steps(const YAML::Node &node, std::string_view w
 }
 
 Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
-  if (++steps_seen_ > kMaxSteps) {
-    rep_.fail(node, "too many steps (at most " + std::to_string(kMaxSteps) + ")");
-  }
+  steps_.charge(rep_, node, 1);
   std::string what = "step " + std::to_string(index);
   if (!node.IsMap()) {
     rep_.fail(node, what + ": expected a map with one step key (spawn, mmap, ...)");
@@ -723,16 +730,14 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
   if (const Field *at = m.find("at")) {
     step.at = parse_at(*at);
   }
-  Micros step_time = time_floor_;
-  const Field *interleave = m.find("interleave");
-  NameTable before = interleave != nullptr ? names_ : NameTable{};
+  // Interleaved steps run inside this one, before it has made its names.
+  if (const Field *interleave = m.find("interleave")) {
+    step.interleave = parse_interleaves(*interleave, depth);
+  }
   step.body = (this->*find_step_kind(key.key)->parse)(key);
   if (const Field *e = m.find("expect_error")) {
     step.expect_error =
         std::string(kErrnoNames[read_choice(rep_, e->value, "errno name", kErrnoNames)]);
-  }
-  if (interleave != nullptr) {
-    step.interleave = parse_interleaves(*interleave, step_time, std::move(before), depth);
   }
   return step;
 }
@@ -768,12 +773,10 @@ Micros Parser::parse_at(const Field &f) {
   return at;
 }
 
-// Interleaved steps see the names known before the enclosing step (plus the
-// ones they make); afterwards, every name made by either is known.
-std::vector<Interleave> Parser::parse_interleaves(const Field &f, Micros start, NameTable before,
-                                                  int depth) {
-  NameTable after = std::move(names_);
-  names_ = std::move(before);
+// Interleaved steps start at the time of their enclosing step; their own
+// sleeps do not move the steps after it (the point may never be reached).
+std::vector<Interleave> Parser::parse_interleaves(const Field &f, int depth) {
+  Micros start = time_floor_;
   std::vector<Interleave> out;
   if (f.value.IsMap()) {
     out.push_back(parse_interleave(f.value, start, depth));
@@ -785,8 +788,6 @@ std::vector<Interleave> Parser::parse_interleaves(const Field &f, Micros start, 
     rep_.fail(f.value, "interleave: expected a list of {point, after, steps} or a map "
                        "{explore: true, steps}");
   }
-  merge_names(after, names_);
-  names_ = std::move(after);
   return out;
 }
 
@@ -834,6 +835,7 @@ StepBody Parser::parse_mmap(const Field &f) {
   if (const Field *node = m.find("node")) {
     s.node = numa_node(node->value);
   }
+  vmas_.charge(rep_, vma_node, 1);
   auto [it, added] = names_[s.mm].emplace(s.vma, VmaInfo{s.pages, false});
   if (!added && !it->second.unmapped) {
     rep_.fail(vma_node, "duplicate vma " + quote(s.vma) + " in mm " + quote(s.mm));
@@ -885,6 +887,7 @@ StepBody Parser::parse_fork(const Field &f) {
   if (names_.count(s.child) != 0) {
     rep_.fail(child, "duplicate mm " + quote(s.child) + " (already spawned or forked)");
   }
+  vmas_.charge(rep_, child, names_[s.parent].size());
   names_[s.child] = names_[s.parent];
   return s;
 }
@@ -1112,7 +1115,7 @@ std::optional<PageSet> Parser::optional_pages(const MapView &m, const Target &t)
 
 PageSet Parser::pages_or_all(const MapView &m, const Target &t) {
   std::optional<PageSet> pages = optional_pages(m, t);
-  return pages ? std::move(*pages) : all_pages(rep_.loc(m.node()), t);
+  return pages ? std::move(*pages) : all_pages(m.node(), t);
 }
 
 // `7`, `0-63`, `[0, 3, 9-12]` or `all`.
@@ -1120,8 +1123,7 @@ PageSet Parser::page_set(const YAML::Node &node, const Target &t) {
   PageSet set;
   set.loc = rep_.loc(node);
   if (node.IsScalar() && node.Scalar() == "all") {
-    charge_pages(node, t.pages);
-    return all_pages(set.loc, t);
+    return all_pages(node, t);
   }
   if (node.IsSequence()) {
     for (const YAML::Node &item : node) {
@@ -1156,29 +1158,22 @@ void Parser::add_page_item(PageSet &set, const YAML::Node &item, const Target &t
     rep_.fail(item, "page " + std::string(last_text) + " is outside vma " + quote(t.vma) +
                         " in mm " + quote(t.mm) + " (" + std::to_string(t.pages) + " pages)");
   }
-  charge_pages(item, last - first + 1);
+  page_indexes_.charge(rep_, item, last - first + 1);
   for (std::uint64_t i = first; i <= last; ++i) {
     set.indexes.push_back(static_cast<std::uint32_t>(i));
   }
 }
 
-PageSet Parser::all_pages(const Location &loc, const Target &t) {
+// Every page of the vma, in order; `node` is where the step says so.
+PageSet Parser::all_pages(const YAML::Node &node, const Target &t) {
+  page_indexes_.charge(rep_, node, t.pages);
   PageSet set;
-  set.loc = loc;
+  set.loc = rep_.loc(node);
   set.indexes.reserve(t.pages);
   for (std::uint32_t i = 0; i < t.pages; ++i) {
     set.indexes.push_back(i);
   }
   return set;
-}
-
-// Bounds the memory that page sets take over the whole scenario.
-void Parser::charge_pages(const YAML::Node &node, std::uint64_t count) {
-  pages_seen_ += count;
-  if (pages_seen_ > kMaxPageIndexes) {
-    rep_.fail(node, "the scenario names too many pages in total (at most " +
-                        std::to_string(kMaxPageIndexes) + ")");
-  }
 }
 
 std::uint32_t Parser::page_index(const YAML::Node &node, const Target &t) {
