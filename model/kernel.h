@@ -178,7 +178,18 @@ public:
   const std::vector<OopsRecord> &oopses() const { return oopses_; }
 
   // ---- simulation context ----
-  void cond_resched(const char *point) { preempt_points_hit_++; (void)point; }
+  // A named preemption point (model/points.h): the runner may run another
+  // CPU's steps here.
+  void cond_resched(const char *point) {
+    if (on_point)
+      on_point(point);
+  }
+  std::function<void(const char *)> on_point;
+  // > 0 while another CPU's steps run at a preemption point.
+  int nested_depth = 0;
+  // Taking a held lock: another CPU's step cannot run here (LockConflict),
+  // and the running context itself would deadlock (an oops).
+  [[noreturn]] void lock_conflict(const char *fn, const std::string &lock);
   std::uint64_t now_us = 0;
   Task current;
   int current_step = 0;
@@ -226,7 +237,6 @@ private:
   std::vector<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
   std::vector<OopsRecord> oopses_;
-  std::uint64_t preempt_points_hit_ = 0;
   friend class Ksm;
 };
 

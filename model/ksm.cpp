@@ -168,7 +168,7 @@ int Ksm::break_ksm(vm_area_struct *vma, std::uint64_t addr) {
   KFUNC();
   int ret = 0;
   do {
-    k.cond_resched("break_ksm");
+    k.cond_resched("break_ksm:cond_resched");
     page *p = k.follow_page(vma, addr, FOLL_GET | FOLL_MIGRATION);
     if (!p)
       break;
@@ -242,7 +242,7 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
     }
     k.put_anon_vma(item->anon_vma);
     item->address &= PAGE_MASK;
-    k.cond_resched("remove_node_from_stable_tree");
+    k.cond_resched("remove_node_from_stable_tree:cond_resched");
   }
   k.trace_fmt("ksm_remove_ksm_page", "pfn {}", node->kpfn);
   if (node->head == &migrate_nodes)
@@ -316,7 +316,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
     ksm_pages_unshared--;
     item->address &= PAGE_MASK;
   }
-  k.cond_resched("remove_rmap_item_from_tree");  // called from many long loops
+  k.cond_resched("remove_rmap_item_from_tree:cond_resched");  // called from many long loops
 }
 
 void Ksm::remove_trailing_rmap_items(mm_slot *slot, rmap_item **rmap_list) {
@@ -571,7 +571,7 @@ again:
   bool left = false;
   rb_node *cur = root->rb_node_();
   while (cur) {
-    k.cond_resched("stable_tree_search");
+    k.cond_resched("stable_tree_search:cond_resched");
     node = stable_of_node(cur);
     page *tree_page = get_ksm_page(node, false);
     if (!tree_page)
@@ -639,7 +639,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   bool left = false;
   rb_node *cur = root->rb_node_();
   while (cur) {
-    k.cond_resched("stable_tree_insert");
+    k.cond_resched("stable_tree_insert:cond_resched");
     stable_node *node = stable_of_node(cur);
     page *tree_page = get_ksm_page(node, false);
     if (!tree_page)
@@ -676,7 +676,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   bool left = false;
   rb_node *cur = root->rb_node_();
   while (cur) {
-    k.cond_resched("unstable_tree_search_insert");
+    k.cond_resched("unstable_tree_search_insert:cond_resched");
     rmap_item *tree_item = rmap_of_node(cur);
     check_live(tree_item, __func__);
     page *tree_page = get_mergeable_page(tree_item);
@@ -878,6 +878,9 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
           ksm_scan.rmap_list = &item->rmap_list;
           ksm_scan.address += PAGE_SIZE;
           k.up_read(mm);
+          // not a cond_resched: the kernel can be preempted anywhere once
+          // mmap_sem is dropped, before cmp_and_merge_page looks at the page
+          k.cond_resched("scan_get_next_rmap_item:up_read");
           return item;
         }
         k.put_page(*pagep);
@@ -925,7 +928,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
 void Ksm::ksm_do_scan(unsigned int scan_npages) {
   KFUNC();
   while (scan_npages--) {
-    k.cond_resched("ksm_do_scan");
+    k.cond_resched("ksm_do_scan:cond_resched");
     page *p = nullptr;
     rmap_item *item = scan_get_next_rmap_item(&p);
     if (!item)

@@ -85,6 +85,11 @@ public:
 
   // Set by __ksm_enter when ksmd should be woken (ksm_thread_wait).
   bool wake_pending = false;
+  // ksm_thread_mutex: held by ksmd while it scans, and by the run and
+  // merge_across_nodes stores.
+  bool ksm_thread_mutex_held = false;
+  void mutex_lock();
+  void mutex_unlock();
 
   mm_slot *get_mm_slot(mm_struct *mm);
   std::uint32_t calc_checksum(page *p);

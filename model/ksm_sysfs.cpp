@@ -38,6 +38,17 @@ int kstrtoul(const std::string &buf, unsigned long *res) {
 }
 }  // namespace
 
+void Ksm::mutex_lock() {
+  if (ksm_thread_mutex_held)
+    k.lock_conflict(__func__, "ksm_thread_mutex");
+  ksm_thread_mutex_held = true;
+}
+
+void Ksm::mutex_unlock() {
+  VM_BUG_ON(!ksm_thread_mutex_held);
+  ksm_thread_mutex_held = false;
+}
+
 long Ksm::sleep_millisecs_store(const std::string &buf) {
   unsigned long msecs;
   int err = kstrtoul(buf, &msecs);
@@ -67,6 +78,7 @@ long Ksm::run_store(const std::string &buf) {
   long count = static_cast<long>(buf.size());
   // KSM_RUN_MERGE sets ksmd running, and 0 stops it running.
   // KSM_RUN_UNMERGE stops it running and unmerges all rmap_items.
+  mutex_lock();
   if (ksm_run != flags) {
     ksm_run = flags;
     if (flags & KSM_RUN_UNMERGE) {
@@ -77,6 +89,7 @@ long Ksm::run_store(const std::string &buf) {
       }
     }
   }
+  mutex_unlock();
   if (flags & KSM_RUN_MERGE)
     wake_pending = true;  // wake_up_interruptible(&ksm_thread_wait)
   return count;
@@ -90,6 +103,7 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
     return err;
   if (knob > 1)
     return -EINVAL;
+  mutex_lock();
   if (ksm_merge_across_nodes != knob) {
     // Before cbf86cfe04 only pages_shared was checked.
     if (ksm_pages_shared || (k.profile.stale_stable_sweep && remove_all_stable_nodes())) {
@@ -108,6 +122,7 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
       ksm_nr_node_ids = knob ? 1 : k.machine.nodes;
     }
   }
+  mutex_unlock();
   return err ? err : static_cast<long>(buf.size());
 }
 

@@ -28,7 +28,7 @@ void Kernel::mmdrop(mm_struct *mm) {
 
 void Kernel::down_read(mm_struct *mm) {
   if (mm->mmap_sem_writer)
-    kernel_bug(__func__, fmt::format("mmap_sem of {} is held for write: would deadlock", mm->name));
+    lock_conflict(__func__, fmt::format("mmap_sem of {} (held for write)", mm->name));
   mm->mmap_sem_readers++;
 }
 void Kernel::up_read(mm_struct *mm) {
@@ -37,7 +37,8 @@ void Kernel::up_read(mm_struct *mm) {
 }
 void Kernel::down_write(mm_struct *mm) {
   if (mm->mmap_sem_writer || mm->mmap_sem_readers)
-    kernel_bug(__func__, fmt::format("mmap_sem of {} is held: would deadlock", mm->name));
+    lock_conflict(__func__, fmt::format("mmap_sem of {} (held for {})", mm->name,
+                                        mm->mmap_sem_writer ? "write" : "read"));
   mm->mmap_sem_writer = true;
 }
 void Kernel::up_write(mm_struct *mm) {

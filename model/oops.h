@@ -28,6 +28,14 @@ public:
   explicit OopsException(const std::string &what) : std::runtime_error(what) {}
 };
 
+// Another CPU's step at an interleaving point needs a lock that the
+// interrupted context holds: the kernel would make it wait, so the
+// interleaving cannot happen at that point.
+class LockConflict : public std::runtime_error {
+public:
+  explicit LockConflict(const std::string &lock) : std::runtime_error(lock) {}
+};
+
 class CallPath {
 public:
   void push(const char *fn) { frames_.push_back(fn); }

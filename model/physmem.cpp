@@ -153,11 +153,17 @@ bool Kernel::trylock_page(page *p) {
 }
 
 void Kernel::lock_page(page *p) {
-  // With one simulated CPU running at a time, waiting on a held page lock
-  // would never end: that is a deadlock in the port.
   if (p->flags & PG_locked)
-    kernel_bug(__func__, fmt::format("page {} already locked: would deadlock", p->pfn));
+    lock_conflict(__func__, fmt::format("the page lock of pfn {}", p->pfn));
   p->flags |= PG_locked;
+}
+
+void Kernel::lock_conflict(const char *fn, const std::string &lock) {
+  if (nested_depth > 0)
+    throw LockConflict(lock);
+  // One simulated CPU runs at a time: waiting on a lock it holds itself
+  // would never end.
+  kernel_bug(fn, lock + " is already held: would deadlock");
 }
 
 void Kernel::unlock_page(page *p) {

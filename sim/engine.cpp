@@ -22,11 +22,13 @@ void Engine::deliver_wakeups() {
 void Engine::ksm_scan_thread_iteration() {
   Task saved = k_.current;
   k_.current = Task{"ksmd", KSMD_PID, 1};
-  // mutex_lock(&ksm_thread_mutex): no other holder while ksmd runs here
+  FrameGuard frame("ksm_scan_thread");
+  k_.ksm.mutex_lock();
   if (k_.ksm.ksmd_should_run()) {
     k_.ksm.ksm_do_scan(k_.ksm.ksm_thread_pages_to_scan);
     batches_++;
   }
+  k_.ksm.mutex_unlock();
   k_.current = saved;
   if (k_.ksm.ksmd_should_run()) {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));

@@ -48,6 +48,10 @@ void Report::skipped(const scenario::Step &step) {
   entries_.push_back({step.index, step.loc.line, step.kind, Entry::What::Skipped, {}});
 }
 
+void Report::not_applicable(const scenario::Step &step, std::string why) {
+  entries_.push_back({step.index, step.loc.line, step.kind, Entry::What::NotApplicable, {std::move(why)}});
+}
+
 void Report::violation(int step, std::uint64_t time_us, const char *when, const std::vector<std::string> &v) {
   if (!violations_.empty())
     return;
@@ -84,6 +88,10 @@ std::string Report::summary(Kernel &k) const {
     case Entry::What::Skipped:
       out += fmt::format("  step {} (line {}) {}: skipped (the kernel stopped)\n", e.step, e.line, e.kind);
       break;
+    case Entry::What::NotApplicable:
+      out += fmt::format("  step {} (line {}) expect: not for this kernel ({})\n", e.step, e.line,
+                         e.failures.front());
+      continue;
     }
     for (const auto &f : e.failures)
       out += fmt::format("      {}\n", f);
@@ -111,11 +119,14 @@ std::string Report::summary(Kernel &k) const {
 std::string Report::json(Kernel &k) const {
   std::vector<std::string> entries;
   for (const Entry &e : entries_) {
-    const char *what = e.what == Entry::What::Expect ? "expect" : e.what == Entry::What::StepFailed ? "step_failed" : "skipped";
+    const char *what = e.what == Entry::What::Expect         ? "expect"
+                       : e.what == Entry::What::StepFailed   ? "step_failed"
+                       : e.what == Entry::What::NotApplicable ? "not_applicable"
+                                                              : "skipped";
     entries.push_back(fmt::format("{{\"step\": {}, \"line\": {}, \"kind\": {}, \"result\": \"{}\", \"ok\": {}, "
                                   "\"failures\": {}}}",
                                   e.step, e.line, json_string(e.kind), what,
-                                  e.what != Entry::What::StepFailed && e.failures.empty() ? "true" : "false",
+                                  e.what != Entry::What::StepFailed && (e.failures.empty() || e.what == Entry::What::NotApplicable) ? "true" : "false",
                                   json_list(e.failures)));
   }
   std::vector<std::string> oopses;

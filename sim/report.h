@@ -20,6 +20,7 @@ public:
   void expectation(const scenario::Step &step, std::vector<std::string> failures);
   void step_failed(const scenario::Step &step, std::string why);
   void skipped(const scenario::Step &step);
+  void not_applicable(const scenario::Step &step, std::string why);
   void violation(int step, std::uint64_t time_us, const char *when, const std::vector<std::string> &v);
   void acknowledge_oops() { oops_expected_ = true; }
   void acknowledge_violations() { violations_expected_ = true; }
@@ -34,7 +35,7 @@ private:
     int step = 0;
     int line = 0;
     std::string kind;
-    enum class What { Expect, StepFailed, Skipped } what = What::Expect;
+    enum class What { Expect, StepFailed, Skipped, NotApplicable } what = What::Expect;
     std::vector<std::string> failures;
   };
   const scenario::Scenario &s_;

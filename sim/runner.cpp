@@ -14,6 +14,7 @@
 
 #include "model/invariants.h"
 #include "model/kernel.h"
+#include "model/points.h"
 #include "sim/engine.h"
 #include "sim/expect.h"
 #include "sim/report.h"
@@ -85,6 +86,17 @@ ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
   return p;
 }
 
+// Does this kernel profile have the fix named as in the spec?
+bool has_fix(const ksmsim::KernelProfile &p, const std::string &fix) {
+  if (fix == "stale-stable-sweep")
+    return p.stale_stable_sweep;
+  if (fix == "unmerge-enter-at-tail")
+    return p.unmerge_enter_at_tail;
+  if (fix == "unmerge-swapin-copy")
+    return p.unmerge_swapin_copy;
+  return p.uptodate_copy;
+}
+
 // A step failed the way the kernel refuses it: an errno.
 struct StepError {
   int err;  // positive errno
@@ -107,13 +119,26 @@ class Runner {
 public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
       : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {}
-  ~Runner() { k_.ksm.after_page_scanned = nullptr; }
+  ~Runner() {
+    k_.ksm.after_page_scanned = nullptr;
+    k_.on_point = nullptr;
+  }
 
   RunResult run();
 
 private:
+  struct Armed {
+    const Interleave *spec;
+    std::uint32_t count;
+    bool fired;
+  };
   void run_steps(const std::vector<Step> &steps);
   void run_step(const Step &step);
+  void perform(const Step &step, int cpu);
+  Task step_task(const Step &step, int cpu);
+  void with_interleaves(const Step &step, const std::function<void()> &fn);
+  void on_point(const char *name);
+  void run_interleaved(const Interleave &il);
   void do_body(const Step &step);
   void check_invariants(const char *when);
   Process &proc(const std::string &name, const Location &loc);
@@ -149,6 +174,8 @@ private:
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
   bool stopped_ = false;  // an oops or invariant violation froze the machine
+  std::vector<Armed> *armed_ = nullptr;  // the interleavings of the step now running
+  std::map<int, std::map<std::string, std::uint64_t>> points_;  // step -> point -> times reached
 };
 
 Task Runner::task_of(const std::string &mm) {
@@ -364,6 +391,12 @@ void Runner::op(const Wait &x, const Step &st) {
 }
 
 void Runner::op(const Expect &x, const Step &st) {
+  for (const std::string &fix : x.if_with)
+    if (!has_fix(k_.profile, fix))
+      return report_.not_applicable(st, fmt::format("without {}", fix));
+  for (const std::string &fix : x.if_without)
+    if (has_fix(k_.profile, fix))
+      return report_.not_applicable(st, fmt::format("with {}", fix));
   ExpectContext ctx;
   ctx.mm_of = [&](const std::string &name) -> mm_struct * {
     auto it = procs_.find(name);
@@ -392,9 +425,115 @@ void Runner::check_invariants(const char *when) {
   std::vector<std::string> v = InvariantChecker::check(k_);
   if (v.empty())
     return;
+  // Recorded (the first time), and the run goes on: the kernel does not
+  // stop at a corruption either, only at the oops it may lead to.
+  if (report_.violations().empty())
+    k_.trace_fmt("ksmsim_invariant", "{} violation(s) {}: {}", v.size(), when, v.front());
   report_.violation(k_.current_step, k_.now_us, when, v);
-  k_.trace_fmt("ksmsim_invariant", "{} violation(s) {}: {}", v.size(), when, v.front());
-  stopped_ = true;
+}
+
+Task Runner::step_task(const Step &step, int cpu) {
+  const std::string *mm_name = nullptr;
+  std::visit(
+      [&](const auto &b) {
+        if constexpr (requires { b.mm; })
+          mm_name = &b.mm;
+        else if constexpr (requires { b.parent; })
+          mm_name = &b.parent;
+      },
+      step.body);
+  Task t = mm_name ? task_of(*mm_name) : Task{};
+  t.cpu = cpu;
+  return t;
+}
+
+// Run the step's body as the task that does it, on that cpu; a refused
+// operation is compared with expect_error.
+void Runner::perform(const Step &step, int cpu) {
+  std::optional<std::string> expect_error = step.expect_error;
+  for (const std::string &fix : step.expect_error_if_with)
+    if (!has_fix(k_.profile, fix))
+      expect_error.reset();
+  for (const std::string &fix : step.expect_error_if_without)
+    if (has_fix(k_.profile, fix))
+      expect_error.reset();
+  k_.current = step_task(step, cpu);
+  k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
+  try {
+    do_body(step);
+    if (expect_error)
+      report_.step_failed(step, fmt::format("expected the step to fail with {}, but it succeeded",
+                                            *expect_error));
+  } catch (const StepError &e) {
+    std::string name = errno_name(e.err);
+    if (!expect_error)
+      report_.step_failed(step, fmt::format("{} ({})", e.what, name));
+    else if (*expect_error != name)
+      report_.step_failed(step, fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
+    k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
+  }
+  engine_.deliver_wakeups();
+}
+
+// Arm the step's interleavings while fn runs; each must have fired.
+void Runner::with_interleaves(const Step &step, const std::function<void()> &fn) {
+  std::vector<Armed> armed;
+  for (const Interleave &il : step.interleave) {
+    if (il.explore)
+      throw ScenarioError(il.loc, "interleave: explore: true is for `ksmsim explore`; `run` needs a point");
+    if (!is_preemption_point(il.point))
+      throw ScenarioError(il.loc, fmt::format("unknown preemption point '{}' (see docs/preemption-points.md)",
+                                              il.point));
+    armed.push_back({&il, 0, false});
+  }
+  std::vector<Armed> *saved = armed_;
+  armed_ = &armed;
+  try {
+    fn();
+  } catch (...) {
+    armed_ = saved;
+    throw;
+  }
+  armed_ = saved;
+  for (const Armed &a : armed)
+    if (!a.fired)
+      throw ScenarioError(a.spec->loc,
+                          fmt::format("point '{}' was reached {} time(s) during this step, so after: {} never came",
+                                      a.spec->point, a.count, a.spec->after));
+}
+
+void Runner::on_point(const char *name) {
+  if (opt_.list_points && k_.nested_depth == 0)
+    points_[k_.current_step][name]++;
+  if (!armed_)
+    return;
+  for (Armed &a : *armed_) {
+    if (a.fired || a.spec->point != name || ++a.count != a.spec->after)
+      continue;
+    a.fired = true;
+    run_interleaved(*a.spec);
+  }
+}
+
+// The nested steps run here, as another CPU would run them at this point.
+void Runner::run_interleaved(const Interleave &il) {
+  Task interrupted = k_.current;
+  int cpu = interrupted.cpu == 0 ? 1 : 0;
+  k_.trace_fmt("ksmsim_interleave", "at {} ({} time): {} step(s) on cpu {}", il.point, il.after, il.steps.size(),
+               cpu);
+  k_.nested_depth++;
+  for (const Step &step : il.steps) {
+    if (step.kind == "sleep" || step.kind == "wait" || step.at)
+      throw ScenarioError(step.loc, "a step run at a preemption point cannot advance virtual time");
+    try {
+      with_interleaves(step, [&]() { perform(step, cpu); });
+    } catch (const LockConflict &lock) {
+      throw ScenarioError(step.loc, fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
+                                                il.point, step.kind, lock.what(), interrupted.comm));
+    }
+  }
+  k_.nested_depth--;
+  k_.current = interrupted;
 }
 
 void Runner::run_step(const Step &step) {
@@ -402,48 +541,23 @@ void Runner::run_step(const Step &step) {
     report_.skipped(step);
     return;
   }
-  if (!step.interleave.empty())
-    throw ScenarioError(step.interleave.front().loc,
-                        "interleave: is not supported by this version of ksmsim yet");
   k_.current_step = step.index;
   try {
-    if (step.at) {
-      if (*step.at < k_.now_us)
-        throw ScenarioError(step.loc, fmt::format("at: {} ms is in the past (virtual time is {} ms)",
-                                                  *step.at / 1000, k_.now_us / 1000));
-      engine_.advance_to(*step.at);
-    }
-    const std::string *mm_name = nullptr;
-    std::visit([&](const auto &b) {
-      if constexpr (requires { b.mm; })
-        mm_name = &b.mm;
-      else if constexpr (requires { b.parent; })
-        mm_name = &b.parent;
-      else if constexpr (std::is_same_v<std::decay_t<decltype(b)>, Spawn> ||
-                         std::is_same_v<std::decay_t<decltype(b)>, Exit>)
-        mm_name = &b.mm;
-    }, step.body);
-    k_.current = mm_name ? task_of(*mm_name) : Task{};
-    k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
-    try {
-      do_body(step);
-      if (step.expect_error)
-        report_.step_failed(step, fmt::format("expected the step to fail with {}, but it succeeded",
-                                              *step.expect_error));
-    } catch (const StepError &e) {
-      std::string name = errno_name(e.err);
-      if (!step.expect_error)
-        report_.step_failed(step, fmt::format("{} ({})", e.what, name));
-      else if (*step.expect_error != name)
-        report_.step_failed(step, fmt::format("expected {}, but {} ({})", *step.expect_error, e.what, name));
-      k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
-    }
-    engine_.deliver_wakeups();
+    with_interleaves(step, [&]() {
+      if (step.at) {
+        if (*step.at < k_.now_us)
+          throw ScenarioError(step.loc, fmt::format("at: {} ms is in the past (virtual time is {} ms)",
+                                                    *step.at / 1000, k_.now_us / 1000));
+        engine_.advance_to(*step.at);
+      }
+      perform(step, 0);
+    });
     k_.current = Task{};
-    if (opt_.check != CheckMode::Off && step.kind != "expect")
+    if (opt_.check != CheckMode::Off && step.kind != "expect" && report_.violations().empty())
       check_invariants("after the step");
   } catch (const OopsException &) {
     stopped_ = true;
+    k_.nested_depth = 0;
     call_path().clear();
   }
 }
@@ -456,6 +570,7 @@ void Runner::run_steps(const std::vector<Step> &steps) {
 RunResult Runner::run() {
   if (opt_.trace)
     k_.trace.enable();
+  k_.on_point = [this](const char *name) { on_point(name); };
   for (std::size_t i = 0; i < s_.ksm.size(); i++) {
     long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
     if (r < 0)
@@ -465,11 +580,8 @@ RunResult Runner::run() {
   }
   if (opt_.check == CheckMode::Page)
     k_.ksm.after_page_scanned = [this]() {
-      std::vector<std::string> v = InvariantChecker::check(k_);
-      if (!v.empty()) {
-        report_.violation(k_.current_step, k_.now_us, "after a page scanned by ksmd", v);
-        throw OopsException("invariant violated");
-      }
+      if (report_.violations().empty())
+        check_invariants("after a page scanned by ksmd");
     };
   run_steps(s_.steps);
   RunResult r;
@@ -478,6 +590,7 @@ RunResult Runner::run() {
   r.json = report_.json(k_);
   if (opt_.trace)
     r.trace = k_.trace.file_text(2);
+  r.points = points_;
   return r;
 }
 

@@ -71,6 +71,7 @@ constexpr std::array<std::string_view, 2> kKernelKeys{"version", "without"};
 constexpr std::array<std::string_view, 4> kFixes{"stale-stable-sweep", "unmerge-enter-at-tail",
                                                  "unmerge-swapin-copy", "uptodate-copy"};
 constexpr std::array<std::string_view, 3> kStepExtras{"at", "expect_error", "interleave"};
+constexpr std::array<std::string_view, 3> kExpectErrorKeys{"errno", "if_with", "if_without"};
 constexpr std::array<std::string_view, 4> kInterleaveKeys{"point", "after", "explore", "steps"};
 constexpr std::array<std::string_view, 13> kErrnoNames{
     "EPERM", "ENOENT", "EINTR",  "EIO",    "ENOMEM",      "EACCES", "EFAULT",
@@ -93,7 +94,8 @@ constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
 constexpr std::array<std::string_view, 9> kCounters{
     "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile", "full_scans",
     "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs"};
-constexpr std::array<std::string_view, 4> kExpectExtras{"mm", "page", "oops", "invariants"};
+constexpr std::array<std::string_view, 6> kExpectExtras{"mm", "page", "oops", "invariants", "if_with",
+                                                        "if_without"};
 constexpr std::array<std::string_view, 2> kMmExpectKeys{"ksm_rmap_items", "merged"};
 constexpr std::array<std::string_view, 8> kPageExpectKeys{
     "mm", "vma", "page", "ksm", "shared_with", "node", "present", "swapped"};
@@ -736,8 +738,28 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
   }
   step.body = (this->*find_step_kind(key.key)->parse)(key);
   if (const Field *e = m.find("expect_error")) {
-    step.expect_error =
-        std::string(kErrnoNames[read_choice(rep_, e->value, "errno name", kErrnoNames)]);
+    if (e->value.IsMap()) {
+      // Extension: {errno: EBUSY, if_with: FIX, if_without: FIX}
+      MapView em(rep_, e->value, "expect_error", kExpectErrorKeys);
+      step.expect_error = std::string(
+          kErrnoNames[read_choice(rep_, em.need("errno").value, "errno name", kErrnoNames)]);
+      for (const char *key : {"if_with", "if_without"}) {
+        if (const Field *f = em.find(key)) {
+          auto &fixes = std::string_view(key) == "if_with" ? step.expect_error_if_with
+                                                           : step.expect_error_if_without;
+          if (f->value.IsScalar()) {
+            fixes.push_back(parse_fix(f->value));
+          } else {
+            for (const YAML::Node &fix : need_sequence(rep_, f->value, key)) {
+              fixes.push_back(parse_fix(fix));
+            }
+          }
+        }
+      }
+    } else {
+      step.expect_error =
+          std::string(kErrnoNames[read_choice(rep_, e->value, "errno name", kErrnoNames)]);
+    }
   }
   return step;
 }
@@ -962,6 +984,9 @@ StepBody Parser::parse_expect(const Field &f) {
   for (const Field &field : m.fields()) {
     parse_expect_field(e, field);
   }
+  if (e.counters.empty() && e.mms.empty() && e.pages.empty() && !e.oops && !e.invariants) {
+    rep_.fail(f.value, "expect: if_with/if_without need something to check");
+  }
   return e;
 }
 
@@ -1037,6 +1062,15 @@ void Parser::parse_expect_field(Expect &e, const Field &f) {
     e.oops = oops;
   } else if (f.key == "invariants") {
     e.invariants = read_choice(rep_, f.value, "invariants value", kInvariants) == 0;
+  } else if (f.key == "if_with" || f.key == "if_without") {
+    std::vector<std::string> &fixes = f.key == "if_with" ? e.if_with : e.if_without;
+    if (f.value.IsScalar()) {
+      fixes.push_back(parse_fix(f.value));
+    } else {
+      for (const YAML::Node &fix : need_sequence(rep_, f.value, f.key)) {
+        fixes.push_back(parse_fix(fix));
+      }
+    }
   }
 }
 

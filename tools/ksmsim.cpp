@@ -18,7 +18,7 @@ namespace po = boost::program_options;
 namespace {
 
 const char *USAGE = "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
-                    "                       [--kernel PROFILE]\n"
+                    "                       [--kernel PROFILE] [--list-points]\n"
                     "       ksmsim --help | --version\n";
 
 // Write a whole file or nothing: a temporary file renamed into place.
@@ -38,6 +38,19 @@ bool write_file(const std::string &path, const std::string &text) {
   return true;
 }
 
+std::string points_listing(const ksmsim::scenario::Scenario &s, const ksmsim::RunResult &r) {
+  std::string out = "preemption points reached (step: point count):\n";
+  for (const auto &[index, points] : r.points) {
+    if (index < 1 || index > static_cast<int>(s.steps.size()))
+      continue;
+    const auto &step = s.steps[index - 1];
+    out += fmt::format("  step {} (line {}, {}):\n", index, step.loc.line, step.kind);
+    for (const auto &[name, count] : points)
+      out += fmt::format("    {} {}\n", name, count);
+  }
+  return out;
+}
+
 int usage_error(const std::string &msg) {
   std::cerr << "ksmsim: " << msg << "\n" << USAGE;
   return 2;
@@ -51,6 +64,7 @@ int cmd_run(const std::vector<std::string> &args) {
       ("json", po::value<std::string>(&json_out), "write the results as JSON to OUT")
       ("check", po::value<std::string>(&check), "invariant checks: step (default), page or off")
       ("quiet", "print nothing when every expectation holds")
+      ("list-points", "print the preemption points each step reaches, with counts")
       ("kernel", po::value<std::string>(&kernel), "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
   po::positional_options_description pos;
   pos.add("file", 1);
@@ -75,10 +89,12 @@ int cmd_run(const std::vector<std::string> &args) {
   if (vm.count("kernel"))
     ro.kernel = kernel;
   ro.trace = !trace_out.empty();
+  ro.list_points = vm.count("list-points") > 0;
   const std::string file = vm["file"].as<std::string>();
   ksmsim::RunResult result;
+  ksmsim::scenario::Scenario s;
   try {
-    ksmsim::scenario::Scenario s = ksmsim::scenario::parse_file(file);
+    s = ksmsim::scenario::parse_file(file);
     result = ksmsim::run_scenario(s, ro);
   } catch (const ksmsim::scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
@@ -94,6 +110,8 @@ int cmd_run(const std::vector<std::string> &args) {
   }
   if (!vm.count("quiet") || result.exit_code != 0)
     std::cout << result.summary;
+  if (ro.list_points)
+    std::cout << points_listing(s, result);
   return result.exit_code;
 }
 

@@ -4,6 +4,7 @@
 // the steps, the expectations and the invariant checks.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct RunOptions {
   CheckMode check = CheckMode::Step;
   bool trace = false;                 // collect the ftrace-format trace
   std::optional<std::string> kernel;  // overrides the scenario's kernel: ("v3.9 without a,b")
+  bool list_points = false;           // count the preemption points each step reaches
 };
 
 struct RunResult {
@@ -25,6 +27,8 @@ struct RunResult {
   std::string summary;    // the human summary
   std::string json;       // the same for scripts
   std::string trace;      // the trace file's text, if asked for
+  // With list_points: step index -> point name -> times reached.
+  std::map<int, std::map<std::string, std::uint64_t>> points;
 };
 
 // Throws scenario::ScenarioError for a defect found while running (exit 2).

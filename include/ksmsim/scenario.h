@@ -146,6 +146,10 @@ struct Expect {
   std::vector<PageExpect> pages;  // `page:` may be one map or a list of maps
   std::optional<std::string> oops;  // "none" or a kernel function name
   std::optional<bool> invariants;   // `ok` -> true; `violated` -> false
+  // Extension: the block applies only to kernel profiles that have every
+  // fix in if_with and none in if_without, so that one file can state what
+  // the kernel shows with and without a fix.
+  std::vector<std::string> if_with, if_without;
   Location loc;
 };
 
@@ -167,6 +171,10 @@ struct Step {
   std::string kind;                  // the step's key, e.g. "write"
   std::optional<Micros> at;          // absolute virtual time
   std::optional<std::string> expect_error;  // errno name, e.g. "EBUSY"
+  // Extension (`expect_error: {errno, if_with, if_without}`): the error is
+  // expected only from kernel profiles with / without these fixes; from
+  // the others the step must succeed.
+  std::vector<std::string> expect_error_if_with, expect_error_if_without;
   std::vector<Interleave> interleave;
   Location loc;       // of the step's key
   int index = 0;      // 1-based position in its list of steps
