@@ -4,7 +4,7 @@
 namespace ksmsim {
 
 namespace {
-OopsSink *the_sink = nullptr;
+thread_local OopsSink *the_sink = nullptr;
 
 void record(const char *kind, const char *fn, const std::string &message) {
   if (!the_sink)

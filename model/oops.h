@@ -48,7 +48,8 @@ private:
 };
 
 // The one call path of the simulated machine (there is no real concurrency).
-inline CallPath the_call_path;
+// One per thread: ksmsim explore runs scenarios on several threads.
+inline thread_local CallPath the_call_path;
 inline CallPath &call_path() { return the_call_path; }
 
 class FrameGuard {

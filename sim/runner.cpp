@@ -591,6 +591,9 @@ RunResult Runner::run() {
   if (opt_.trace)
     r.trace = k_.trace.file_text(2);
   r.points = points_;
+  for (const OopsRecord &o : k_.oopses())
+    r.oopses.push_back(fmt::format("{} in {}: {}", o.kind, o.function, o.message));
+  r.violations = report_.violations();
   return r;
 }
 

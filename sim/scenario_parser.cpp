@@ -819,6 +819,7 @@ Interleave Parser::parse_interleave(const YAML::Node &node, Micros start, int de
   il.loc = rep_.loc(node);
   if (const Field *explore = m.find("explore")) {
     il.explore = read_bool(rep_, explore->value, "explore");
+    il.explore_loc = rep_.loc(explore->key_node);
   }
   if (il.explore) {
     if (const Field *extra = m.find("point") ? m.find("point") : m.find("after")) {

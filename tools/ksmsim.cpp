@@ -2,7 +2,13 @@
 //
 // The ksmsim command line. It parses arguments, runs the library and writes
 // the outputs; it holds no simulation logic.
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <sstream>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -10,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "ksmsim/explore.h"
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
 
@@ -19,6 +26,8 @@ namespace {
 
 const char *USAGE = "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
                     "                       [--kernel PROFILE] [--list-points]\n"
+                    "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
+                    "                           [--timing]\n"
                     "       ksmsim --help | --version\n";
 
 // Write a whole file or nothing: a temporary file renamed into place.
@@ -115,6 +124,80 @@ int cmd_run(const std::vector<std::string> &args) {
   return result.exit_code;
 }
 
+int cmd_explore(const std::vector<std::string> &args) {
+  po::options_description opts("ksmsim explore options");
+  std::string kernel, out_dir = "explore-findings";
+  unsigned max_runs = 500, jobs = 2;
+  opts.add_options()("file", po::value<std::string>(), "the scenario")
+      ("kernel", po::value<std::string>(&kernel), "kernel profile, e.g. 'v3.9 without unmerge-enter-at-tail'")
+      ("max-runs", po::value<unsigned>(&max_runs), "replay at most N placements (a seeded sample beyond)")
+      ("jobs", po::value<unsigned>(&jobs), "replays at once (default 2)")
+      ("out", po::value<std::string>(&out_dir), "write a ready-to-run scenario per finding here")
+      ("timing", "print how long exploring took (on stderr)");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error &e) {
+    return usage_error(e.what());
+  }
+  if (!vm.count("file"))
+    return usage_error("explore needs a scenario FILE");
+  if (max_runs == 0 || jobs == 0)
+    return usage_error("--max-runs and --jobs must be at least 1");
+  const std::string file = vm["file"].as<std::string>();
+  ksmsim::ExploreOptions eo;
+  eo.max_runs = max_runs;
+  eo.jobs = jobs;
+  if (vm.count("kernel"))
+    eo.run.kernel = kernel;
+  auto t0 = std::chrono::steady_clock::now();
+  ksmsim::ExploreResult result;
+  ksmsim::scenario::Scenario s;
+  try {
+    s = ksmsim::scenario::parse_file(file);
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    result = ksmsim::explore(s, text.str(), eo);
+  } catch (const ksmsim::scenario::ScenarioError &e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::size_t refused = 0;
+  std::cout << fmt::format("explore {}: {} point occurrences, {} replayed\n", s.name, result.occurrences,
+                           result.runs.size());
+  if (result.findings() && mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    std::cerr << "ksmsim: cannot create " << out_dir << "\n";
+    return 2;
+  }
+  for (const ksmsim::Placement &p : result.runs) {
+    if (p.outcome == ksmsim::Placement::Outcome::Refused) {
+      refused++;
+      continue;
+    }
+    if (p.outcome == ksmsim::Placement::Outcome::Clean)
+      continue;
+    std::string name = p.point;
+    std::replace(name.begin(), name.end(), ':', '.');
+    std::string path = fmt::format("{}/{}.{}.{}.yaml", out_dir, s.name, name, p.after);
+    if (!write_file(path, p.scenario)) {
+      std::cerr << "ksmsim: cannot write " << path << "\n";
+      return 2;
+    }
+    std::cout << fmt::format("  found: at {} (time {}): {}\n    -> {}\n", p.point, p.after, p.detail, path);
+  }
+  std::cout << fmt::format("{} replays: {} found, {} clean, {} refused by the kernel's locks\n",
+                           result.runs.size(), result.findings(),
+                           result.runs.size() - result.findings() - refused, refused);
+  if (vm.count("timing"))
+    std::cerr << fmt::format("explore took {:.2f} s for {} replays on {} jobs\n", secs, result.runs.size(), jobs);
+  return result.findings() ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -125,12 +208,16 @@ int main(int argc, char **argv) {
     std::cout << "ksmsim " KSMSIM_VERSION ": a deterministic simulator of Linux 3.9 KSM\n\n" << USAGE
               << "\n  run      replay a scenario (see docs/ and the scenario format v1)\n"
                  "           exit 0: every expectation held; 1: one failed or the kernel oopsed\n"
-                 "           unexpectedly; 2: the scenario or the command line is wrong\n";
+                 "           unexpectedly; 2: the scenario or the command line is wrong\n"
+                 "  explore  replay a scenario once per preemption point its `explore: true` step\n"
+                 "           reaches; exit 1 when a placement oopses or breaks an invariant\n";
     return 0;
   }
   if (args[0] == "--version")
     return std::cout << "ksmsim " KSMSIM_VERSION "\n", 0;
   if (args[0] == "run")
     return cmd_run({args.begin() + 1, args.end()});
+  if (args[0] == "explore")
+    return cmd_explore({args.begin() + 1, args.end()});
   return usage_error(fmt::format("unknown command '{}'", args[0]));
 }

@@ -27,6 +27,9 @@ struct RunResult {
   std::string summary;    // the human summary
   std::string json;       // the same for scripts
   std::string trace;      // the trace file's text, if asked for
+  // What went wrong in the kernel, whatever the expectations said.
+  std::vector<std::string> oopses;      // "KIND in FUNCTION: message"
+  std::vector<std::string> violations;  // invariant violations
   // With list_points: step index -> point name -> times reached.
   std::map<int, std::map<std::string, std::uint64_t>> points;
 };

@@ -161,6 +161,7 @@ struct Interleave {
   bool explore = false;
   std::vector<Step> steps;
   Location loc;
+  Location explore_loc;  // of the `explore` key, when given
 };
 
 using StepBody = std::variant<Spawn, Mmap, Munmap, Write, Read, Madvise, Fork, Exit, Swapout,
