@@ -135,7 +135,14 @@ int Kernel::do_munmap(mm_struct *mm, std::uint64_t start, std::uint64_t len) {
 
 int Kernel::sys_madvise(mm_struct *mm, std::uint64_t start, std::uint64_t len, int advice) {
   KFUNC();
+  if (start & ~PAGE_MASK)
+    return -EINVAL;
+  len = (len + PAGE_SIZE - 1) & PAGE_MASK;
   std::uint64_t end = start + len;
+  if (end < start)
+    return -EINVAL;
+  if (end == start)
+    return 0;
   int unmapped_error = 0;
   bool write = advice == MADV_MERGEABLE || advice == MADV_UNMERGEABLE;
   if (write)

@@ -234,7 +234,9 @@ int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address
   *ptep = pte_t{};
   if (pte_dirty(pteval))
     p->flags |= PG_dirty;
-  if (PageSwapCache(p) && flags == TTU_UNMAP) {
+  // A swap-cache page gets its swap entry even when migrating: the next
+  // fault finds the (new) page in the swap cache.
+  if (PageSwapCache(p)) {
     std::uint64_t entry = p->private_;
     if (swap_duplicate(entry) < 0) {
       *ptep = pteval;

@@ -885,7 +885,7 @@ TEST_CASE("exit of an mm ksmd has not scanned frees its slot at once", "[ksm][ex
 // and -EINVAL for a start that is not page aligned, before any vma is looked
 // at: no split, no __ksm_enter.
 TEST_CASE("madvise of an empty or unaligned range does nothing (3.9 sys_madvise)",
-          "[ksm][madvise][model-bug][!mayfail]") {
+          "[ksm][madvise]") {
   Machine m;
   [[maybe_unused]] auto [a, sa] = m.process("A", 1000, {A_WORD, A_WORD}, false);
   CHECK(m.k.sys_madvise(a, sa, 0, MADV_MERGEABLE) == 0);

@@ -508,7 +508,7 @@ TEST_CASE("freeing the zero page is a BUG", "[mmu][oops]") {
 // remove_migration_ptes() leaves alone; the next fault finds the new page in
 // the swap cache.
 TEST_CASE("migrating a swap-cache page leaves swap ptes (3.9 try_to_unmap_one)",
-          "[mmu][migrate][model-bug][!mayfail]") {
+          "[mmu][migrate]") {
   Machine m(2);
   mm_struct *a = m.k.mm_alloc("A", 1000);
   std::uint64_t s = m.k.do_mmap_anon(a, 1, -1);
