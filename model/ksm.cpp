@@ -392,6 +392,7 @@ int Ksm::unmerge_and_remove_all_rmap_items() {
   for (mm_slot *slot = ksm_scan.mm_slot; slot != &ksm_mm_head; slot = ksm_scan.mm_slot) {
     check_live(slot, __func__);
     mm = slot->mm;
+    k.trace_fmt("ksmsim_unmerge_mm", "mm {}", ptr(HandleKind::mm, mm->id));
     k.down_read(mm);
     for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
       if (ksm_test_exit(mm))

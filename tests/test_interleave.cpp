@@ -4,6 +4,8 @@
 // locks, bad point names, points never reached, and the fix switches.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "ksmsim/explore.h"
@@ -179,4 +181,12 @@ TEST_CASE("explore samples at most max_runs placements, the same ones every time
     CHECK(a.runs[i].point == b.runs[i].point);
     CHECK(a.runs[i].after == b.runs[i].after);
   }
+}
+
+TEST_CASE("docs/preemption-points.md lists every point", "[interleave][docs]") {
+  std::ifstream doc(std::string(KSMSIM_SOURCE_DIR) + "/docs/preemption-points.md");
+  std::stringstream text;
+  text << doc.rdbuf();
+  for (const PreemptionPoint &p : preemption_points())
+    CHECK(text.str().find(std::string("`") + p.name + "`") != std::string::npos);
 }

@@ -194,7 +194,7 @@ int cmd_explore(const std::vector<std::string> &args) {
                            result.runs.size(), result.findings(),
                            result.runs.size() - result.findings() - refused, refused);
   if (vm.count("timing"))
-    std::cerr << fmt::format("explore took {:.2f} s for {} replays on {} jobs\n", secs, result.runs.size(), jobs);
+    std::cerr << fmt::format("explore took {:.3f} s for {} replays on {} jobs\n", secs, result.runs.size(), jobs);
   return result.findings() ? 1 : 0;
 }
 
