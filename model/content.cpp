@@ -8,12 +8,53 @@
 namespace ksmsim {
 
 namespace {
-inline std::uint32_t rol32(std::uint32_t w, unsigned s) { return (w << s) | (w >> (32 - s)); }
+inline std::uint32_t rol32(std::uint32_t w, unsigned s) {
+  return (w << s) | (w >> (32 - s));
+}
+
+// __jhash_mix and __jhash_final of include/linux/jhash.h (3.9)
+inline void jhash_mix(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
+  a -= c;
+  a ^= rol32(c, 4);
+  c += b;
+  b -= a;
+  b ^= rol32(a, 6);
+  a += c;
+  c -= b;
+  c ^= rol32(b, 8);
+  b += a;
+  a -= c;
+  a ^= rol32(c, 16);
+  c += b;
+  b -= a;
+  b ^= rol32(a, 19);
+  a += c;
+  c -= b;
+  c ^= rol32(b, 4);
+  b += a;
+}
+
+inline void jhash_final(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
+  c ^= b;
+  c -= rol32(b, 14);
+  a ^= c;
+  a -= rol32(c, 11);
+  b ^= a;
+  b -= rol32(a, 25);
+  c ^= b;
+  c -= rol32(b, 16);
+  a ^= c;
+  a -= rol32(c, 4);
+  b ^= a;
+  b -= rol32(a, 14);
+  c ^= b;
+  c -= rol32(b, 24);
+}
 
 inline std::uint8_t word_byte(std::uint64_t word, unsigned offset) {
   return static_cast<std::uint8_t>(word >> (56 - 8 * (offset % 8)));
 }
-}  // namespace
+} // namespace
 
 std::uint32_t jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t initval) {
   std::uint32_t a, b, c;
@@ -22,13 +63,7 @@ std::uint32_t jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t
     a += k[0];
     b += k[1];
     c += k[2];
-    // __jhash_mix
-    a -= c; a ^= rol32(c, 4); c += b;
-    b -= a; b ^= rol32(a, 6); a += c;
-    c -= b; c ^= rol32(b, 8); b += a;
-    a -= c; a ^= rol32(c, 16); c += b;
-    b -= a; b ^= rol32(a, 19); a += c;
-    c -= b; c ^= rol32(b, 4); b += a;
+    jhash_mix(a, b, c);
     length -= 3;
     k += 3;
   }
@@ -41,14 +76,7 @@ std::uint32_t jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t
     [[fallthrough]];
   case 1:
     a += k[0];
-    // __jhash_final
-    c ^= b; c -= rol32(b, 14);
-    a ^= c; a -= rol32(c, 11);
-    b ^= a; b -= rol32(a, 25);
-    c ^= b; c -= rol32(b, 16);
-    a ^= c; a -= rol32(c, 4);
-    b ^= a; b -= rol32(a, 14);
-    c ^= b; c -= rol32(b, 24);
+    jhash_final(a, b, c);
     break;
   case 0:
     break;
@@ -56,7 +84,9 @@ std::uint32_t jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t
   return c;
 }
 
-std::uint64_t fill_word(std::uint8_t byte) { return 0x0101010101010101ULL * byte; }
+std::uint64_t fill_word(std::uint8_t byte) {
+  return 0x0101010101010101ULL * byte;
+}
 
 std::uint64_t splitmix64(std::uint64_t x) {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -98,7 +128,7 @@ public:
     std::uint32_t sum = 0;
     bool valid = false;
   };
-  std::array<WordSum, 4096> word_checksums{};  // a cache only
+  std::array<WordSum, 4096> word_checksums{}; // a cache only
 
 private:
   std::vector<PokeList> lists_;
@@ -106,7 +136,9 @@ private:
 };
 
 ContentStore::ContentStore() : table_(new PokeTable) {}
-ContentStore::~ContentStore() { delete table_; }
+ContentStore::~ContentStore() {
+  delete table_;
+}
 
 void ContentStore::set_word(PageContent &c, std::uint64_t word) {
   release(c);
@@ -124,7 +156,8 @@ void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
   }
   PokeList &pl = table_->get(c.pokes);
   pl.checksum_valid = false;
-  auto it = std::lower_bound(pl.bytes.begin(), pl.bytes.end(), std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
+  auto it = std::lower_bound(pl.bytes.begin(), pl.bytes.end(),
+                             std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
   bool found = it != pl.bytes.end() && it->first == offset;
   if (is_base) {
     if (found)
@@ -159,7 +192,8 @@ void ContentStore::release(PageContent &c) {
 std::uint8_t ContentStore::byte_at(const PageContent &c, unsigned offset) const {
   if (c.pokes) {
     const auto &v = table_->get(c.pokes).bytes;
-    auto it = std::lower_bound(v.begin(), v.end(), std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
+    auto it = std::lower_bound(v.begin(), v.end(),
+                               std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
     if (it != v.end() && it->first == offset)
       return it->second;
   }
@@ -170,10 +204,11 @@ namespace {
 bool poked(const std::vector<std::pair<std::uint16_t, std::uint8_t>> *v, unsigned offset) {
   if (!v)
     return false;
-  auto it = std::lower_bound(v->begin(), v->end(), std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
+  auto it = std::lower_bound(v->begin(), v->end(),
+                             std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
   return it != v->end() && it->first == offset;
 }
-}  // namespace
+} // namespace
 
 int ContentStore::compare(const PageContent &a, const PageContent &b) const {
   const auto *pa = a.pokes ? &table_->get(a.pokes).bytes : nullptr;
@@ -245,25 +280,14 @@ std::uint32_t jhash2_repeated(std::uint64_t word) {
     a += even ? lo : hi;
     b += even ? hi : lo;
     c += even ? lo : hi;
-    a -= c; a ^= rol32(c, 4); c += b;
-    b -= a; b ^= rol32(a, 6); a += c;
-    c -= b; c ^= rol32(b, 8); b += a;
-    a -= c; a ^= rol32(c, 16); c += b;
-    b -= a; b ^= rol32(a, 19); a += c;
-    c -= b; c ^= rol32(b, 4); b += a;
+    jhash_mix(a, b, c);
   }
   // one word is left: index 1023, odd, so hi
   a += hi;
-  c ^= b; c -= rol32(b, 14);
-  a ^= c; a -= rol32(c, 11);
-  b ^= a; b -= rol32(a, 25);
-  c ^= b; c -= rol32(b, 16);
-  a ^= c; a -= rol32(c, 4);
-  b ^= a; b -= rol32(a, 14);
-  c ^= b; c -= rol32(b, 24);
+  jhash_final(a, b, c);
   return c;
 }
-}  // namespace
+} // namespace
 
 std::uint32_t ContentStore::checksum(PageContent &c) {
   if (c.checksum)
@@ -280,7 +304,7 @@ std::uint32_t ContentStore::checksum(PageContent &c) {
     if (!pl.checksum_valid) {
       std::vector<std::uint8_t> raw = bytes(c);
       std::array<std::uint32_t, PAGE_SIZE / 4> words;
-      for (unsigned i = 0; i < PAGE_SIZE / 4; i++)  // little-endian loads, as on x86
+      for (unsigned i = 0; i < PAGE_SIZE / 4; i++) // little-endian loads, as on x86
         words[i] = std::uint32_t(raw[4 * i]) | std::uint32_t(raw[4 * i + 1]) << 8 |
                    std::uint32_t(raw[4 * i + 2]) << 16 | std::uint32_t(raw[4 * i + 3]) << 24;
       pl.checksum = jhash2(words.data(), PAGE_SIZE / 4, 17);
@@ -288,10 +312,12 @@ std::uint32_t ContentStore::checksum(PageContent &c) {
     }
     sum = pl.checksum;
   }
-  c.checksum = sum;  // a real checksum of 0 is simply recomputed each time
+  c.checksum = sum; // a real checksum of 0 is simply recomputed each time
   return sum;
 }
 
-std::size_t ContentStore::poke_lists() const { return table_->live(); }
+std::size_t ContentStore::poke_lists() const {
+  return table_->live();
+}
 
-}  // namespace ksmsim
+} // namespace ksmsim

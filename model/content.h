@@ -19,8 +19,8 @@ class PokeTable;
 
 struct PageContent {
   std::uint64_t word = 0;
-  std::uint32_t pokes = 0;     // index into the poke table, 0 = none
-  std::uint32_t checksum = 0;  // calc_checksum's value, cached; 0: not computed
+  std::uint32_t pokes = 0;    // index into the poke table, 0 = none
+  std::uint32_t checksum = 0; // calc_checksum's value, cached; 0: not computed
 };
 
 class ContentStore {
@@ -55,9 +55,9 @@ private:
 
 // Content words of the spec's forms.
 std::uint64_t fill_word(std::uint8_t byte);
-std::uint64_t splitmix64(std::uint64_t x);  // one call with state x, as the spec says
+std::uint64_t splitmix64(std::uint64_t x); // one call with state x, as the spec says
 
 // The kernel's jhash2 (include/linux/jhash.h, 3.9).
 std::uint32_t jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t initval);
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -14,7 +14,8 @@ struct Checker {
   Kernel &k;
   std::vector<std::string> out;
 
-  template <class... Args> void fail(const char *check, fmt::format_string<Args...> f, Args &&...args) {
+  template <class... Args>
+  void fail(const char *check, fmt::format_string<Args...> f, Args &&...args) {
     if (out.size() < 20)
       out.push_back(fmt::format("{}: {}", check, fmt::format(f, std::forward<Args>(args)...)));
   }
@@ -29,7 +30,8 @@ struct Checker {
         if (!item->mm)
           fail("stable_node", "node {} lists a freed rmap_item", node->id);
         else if (!(item->address & STABLE_FLAG) || item->head != node)
-          fail("rmap_item", "rmap_item {} listed on stable_node {} without STABLE_FLAG/head", item->id, node->id);
+          fail("rmap_item", "rmap_item {} listed on stable_node {} without STABLE_FLAG/head",
+               item->id, node->id);
         n++;
       }
       if (n) {
@@ -58,28 +60,33 @@ struct Checker {
           unshared++;
           unsigned char age = static_cast<unsigned char>(ksm.ksm_scan.seqnr - item->address);
           if (age == 0 && !ksm.in_unstable_tree(item))
-            fail("rmap_item", "rmap_item {} inserted this scan is not in the unstable tree", item->id);
+            fail("rmap_item", "rmap_item {} inserted this scan is not in the unstable tree",
+                 item->id);
           if (age > 1)
             fail("rmap_item", "rmap_item {} has unstable age {}", item->id, age);
         }
         if ((item->address & STABLE_FLAG) && item->head->freed)
-          fail("rmap_item", "rmap_item {} points to freed stable_node {}", item->id, item->head->id);
+          fail("rmap_item", "rmap_item {} points to freed stable_node {}", item->id,
+               item->head->id);
       }
     });
     if (shared != ksm.ksm_pages_shared || sharing != ksm.ksm_pages_sharing)
-      fail("counters", "pages_shared/sharing {}/{} but the stable tree holds {}/{}", ksm.ksm_pages_shared,
-           ksm.ksm_pages_sharing, shared, sharing);
+      fail("counters", "pages_shared/sharing {}/{} but the stable tree holds {}/{}",
+           ksm.ksm_pages_shared, ksm.ksm_pages_sharing, shared, sharing);
     if (unshared != ksm.ksm_pages_unshared)
-      fail("counters", "pages_unshared {} but {} rmap_items are flagged unstable", ksm.ksm_pages_unshared, unshared);
+      fail("counters", "pages_unshared {} but {} rmap_items are flagged unstable",
+           ksm.ksm_pages_unshared, unshared);
     if (items != ksm.ksm_rmap_items)
       fail("counters", "ksm_rmap_items {} but the mm_slots list {}", ksm.ksm_rmap_items, items);
   }
 
-  bool rb_in_tree_of(const stable_node *node) { return k.ksm.stable_tree_nid_of(node) == node->nid; }
+  bool rb_in_tree_of(const stable_node *node) {
+    return k.ksm.stable_tree_nid_of(node) == node->nid;
+  }
 
   void frames_and_ptes() {
-    std::map<std::uint64_t, int> pte_maps;   // pfn -> present ptes
-    std::map<std::uint64_t, int> swap_refs;  // swap slot -> swap ptes
+    std::map<std::uint64_t, int> pte_maps;  // pfn -> present ptes
+    std::map<std::uint64_t, int> swap_refs; // swap slot -> swap ptes
     for (mm_struct *mm : k.mms()) {
       for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
         for (std::uint64_t a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
@@ -103,21 +110,25 @@ struct Checker {
       if (p->_count == 0)
         fail("pte", "a pte maps freed page {}", pfn);
       if (Kernel::page_mapcount(p) != n)
-        fail("mapcount", "page {} has mapcount {} but {} ptes map it", pfn, Kernel::page_mapcount(p), n);
+        fail("mapcount", "page {} has mapcount {} but {} ptes map it", pfn,
+             Kernel::page_mapcount(p), n);
     }
     k.for_each_frame([&](page *p) {
       if (p->_count == 0 || (p->flags & PG_zero))
         return;
       if (!pte_maps.count(p->pfn) && Kernel::page_mapped(p))
-        fail("mapcount", "page {} has mapcount {} but no pte maps it", p->pfn, Kernel::page_mapcount(p));
+        fail("mapcount", "page {} has mapcount {} but no pte maps it", p->pfn,
+             Kernel::page_mapcount(p));
       int need = Kernel::page_mapcount(p) + (Kernel::PageSwapCache(p) ? 1 : 0);
       if (p->_count < need)
-        fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", p->pfn, p->_count, need);
+        fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", p->pfn, p->_count,
+             need);
       if (stable_node *node = k.page_stable_node(p)) {
         if (node->freed)
           fail("stable_node", "KSM page {} points to freed stable_node {}", p->pfn, node->id);
         else if (node->kpfn != p->pfn)
-          fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}", p->pfn, node->id, node->kpfn);
+          fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}", p->pfn,
+               node->id, node->kpfn);
       }
     });
     for (std::uint64_t off = 1; off <= k.machine.swap_pages; off++) {
@@ -132,7 +143,7 @@ struct Checker {
     }
   }
 };
-}  // namespace
+} // namespace
 
 std::vector<std::string> InvariantChecker::check(Kernel &k) {
   Checker c{k, {}};
@@ -141,4 +152,4 @@ std::vector<std::string> InvariantChecker::check(Kernel &k) {
   return c.out;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -19,4 +19,4 @@ public:
   static std::vector<std::string> check(Kernel &k);
 };
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -25,10 +25,10 @@ namespace ksmsim {
 
 // Which of cbf86cfe04's fixes are present (all, in v3.9).
 struct KernelProfile {
-  bool stale_stable_sweep = true;     // remove_all_stable_nodes on unmerge / switch
-  bool unmerge_enter_at_tail = true;  // __ksm_enter at the list tail while run is 2
-  bool unmerge_swapin_copy = true;    // copy a KSM page faulted in during unmerge
-  bool uptodate_copy = true;          // do not copy a !PageUptodate page
+  bool stale_stable_sweep = true;    // remove_all_stable_nodes on unmerge / switch
+  bool unmerge_enter_at_tail = true; // __ksm_enter at the list tail while run is 2
+  bool unmerge_swapin_copy = true;   // copy a KSM page faulted in during unmerge
+  bool uptodate_copy = true;         // do not copy a !PageUptodate page
   std::string name = "v3.9";
 };
 
@@ -53,7 +53,7 @@ enum SwapResult : int { SWAP_SUCCESS = 0, SWAP_AGAIN = 1, SWAP_FAIL = 2, SWAP_ML
 
 // Errnos: <cerrno>'s values are the kernel's on Linux; ERESTARTSYS is kernel-internal.
 constexpr int ERESTARTSYS = 512;
-const char *errno_name(int err);  // "EBUSY" for 16 (or -16)
+const char *errno_name(int err); // "EBUSY" for 16 (or -16)
 
 class Kernel : public OopsSink {
 public:
@@ -63,7 +63,7 @@ public:
   Kernel &operator=(const Kernel &) = delete;
 
   // ---- physical memory (model/physmem.cpp) ----
-  page *alloc_page_node(int nid);  // refcount 1, or nullptr when the node is full
+  page *alloc_page_node(int nid); // refcount 1, or nullptr when the node is full
   page *pfn_to_page(std::uint64_t pfn);
   std::uint64_t page_to_pfn(const page *p) const { return p->pfn; }
   int page_to_nid(const page *p) const;
@@ -81,7 +81,9 @@ public:
 
   // page state accessors (include/linux/mm.h, ksm.h)
   static bool PageAnon(const page *p) { return p->mapping & PAGE_MAPPING_ANON; }
-  static bool PageKsm(const page *p) { return (p->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_FLAGS; }
+  static bool PageKsm(const page *p) {
+    return (p->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_FLAGS;
+  }
   static bool PageLocked(const page *p) { return p->flags & PG_locked; }
   static bool PageSwapCache(const page *p) { return p->flags & PG_swapcache; }
   static bool PageUptodate(const page *p) { return p->flags & PG_uptodate; }
@@ -140,15 +142,18 @@ public:
   page *vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte);
   page *follow_page(vm_area_struct *vma, std::uint64_t address, unsigned flags);
   int handle_mm_fault(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, unsigned flags);
-  int do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep, unsigned flags);
-  int do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep, pte_t orig_pte);
-  int do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep, unsigned flags, pte_t orig_pte);
+  int do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                        unsigned flags);
+  int do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                 pte_t orig_pte);
+  int do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                   unsigned flags, pte_t orig_pte);
   void zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end);
   int copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *dst_vma, vm_area_struct *vma);
   page *alloc_page_vma(vm_area_struct *vma, std::uint64_t address);
 
   // ---- swap (model/swap.cpp) ----
-  std::uint64_t get_swap_page();  // 0: none free (slot 0 is never used)
+  std::uint64_t get_swap_page(); // 0: none free (slot 0 is never used)
   int swap_duplicate(std::uint64_t entry);
   void swap_free(std::uint64_t entry);
   void swapcache_free(std::uint64_t entry);
@@ -167,7 +172,7 @@ public:
   std::uint64_t swap_slots_used() const;
   std::uint16_t swap_map_at(std::uint64_t off) const { return swap_map_[off]; }
   std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_[off]; }
-  bool swap_read_error_next = false;  // the next swap read fails (page stays !Uptodate)
+  bool swap_read_error_next = false; // the next swap read fails (page stays !Uptodate)
 
   // ---- migration (model/migrate.cpp) ----
   int migrate_page_to_node(page *p, int nid);
@@ -212,8 +217,8 @@ public:
 private:
   struct NodeFrames {
     std::vector<std::unique_ptr<page[]>> chunks;
-    std::uint64_t used = 0;            // frames handed out so far (high-water mark)
-    std::vector<std::uint32_t> free;  // freed pfns, reused last-in first-out
+    std::uint64_t used = 0;          // frames handed out so far (high-water mark)
+    std::vector<std::uint32_t> free; // freed pfns, reused last-in first-out
   };
   void free_page(page *p);
   void remove_vma_list(mm_struct *mm);
@@ -233,7 +238,7 @@ private:
   std::uint32_t next_vma_id_ = 1, next_anon_vma_id_ = 1, next_mm_id_ = 1;
   // swap: per-slot reference counts, the swap cache, and the written data
   std::vector<std::uint16_t> swap_map_;
-  std::vector<std::uint32_t> swap_cache_;  // pfn of the swap-cache page, 0 if none
+  std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
   std::vector<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
   std::vector<OopsRecord> oopses_;
@@ -248,7 +253,12 @@ template <class F> void Kernel::for_each_frame(F &&f) {
 }
 
 // MADV_* advice values.
-enum Madv : int { MADV_DONTNEED = 4, MADV_PAGEOUT = 21, MADV_MERGEABLE = 12, MADV_UNMERGEABLE = 13 };
+enum Madv : int {
+  MADV_DONTNEED = 4,
+  MADV_PAGEOUT = 21,
+  MADV_MERGEABLE = 12,
+  MADV_UNMERGEABLE = 13
+};
 constexpr unsigned SWAP_HAS_CACHE = 0x40;
 
-}  // namespace ksmsim
+} // namespace ksmsim

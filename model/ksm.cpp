@@ -18,24 +18,42 @@ namespace ksmsim {
 
 namespace {
 template <class T, class M> T *container_of(M *member, M T::*field) {
-  const std::ptrdiff_t off =
-      reinterpret_cast<const char *>(&(static_cast<T *>(nullptr)->*field)) - static_cast<const char *>(nullptr);
+  const std::ptrdiff_t off = reinterpret_cast<const char *>(&(static_cast<T *>(nullptr)->*field)) -
+                             static_cast<const char *>(nullptr);
   return reinterpret_cast<T *>(reinterpret_cast<char *>(member) - off);
 }
-rmap_item *rmap_of_node(rb_node *n) { return container_of(n, &rmap_item::node); }
-stable_node *stable_of_node(rb_node *n) { return container_of(n, &stable_node::node); }
-mm_slot *slot_of_list(list_node *n) { return container_of(n, &mm_slot::mm_list); }
+rmap_item *rmap_of_node(rb_node *n) {
+  return container_of(n, &rmap_item::node);
+}
+stable_node *stable_of_node(rb_node *n) {
+  return container_of(n, &stable_node::node);
+}
+mm_slot *slot_of_list(list_node *n) {
+  return container_of(n, &mm_slot::mm_list);
+}
 constexpr std::size_t RMAP_QUARANTINE = 4096;
 
-std::string ptr(HandleKind kind, std::uint32_t id) { return fmt::format("{:016x}", handle(kind, id)); }
-}  // namespace
+std::string ptr(HandleKind kind, std::uint32_t id) {
+  return fmt::format("{:016x}", handle(kind, id));
+}
+} // namespace
 
-rmap_item *Ksm::rmap_of_hlist(list_node *n) { return container_of(n, &rmap_item::hlist); }
-stable_node *Ksm::stable_of_list(list_node *n) { return container_of(n, &stable_node::list); }
+rmap_item *Ksm::rmap_of_hlist(list_node *n) {
+  return container_of(n, &rmap_item::hlist);
+}
+stable_node *Ksm::stable_of_list(list_node *n) {
+  return container_of(n, &stable_node::list);
+}
 
-rb_root::rb_root() { rbtree::init_header(&header); }
-rb_node *rb_root::rb_node_() const { return rb_traits::get_parent(&header); }
-void rb_root::reset() { rbtree::init_header(&header); }
+rb_root::rb_root() {
+  rbtree::init_header(&header);
+}
+rb_node *rb_root::rb_node_() const {
+  return rb_traits::get_parent(&header);
+}
+void rb_root::reset() {
+  rbtree::init_header(&header);
+}
 
 Ksm::Ksm(Kernel &kernel) : k(kernel) {
   INIT_LIST_HEAD(&ksm_mm_head.mm_list);
@@ -80,9 +98,11 @@ void rb_erase(rb_node *n, rb_root *root, const char *fn) {
     kernel_bug(fn, "rb_erase of a node that is not in that tree");
   rbtree::erase(&root->header, n);
 }
-}  // namespace
+} // namespace
 
-int Ksm::nr_roots() const { return root_stable_tree == one_stable_tree ? 1 : k.machine.nodes; }
+int Ksm::nr_roots() const {
+  return root_stable_tree == one_stable_tree ? 1 : k.machine.nodes;
+}
 
 bool Ksm::in_unstable_tree(const rmap_item *item) const {
   for (int nid = 0; nid < nr_roots(); nid++)
@@ -113,12 +133,12 @@ rmap_item *Ksm::alloc_rmap_item() {
   if (rmap_quarantine_.size() > RMAP_QUARANTINE) {
     item = rmap_quarantine_.front();
     rmap_quarantine_.pop_front();
-    id = item->id;  // the same slab object: the same pointer
+    id = item->id; // the same slab object: the same pointer
   } else {
     item = &rmap_items_.emplace_back();
     id = next_rmap_id_++;
   }
-  *item = rmap_item{};  // kmem_cache_zalloc
+  *item = rmap_item{}; // kmem_cache_zalloc
   item->id = id;
   ksm_rmap_items++;
   return item;
@@ -126,7 +146,7 @@ rmap_item *Ksm::alloc_rmap_item() {
 
 void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
-  item->mm = nullptr;  // debug safety, and our freed mark
+  item->mm = nullptr; // debug safety, and our freed mark
   rmap_quarantine_.push_back(item);
 }
 
@@ -137,7 +157,9 @@ stable_node *Ksm::alloc_stable_node() {
   return node;
 }
 
-void Ksm::free_stable_node(stable_node *node) { node->freed = true; }
+void Ksm::free_stable_node(stable_node *node) {
+  node->freed = true;
+}
 
 mm_slot *Ksm::alloc_mm_slot() {
   mm_slots_.push_back(std::make_unique<mm_slot>());
@@ -146,7 +168,9 @@ mm_slot *Ksm::alloc_mm_slot() {
   return slot;
 }
 
-void Ksm::free_mm_slot(mm_slot *slot) { slot->freed = true; }
+void Ksm::free_mm_slot(mm_slot *slot) {
+  slot->freed = true;
+}
 
 mm_slot *Ksm::get_mm_slot(mm_struct *mm) {
   for (const auto &slot : mm_slots_)
@@ -155,14 +179,22 @@ mm_slot *Ksm::get_mm_slot(mm_struct *mm) {
   return nullptr;
 }
 
-void Ksm::insert_to_mm_slots_hash(mm_struct *mm, mm_slot *slot) { slot->mm = mm; }
-void Ksm::hash_del(mm_slot *slot) { slot->mm = nullptr; }
+void Ksm::insert_to_mm_slots_hash(mm_struct *mm, mm_slot *slot) {
+  slot->mm = mm;
+}
+void Ksm::hash_del(mm_slot *slot) {
+  slot->mm = nullptr;
+}
 
-std::uint64_t Ksm::live_rmap_item_bytes() const { return rmap_items_.size() * sizeof(rmap_item); }
+std::uint64_t Ksm::live_rmap_item_bytes() const {
+  return rmap_items_.size() * sizeof(rmap_item);
+}
 
 // ----------------------------------------------------------- the port
 
-bool Ksm::ksm_test_exit(mm_struct *mm) { return mm->mm_users == 0; }
+bool Ksm::ksm_test_exit(mm_struct *mm) {
+  return mm->mm_users == 0;
+}
 
 int Ksm::break_ksm(vm_area_struct *vma, std::uint64_t addr) {
   KFUNC();
@@ -236,7 +268,7 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
     if (n->next != &node->hlist) {
       ksm_pages_sharing--;
       k.trace_fmt("ksm_remove_rmap_item", "pfn {} rmap_item {} mm {}", node->kpfn,
-                                ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id));
+                  ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id));
     } else {
       ksm_pages_shared--;
     }
@@ -258,7 +290,7 @@ page *Ksm::get_ksm_page(stable_node *node, bool lock_it) {
   const std::uintptr_t expected_mapping =
       reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
   page *p;
-  for (;;) {  // again:
+  for (;;) { // again:
     std::uint64_t kpfn = node->kpfn;
     p = k.pfn_to_page(kpfn);
     bool stale = false;
@@ -316,7 +348,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
     ksm_pages_unshared--;
     item->address &= PAGE_MASK;
   }
-  k.cond_resched("remove_rmap_item_from_tree:cond_resched");  // called from many long loops
+  k.cond_resched("remove_rmap_item_from_tree:cond_resched"); // called from many long loops
 }
 
 void Ksm::remove_trailing_rmap_items(mm_slot *slot, rmap_item **rmap_list) {
@@ -334,7 +366,7 @@ int Ksm::unmerge_ksm_pages(vm_area_struct *vma, std::uint64_t start, std::uint64
   for (std::uint64_t addr = start; addr < end && !err; addr += PAGE_SIZE) {
     if (ksm_test_exit(vma->vm_mm))
       break;
-    err = break_ksm(vma, addr);  // no signals are ever pending here
+    err = break_ksm(vma, addr); // no signals are ever pending here
   }
   return err;
 }
@@ -343,7 +375,7 @@ int Ksm::remove_stable_node(stable_node *node) {
   KFUNC();
   page *p = get_ksm_page(node, true);
   if (!p)
-    return 0;  // get_ksm_page did remove_node_from_stable_tree itself
+    return 0; // get_ksm_page did remove_node_from_stable_tree itself
   int err;
   if (WARN_ON_ONCE(Kernel::page_mapped(p))) {
     // This should not happen: but if it does, just refuse to let
@@ -368,7 +400,7 @@ int Ksm::remove_all_stable_nodes() {
       stable_node *node = stable_of_node(root_stable_tree[nid].rb_node_());
       if (remove_stable_node(node)) {
         err = -EBUSY;
-        break;  // proceed to next nid
+        break; // proceed to next nid
       }
       k.cond_resched("remove_all_stable_nodes:tree");
     }
@@ -387,7 +419,7 @@ int Ksm::unmerge_and_remove_all_rmap_items() {
   int err = 0;
   mm_struct *mm = nullptr;
   ksm_scan.mm_slot = slot_of_list(ksm_mm_head.mm_list.next);
-  k.cond_resched("unmerge_and_remove_all_rmap_items:start");  // spin_unlock(&ksm_mmlist_lock)
+  k.cond_resched("unmerge_and_remove_all_rmap_items:start"); // spin_unlock(&ksm_mmlist_lock)
 
   for (mm_slot *slot = ksm_scan.mm_slot; slot != &ksm_mm_head; slot = ksm_scan.mm_slot) {
     check_live(slot, __func__);
@@ -429,9 +461,13 @@ int Ksm::unmerge_and_remove_all_rmap_items() {
   return 0;
 }
 
-std::uint32_t Ksm::calc_checksum(page *p) { return k.contents.checksum(p->content); }
+std::uint32_t Ksm::calc_checksum(page *p) {
+  return k.contents.checksum(p->content);
+}
 
-int Ksm::memcmp_pages(page *a, page *b) { return k.contents.compare(a->content, b->content); }
+int Ksm::memcmp_pages(page *a, page *b) {
+  return k.contents.compare(a->content, b->content);
+}
 
 int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
   KFUNC();
@@ -445,7 +481,7 @@ int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
     return err;
   if (pte_write(*ptep) || pte_dirty(*ptep)) {
     int swapped = Kernel::PageSwapCache(p);
-    pte_t entry = *ptep;  // ptep_clear_flush
+    pte_t entry = *ptep; // ptep_clear_flush
     *ptep = pte_t{};
     // Check that no O_DIRECT or similar I/O is in progress on the page
     if (Kernel::page_mapcount(p) + 1 + swapped != Kernel::page_count(p)) {
@@ -453,7 +489,7 @@ int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
       return err;
     }
     if (pte_dirty(entry))
-      p->flags |= PG_dirty;  // set_page_dirty
+      p->flags |= PG_dirty; // set_page_dirty
     *ptep = pte_mkclean(pte_wrprotect(entry));
   }
   *orig_pte = *ptep;
@@ -473,8 +509,8 @@ int Ksm::replace_page(vm_area_struct *vma, page *p, page *kpage, pte_t orig_pte)
     return -EFAULT;
   k.get_page(kpage);
   k.page_add_anon_rmap(kpage, vma, addr);
-  *ptep = pte_t{};  // ptep_clear_flush
-  *ptep = pfn_pte(k.page_to_pfn(kpage));  // mk_pte(kpage, vma->vm_page_prot): read-only, clean
+  *ptep = pte_t{};                       // ptep_clear_flush
+  *ptep = pfn_pte(k.page_to_pfn(kpage)); // mk_pte(kpage, vma->vm_page_prot): read-only, clean
   k.page_remove_rmap(p);
   if (!Kernel::page_mapped(p))
     k.try_to_free_swap(p);
@@ -486,7 +522,7 @@ int Ksm::try_to_merge_one_page(vm_area_struct *vma, page *p, page *kpage) {
   KFUNC();
   pte_t orig_pte{};
   int err = -EFAULT;
-  if (p == kpage)  // ksm page forked
+  if (p == kpage) // ksm page forked
     return 0;
   if (!(vma->vm_flags & VM_MERGEABLE))
     return err;
@@ -506,12 +542,12 @@ int Ksm::try_to_merge_one_page(vm_area_struct *vma, page *p, page *kpage) {
     }
   }
   if ((vma->vm_flags & VM_LOCKED) && kpage && !err) {
-    p->flags &= ~PG_mlocked;  // munlock_vma_page
+    p->flags &= ~PG_mlocked; // munlock_vma_page
     if (!(kpage->flags & PG_mlocked)) {
       k.unlock_page(p);
       k.lock_page(kpage);
-      kpage->flags |= PG_mlocked;  // mlock_vma_page
-      p = kpage;                   // for final unlock
+      kpage->flags |= PG_mlocked; // mlock_vma_page
+      p = kpage;                  // for final unlock
     }
   }
   k.unlock_page(p);
@@ -538,9 +574,9 @@ int Ksm::try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage) {
     }
   }
   k.up_read(mm);
-  k.trace_fmt("ksm_merge_with_ksm_page", "{}pfn {} rmap_item {} mm {} error {}", kpage ? "ksm " : "",
-                            k.page_to_pfn(kpage ? kpage : p), ptr(HandleKind::rmap_item, item->id),
-                            ptr(HandleKind::mm, mm->id), err);
+  k.trace_fmt("ksm_merge_with_ksm_page", "{}pfn {} rmap_item {} mm {} error {}",
+              kpage ? "ksm " : "", k.page_to_pfn(kpage ? kpage : p),
+              ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, mm->id), err);
   return err;
 }
 
@@ -561,7 +597,7 @@ page *Ksm::stable_tree_search(page *p) {
   KFUNC();
   stable_node *page_node = k.page_stable_node(p);
   if (page_node && page_node->head != &migrate_nodes) {
-    k.get_page(p);  // ksm page forked
+    k.get_page(p); // ksm page forked
     return p;
   }
   int nid = get_kpfn_nid(k.page_to_pfn(p));
@@ -720,7 +756,7 @@ void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {
   check_live(node, __func__);
   item->head = node;
   item->address |= STABLE_FLAG;
-  list_add(&item->hlist, &node->hlist);  // hlist_add_head
+  list_add(&item->hlist, &node->hlist); // hlist_add_head
   if (item->hlist.next != &node->hlist)
     ksm_pages_sharing++;
   else
@@ -845,7 +881,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
 
     slot = slot_of_list(slot->mm_list.next);
     ksm_scan.mm_slot = slot;
-    k.cond_resched("scan_get_next_rmap_item:start");  // spin_unlock(&ksm_mmlist_lock)
+    k.cond_resched("scan_get_next_rmap_item:start"); // spin_unlock(&ksm_mmlist_lock)
     // A racing __ksm_exit of the last mm on the list may have removed it.
     if (slot == &ksm_mm_head)
       return nullptr;
@@ -853,7 +889,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
     ksm_scan.rmap_list = &slot->rmap_list;
   }
 
-  for (;;) {  // next_mm:
+  for (;;) { // next_mm:
     check_live(slot, __func__);
     mm_struct *mm = slot->mm;
     k.down_read(mm);
@@ -911,7 +947,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
     } else {
       k.up_read(mm);
     }
-    k.cond_resched("scan_get_next_rmap_item:next_mm");  // up_read(&mm->mmap_sem)
+    k.cond_resched("scan_get_next_rmap_item:next_mm"); // up_read(&mm->mmap_sem)
 
     // Repeat until we've completed scanning the whole list
     slot = ksm_scan.mm_slot;
@@ -955,7 +991,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
     // Be somewhat over-protective for now!
     if (*vm_flags & (VM_MERGEABLE | VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO | VM_DONTEXPAND |
                      VM_HUGETLB | VM_NONLINEAR | VM_MIXEDMAP))
-      return 0;  // just ignore the advice
+      return 0; // just ignore the advice
     if (!(mm->flags & MMF_VM_MERGEABLE)) {
       int err = __ksm_enter(mm);
       if (err)
@@ -965,7 +1001,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
     break;
   case MADV_UNMERGEABLE:
     if (!(*vm_flags & VM_MERGEABLE))
-      return 0;  // just ignore the advice
+      return 0; // just ignore the advice
     if (vma->anon_vma) {
       int err = unmerge_ksm_pages(vma, start, end);
       if (err)
@@ -990,11 +1026,11 @@ int Ksm::__ksm_enter(mm_struct *mm) {
     list_add_tail(&slot->mm_list, &ksm_mm_head.mm_list);
   else
     list_add_tail(&slot->mm_list, &ksm_scan.mm_slot->mm_list);
-  k.cond_resched("__ksm_enter:unlock");  // spin_unlock(&ksm_mmlist_lock)
+  k.cond_resched("__ksm_enter:unlock"); // spin_unlock(&ksm_mmlist_lock)
   mm->flags |= MMF_VM_MERGEABLE;
   mm->mm_count++;
   if (needs_wakeup)
-    wake_pending = true;  // wake_up_interruptible(&ksm_thread_wait)
+    wake_pending = true; // wake_up_interruptible(&ksm_thread_wait)
   k.trace_fmt("ksm_enter", "mm {}", ptr(HandleKind::mm, mm->id));
   return 0;
 }
@@ -1014,13 +1050,13 @@ void Ksm::__ksm_exit(mm_struct *mm) {
       list_move(&slot->mm_list, &ksm_scan.mm_slot->mm_list);
     }
   }
-  k.cond_resched("__ksm_exit:unlock");  // spin_unlock(&ksm_mmlist_lock)
+  k.cond_resched("__ksm_exit:unlock"); // spin_unlock(&ksm_mmlist_lock)
   if (easy_to_free) {
     free_mm_slot(slot);
     mm->flags &= ~MMF_VM_MERGEABLE;
     k.mmdrop(mm);
   } else if (slot) {
-    k.down_write(mm);  // serialise with any break_cow before pagetables are freed
+    k.down_write(mm); // serialise with any break_cow before pagetables are freed
     k.up_write(mm);
   }
   k.trace_fmt("ksm_exit", "mm {}", ptr(HandleKind::mm, mm->id));
@@ -1047,17 +1083,17 @@ page *Ksm::ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t ad
   if (k.profile.unmerge_swapin_copy) {
     if (Kernel::PageKsm(p)) {
       if (k.page_stable_node(p) && !(ksm_run & KSM_RUN_UNMERGE))
-        return p;  // no need to copy it
+        return p; // no need to copy it
     } else if (!av) {
-      return p;  // no need to copy it
+      return p; // no need to copy it
     } else if (av->root == vma->anon_vma->root && p->index == index) {
-      return p;  // still no need to copy it
+      return p; // still no need to copy it
     }
   } else if (!av || (av->root == vma->anon_vma->root && p->index == index)) {
     return p;
   }
   if (k.profile.uptodate_copy && !Kernel::PageUptodate(p))
-    return p;  // let do_swap_page report the error
+    return p; // let do_swap_page report the error
   return ksm_does_need_to_copy(p, vma, address);
 }
 
@@ -1071,7 +1107,8 @@ page *Ksm::ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t add
   return new_page;
 }
 
-int Ksm::rmap_walk_ksm(page *p, const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one) {
+int Ksm::rmap_walk_ksm(
+    page *p, const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one) {
   KFUNC();
   int ret = SWAP_AGAIN;
   VM_BUG_ON(!Kernel::PageKsm(p));
@@ -1149,4 +1186,4 @@ void Ksm::ksm_migrate_page(page *newpage, page *oldpage) {
   }
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

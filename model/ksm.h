@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "model/ksm_types.h"
@@ -35,11 +35,12 @@ public:
                   std::uint64_t *vm_flags);
   int __ksm_enter(mm_struct *mm);
   void __ksm_exit(mm_struct *mm);
-  int ksm_fork(mm_struct *mm, mm_struct *oldmm);  // include/linux/ksm.h
-  void ksm_exit(mm_struct *mm);                   // include/linux/ksm.h
+  int ksm_fork(mm_struct *mm, mm_struct *oldmm); // include/linux/ksm.h
+  void ksm_exit(mm_struct *mm);                  // include/linux/ksm.h
   page *ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address);
   int try_to_unmap_ksm(page *p, unsigned flags);
-  int rmap_walk_ksm(page *p, const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one);
+  int rmap_walk_ksm(page *p,
+                    const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one);
   void ksm_migrate_page(page *newpage, page *oldpage);
 
   // ---- ksmd ----
@@ -108,7 +109,7 @@ public:
   std::function<void()> after_page_scanned;
   bool in_unstable_tree(const rmap_item *item) const;
   bool in_stable_tree(const stable_node *node) const;
-  int stable_tree_nid_of(const stable_node *node) const;  // -1: in no current tree
+  int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
   static rmap_item *rmap_of_hlist(list_node *n);
   static stable_node *stable_of_list(list_node *n);
   std::uint64_t live_rmap_item_bytes() const;
@@ -172,4 +173,4 @@ private:
   std::uint32_t next_rmap_id_ = 1, next_stable_id_ = 1, next_slot_id_ = 1;
 };
 
-}  // namespace ksmsim
+} // namespace ksmsim

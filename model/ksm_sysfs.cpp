@@ -30,13 +30,13 @@ int kstrtoul(const std::string &buf, unsigned long *res) {
       return -EINVAL;
     unsigned long d = static_cast<unsigned long>(c - '0');
     if (v > (ULONG_MAX - d) / 10)
-      return -34;  // -ERANGE
+      return -34; // -ERANGE
     v = v * 10 + d;
   }
   *res = v;
   return 0;
 }
-}  // namespace
+} // namespace
 
 void Ksm::mutex_lock() {
   if (ksm_thread_mutex_held)
@@ -91,7 +91,7 @@ long Ksm::run_store(const std::string &buf) {
   }
   mutex_unlock();
   if (flags & KSM_RUN_MERGE)
-    wake_pending = true;  // wake_up_interruptible(&ksm_thread_wait)
+    wake_pending = true; // wake_up_interruptible(&ksm_thread_wait)
   return count;
 }
 
@@ -139,9 +139,9 @@ long Ksm::sysfs_store(const std::string &name, const std::string &buf) {
     r = merge_across_nodes_store(buf);
   else if (name == "pages_shared" || name == "pages_sharing" || name == "pages_unshared" ||
            name == "pages_volatile" || name == "full_scans")
-    r = -EACCES;  // read-only files (mode 0444)
+    r = -EACCES; // read-only files (mode 0444)
   else
-    r = -ENOENT;  // not in 3.9's /sys/kernel/mm/ksm
+    r = -ENOENT; // not in 3.9's /sys/kernel/mm/ksm
   if (r < 0)
     k.trace_fmt("ksmsim_sysfs_error", "{} {}", name, errno_name(static_cast<int>(r)));
   return r;
@@ -175,4 +175,4 @@ bool Ksm::sysfs_show(const std::string &name, std::uint64_t *value) const {
   return true;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

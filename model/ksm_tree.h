@@ -27,9 +27,11 @@ struct rb_traits {
   static node_ptr get_right(const_node_ptr n) { return n->right; }
   static void set_right(node_ptr n, node_ptr r) { n->right = r; }
   static color get_color(const_node_ptr n) { return n->parent_color & 1; }
-  static void set_color(node_ptr n, color c) { n->parent_color = (n->parent_color & ~std::uintptr_t(1)) | c; }
-  static color black() { return 1; }  // RB_BLACK
-  static color red() { return 0; }    // RB_RED
+  static void set_color(node_ptr n, color c) {
+    n->parent_color = (n->parent_color & ~std::uintptr_t(1)) | c;
+  }
+  static color black() { return 1; } // RB_BLACK
+  static color red() { return 0; }   // RB_RED
 };
 using rbtree = boost::intrusive::rbtree_algorithms<rb_traits>;
 
@@ -44,10 +46,18 @@ struct list_traits {
 };
 using clist = boost::intrusive::circular_list_algorithms<list_traits>;
 
-inline void INIT_LIST_HEAD(list_node *h) { clist::init_header(h); }
-inline bool list_empty(const list_node *h) { return h->next == h; }
-inline void list_add(list_node *n, list_node *h) { clist::link_after(h, n); }
-inline void list_add_tail(list_node *n, list_node *h) { clist::link_before(h, n); }
+inline void INIT_LIST_HEAD(list_node *h) {
+  clist::init_header(h);
+}
+inline bool list_empty(const list_node *h) {
+  return h->next == h;
+}
+inline void list_add(list_node *n, list_node *h) {
+  clist::link_after(h, n);
+}
+inline void list_add_tail(list_node *n, list_node *h) {
+  clist::link_before(h, n);
+}
 inline void list_del(list_node *n) {
   clist::unlink(n);
   n->next = n->prev = nullptr;
@@ -76,4 +86,4 @@ inline void rb_root_assign(rb_root *dst, const rb_root *src) {
     rbtree::init_header(&dst->header);
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -23,8 +23,8 @@ struct rb_node {
 struct rb_root {
   rb_node header;
   rb_root();
-  rb_node *rb_node_() const;  // the root node, or nullptr (kernel: root->rb_node)
-  void reset();               // root = RB_ROOT
+  rb_node *rb_node_() const; // the root node, or nullptr (kernel: root->rb_node)
+  void reset();              // root = RB_ROOT
 };
 
 // A doubly linked list node (struct list_head / hlist_node).
@@ -36,10 +36,10 @@ struct list_node {
 struct rmap_item;
 
 struct stable_node {
-  rb_node node{};             // when a node of a stable tree
-  list_node *head = nullptr;  // &migrate_nodes when listed for migration
-  list_node list{};           // link in migrate_nodes
-  list_node hlist{};          // header of the rmap_items using this ksm page
+  rb_node node{};            // when a node of a stable tree
+  list_node *head = nullptr; // &migrate_nodes when listed for migration
+  list_node list{};          // link in migrate_nodes
+  list_node hlist{};         // header of the rmap_items using this ksm page
   std::uint64_t kpfn = 0;
   int nid = 0;
   std::uint32_t id = 0;
@@ -56,16 +56,16 @@ constexpr std::uint64_t STABLE_FLAG = 0x200;
 struct rmap_item {
   rmap_item *rmap_list;
   union {
-    struct anon_vma *anon_vma;  // when stable
-    int nid;                    // when a node of an unstable tree
+    struct anon_vma *anon_vma; // when stable
+    int nid;                   // when a node of an unstable tree
   };
   mm_struct *mm;
-  std::uint64_t address;  // + flags in the low bits
+  std::uint64_t address; // + flags in the low bits
   std::uint32_t oldchecksum;
-  std::uint32_t id;  // for the trace's synthetic pointer
+  std::uint32_t id; // for the trace's synthetic pointer
   union {
-    rb_node node;  // when a node of the unstable tree
-    struct {       // when listed from the stable tree
+    rb_node node; // when a node of the unstable tree
+    struct {      // when listed from the stable tree
       stable_node *head;
       list_node hlist;
     };
@@ -88,4 +88,4 @@ struct ksm_scan {
   std::uint64_t seqnr = 0;
 };
 
-}  // namespace ksmsim
+} // namespace ksmsim

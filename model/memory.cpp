@@ -48,7 +48,7 @@ page *Kernel::follow_page(vm_area_struct *vma, std::uint64_t address, unsigned f
     return nullptr;
   pte_t pte = *ptep;
   if (!pte_present(pte))
-    return nullptr;  // migration entries never outlive a step here
+    return nullptr; // migration entries never outlive a step here
   page *p = vm_normal_page(vma, address, pte);
   if (!p) {
     if (!is_zero_pfn(pte_pfn(pte)))
@@ -97,7 +97,7 @@ int Kernel::do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t 
   page *p = alloc_page_vma(vma, address);
   if (!p)
     return VM_FAULT_OOM;
-  contents.set_word(p->content, 0);  // alloc_zeroed_user_highpage_movable
+  contents.set_word(p->content, 0); // alloc_zeroed_user_highpage_movable
   p->flags |= PG_uptodate;
   entry = pfn_pte(page_to_pfn(p));
   if (vma->vm_flags & VM_WRITE)
@@ -135,7 +135,7 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
       }
       unlock_page(old_page);
     }
-    get_page(old_page);  // page_cache_get
+    get_page(old_page); // page_cache_get
   }
   // gotten: a KSM page, a shared anon page or the zero page is copied.
   if (anon_vma_prepare(vma)) {
@@ -152,7 +152,7 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
   if (is_zero_pfn(pte_pfn(orig_pte)))
     contents.set_word(new_page->content, 0);
   else
-    copy_user_highpage(new_page, old_page);  // cow_user_page
+    copy_user_highpage(new_page, old_page); // cow_user_page
   new_page->flags |= PG_uptodate;
   if (pte_same(*ptep, orig_pte)) {
     if (!old_page)
@@ -160,7 +160,7 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
     pte_t entry = pfn_pte(page_to_pfn(new_page));
     if (vma->vm_flags & VM_WRITE)
       entry = pte_mkwrite(pte_mkdirty(entry));
-    *ptep = pte_t{};  // ptep_clear_flush
+    *ptep = pte_t{}; // ptep_clear_flush
     page_add_new_anon_rmap(new_page, vma, address);
     *ptep = entry;
     if (old_page)
@@ -186,14 +186,14 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
   std::uint64_t entry = pte_to_swp_entry(orig_pte);
   page *p = lookup_swap_cache(entry);
   if (!p) {
-    p = read_swap_cache_async(entry, vma, address);  // swapin_readahead: no readahead here
+    p = read_swap_cache_async(entry, vma, address); // swapin_readahead: no readahead here
     if (!p)
       return pte_same(*ptep, orig_pte) ? VM_FAULT_OOM : 0;
     ret = VM_FAULT_MAJOR;
   }
   page *swapcache = p;
-  trace_fmt("ksmsim_swapin", "mm {} addr {:x} entry {} pfn {}", mm->name, address,
-                                           entry, page_to_pfn(p));
+  trace_fmt("ksmsim_swapin", "mm {} addr {:x} entry {} pfn {}", mm->name, address, entry,
+            page_to_pfn(p));
   cond_resched("do_swap_page:lock_page");
   if (!trylock_page(p))
     lock_page(p);
@@ -221,10 +221,10 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
     return out_page();
   }
   if (!pte_same(*ptep, orig_pte))
-    return out_page();  // out_nomap
+    return out_page(); // out_nomap
   if (!PageUptodate(p)) {
     ret = VM_FAULT_SIGBUS;
-    return out_page();  // out_nomap
+    return out_page(); // out_nomap
   }
 
   mm->anon_rss++;
@@ -241,13 +241,13 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
   *ptep = pte;
   if (p == swapcache)
     do_page_add_anon_rmap(p, vma, address, exclusive);
-  else  // ksm created a completely new copy
+  else // ksm created a completely new copy
     page_add_new_anon_rmap(p, vma, address);
 
   swap_free(entry);
   if (swap_slots_used() * 2 > machine.swap_pages || (vma->vm_flags & VM_LOCKED) ||
       (p->flags & PG_mlocked))
-    try_to_free_swap(p);  // vm_swap_full()
+    try_to_free_swap(p); // vm_swap_full()
   unlock_page(p);
   if (p != swapcache) {
     unlock_page(swapcache);
@@ -295,7 +295,7 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
   KFUNC();
   if (!vma->anon_vma)
     return 0;
-  bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;  // is_cow_mapping
+  bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; // is_cow_mapping
   for (auto &[key, table] : src_mm->pgtables) {
     for (unsigned i = 0; i < 512; i++) {
       std::uint64_t addr = (key << (PAGE_SHIFT + 9)) | (std::uint64_t(i) << PAGE_SHIFT);
@@ -311,7 +311,7 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
         dst_mm->swap_ents++;
       } else {
         if (cow) {
-          *src_pte = pte_wrprotect(*src_pte);  // ptep_set_wrprotect
+          *src_pte = pte_wrprotect(*src_pte); // ptep_set_wrprotect
           pte = pte_wrprotect(pte);
         }
         pte = pte_mkold(pte);
@@ -328,4 +328,4 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
   return 0;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

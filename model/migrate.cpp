@@ -33,12 +33,12 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
   page *newpage = alloc_page_node(nid);
   if (!newpage)
     return -ENOMEM;
-  get_page(p);  // isolate_lru_page
+  get_page(p); // isolate_lru_page
   if (!trylock_page(p))
     lock_page(p);
   struct anon_vma *av = nullptr;
   if (PageAnon(p) && !PageKsm(p)) {
-    av = page_anon_vma(p);  // page_get_anon_vma
+    av = page_anon_vma(p); // page_get_anon_vma
     get_anon_vma(av);
   }
   int rc = -EAGAIN;
@@ -60,7 +60,7 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
         newpage->flags |= PG_swapcache;
         newpage->private_ = p->private_;
         swap_cache_[p->private_] = newpage->pfn;
-        p->_count--;  // page_unfreeze_refs(page, expected_count - 1)
+        p->_count--; // page_unfreeze_refs(page, expected_count - 1)
       }
       // migrate_page_copy
       copy_user_highpage(newpage, p);
@@ -76,15 +76,14 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
     unlock_page(newpage);
   }
   if (rc)
-    remove_migration_ptes(p, p);  // put the old page back
+    remove_migration_ptes(p, p); // put the old page back
   if (av)
     put_anon_vma(av);
   unlock_page(p);
-  trace_fmt("ksmsim_migrate", "pfn {} -> pfn {} node {} rc {}", p->pfn, newpage->pfn,
-                                            nid, rc);
-  put_page(p);        // putback: the old page is freed if migrated
-  put_page(newpage);  // putback_lru_page(newpage)
+  trace_fmt("ksmsim_migrate", "pfn {} -> pfn {} node {} rc {}", p->pfn, newpage->pfn, nid, rc);
+  put_page(p);       // putback: the old page is freed if migrated
+  put_page(newpage); // putback_lru_page(newpage)
   return rc;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -32,7 +32,7 @@ enum PageFlag : std::uint32_t {
   PG_swapbacked = 1u << 4,
   PG_mlocked = 1u << 5,
   PG_error = 1u << 6,
-  PG_zero = 1u << 7,  // the shared zero page (not a kernel flag: its pfn is special)
+  PG_zero = 1u << 7, // the shared zero page (not a kernel flag: its pfn is special)
 };
 
 constexpr std::uintptr_t PAGE_MAPPING_ANON = 1;
@@ -41,14 +41,14 @@ constexpr std::uintptr_t PAGE_MAPPING_FLAGS = PAGE_MAPPING_ANON | PAGE_MAPPING_K
 
 struct page {
   std::uint32_t flags = 0;
-  std::int32_t _mapcount = -1;  // as the kernel keeps it: -1 when unmapped
-  std::int32_t _count = 0;      // the refcount; 0 when free
+  std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
+  std::int32_t _count = 0;     // the refcount; 0 when free
   std::uint32_t pfn = 0;
-  std::uintptr_t mapping = 0;   // anon_vma or stable_node, with the low bits above
+  std::uintptr_t mapping = 0; // anon_vma or stable_node, with the low bits above
   // pgoff_t and page_private are unsigned long in the kernel; 32 bits hold
   // every simulated address space (< 16 TiB) and swap device (< 2^32 slots).
-  std::uint32_t index = 0;      // linear page index (address >> PAGE_SHIFT for anon)
-  std::uint32_t private_ = 0;   // the swap entry while PageSwapCache
+  std::uint32_t index = 0;    // linear page index (address >> PAGE_SHIFT for anon)
+  std::uint32_t private_ = 0; // the swap entry while PageSwapCache
   PageContent content;
 };
 static_assert(sizeof(page) <= 48, "a simulated page frame must stay small");
@@ -62,30 +62,64 @@ enum PteBits : std::uint64_t {
   _PAGE_PRESENT = 1u << 0,
   _PAGE_RW = 1u << 1,
   _PAGE_DIRTY = 1u << 2,
-  _PAGE_SPECIAL = 1u << 3,  // the zero page
+  _PAGE_SPECIAL = 1u << 3, // the zero page
   _PAGE_YOUNG = 1u << 4,
-  _PTE_SWAP = 1u << 5,       // not present: a swap entry
-  _PTE_MIGRATION = 1u << 6,  // not present: a migration entry (pfn of the old page)
+  _PTE_SWAP = 1u << 5,      // not present: a swap entry
+  _PTE_MIGRATION = 1u << 6, // not present: a migration entry (pfn of the old page)
 };
 constexpr unsigned PTE_PFN_SHIFT = 12;
 
-inline bool pte_none(pte_t p) { return p.val == 0; }
-inline bool pte_present(pte_t p) { return p.val & _PAGE_PRESENT; }
-inline bool pte_write(pte_t p) { return p.val & _PAGE_RW; }
-inline bool pte_dirty(pte_t p) { return p.val & _PAGE_DIRTY; }
-inline bool pte_special(pte_t p) { return p.val & _PAGE_SPECIAL; }
-inline std::uint64_t pte_pfn(pte_t p) { return p.val >> PTE_PFN_SHIFT; }
-inline bool pte_same(pte_t a, pte_t b) { return a.val == b.val; }
-inline pte_t pte_wrprotect(pte_t p) { return {p.val & ~std::uint64_t(_PAGE_RW)}; }
-inline pte_t pte_mkclean(pte_t p) { return {p.val & ~std::uint64_t(_PAGE_DIRTY)}; }
-inline pte_t pte_mkdirty(pte_t p) { return {p.val | _PAGE_DIRTY}; }
-inline pte_t pte_mkwrite(pte_t p) { return {p.val | _PAGE_RW}; }
-inline pte_t pte_mkold(pte_t p) { return {p.val & ~std::uint64_t(_PAGE_YOUNG)}; }
-inline pte_t pfn_pte(std::uint64_t pfn) { return {(pfn << PTE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_YOUNG}; }
-inline bool is_swap_pte(pte_t p) { return !pte_none(p) && !pte_present(p); }
-inline bool is_migration_entry(pte_t p) { return (p.val & _PTE_MIGRATION) != 0; }
-inline pte_t swp_entry_to_pte(std::uint64_t entry) { return {(entry << PTE_PFN_SHIFT) | _PTE_SWAP}; }
-inline std::uint64_t pte_to_swp_entry(pte_t p) { return p.val >> PTE_PFN_SHIFT; }
+inline bool pte_none(pte_t p) {
+  return p.val == 0;
+}
+inline bool pte_present(pte_t p) {
+  return p.val & _PAGE_PRESENT;
+}
+inline bool pte_write(pte_t p) {
+  return p.val & _PAGE_RW;
+}
+inline bool pte_dirty(pte_t p) {
+  return p.val & _PAGE_DIRTY;
+}
+inline bool pte_special(pte_t p) {
+  return p.val & _PAGE_SPECIAL;
+}
+inline std::uint64_t pte_pfn(pte_t p) {
+  return p.val >> PTE_PFN_SHIFT;
+}
+inline bool pte_same(pte_t a, pte_t b) {
+  return a.val == b.val;
+}
+inline pte_t pte_wrprotect(pte_t p) {
+  return {p.val & ~std::uint64_t(_PAGE_RW)};
+}
+inline pte_t pte_mkclean(pte_t p) {
+  return {p.val & ~std::uint64_t(_PAGE_DIRTY)};
+}
+inline pte_t pte_mkdirty(pte_t p) {
+  return {p.val | _PAGE_DIRTY};
+}
+inline pte_t pte_mkwrite(pte_t p) {
+  return {p.val | _PAGE_RW};
+}
+inline pte_t pte_mkold(pte_t p) {
+  return {p.val & ~std::uint64_t(_PAGE_YOUNG)};
+}
+inline pte_t pfn_pte(std::uint64_t pfn) {
+  return {(pfn << PTE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_YOUNG};
+}
+inline bool is_swap_pte(pte_t p) {
+  return !pte_none(p) && !pte_present(p);
+}
+inline bool is_migration_entry(pte_t p) {
+  return (p.val & _PTE_MIGRATION) != 0;
+}
+inline pte_t swp_entry_to_pte(std::uint64_t entry) {
+  return {(entry << PTE_PFN_SHIFT) | _PTE_SWAP};
+}
+inline std::uint64_t pte_to_swp_entry(pte_t p) {
+  return p.val >> PTE_PFN_SHIFT;
+}
 inline pte_t make_migration_entry(std::uint64_t pfn, bool write) {
   return {(pfn << PTE_PFN_SHIFT) | _PTE_MIGRATION | (write ? std::uint64_t(_PAGE_RW) : 0)};
 }
@@ -114,16 +148,16 @@ struct vm_area_struct {
   std::uint64_t vm_flags = 0;
   std::uint64_t vm_pgoff = 0;
   struct anon_vma *anon_vma = nullptr;
-  std::vector<struct anon_vma *> anon_vma_chain;  // every anon_vma this vma is linked to
+  std::vector<struct anon_vma *> anon_vma_chain; // every anon_vma this vma is linked to
   vm_area_struct *vm_next = nullptr;
-  int node = -1;  // the node its allocations are bound to (mempolicy), -1: the mm's node
+  int node = -1; // the node its allocations are bound to (mempolicy), -1: the mm's node
   std::uint32_t id = 0;
 };
 
 struct anon_vma {
   struct anon_vma *root = nullptr;
   int refcount = 1;
-  std::vector<vm_area_struct *> vmas;  // the avc interval tree, in link order
+  std::vector<vm_area_struct *> vmas; // the avc interval tree, in link order
   std::uint32_t id = 0;
   bool freed = false;
 };
@@ -137,7 +171,7 @@ struct mm_struct {
   int pid = 0;
   int mm_users = 1;
   int mm_count = 1;
-  std::uint64_t flags = 0;  // MMF_VM_MERGEABLE
+  std::uint64_t flags = 0; // MMF_VM_MERGEABLE
   vm_area_struct *mmap = nullptr;
   std::map<std::uint64_t, std::unique_ptr<page_table>> pgtables;
   // The last page table looked up (a lookup cache; tables are freed only at exit).
@@ -145,11 +179,11 @@ struct mm_struct {
   page_table *pt_cache = nullptr;
   int mmap_sem_readers = 0;
   bool mmap_sem_writer = false;
-  int node = 0;             // default node of its allocations
+  int node = 0; // default node of its allocations
   long anon_rss = 0, swap_ents = 0;
-  std::uint64_t next_mmap_base = 0x10000000;  // where the next mmap goes
+  std::uint64_t next_mmap_base = 0x10000000; // where the next mmap goes
   bool freed = false;
 };
 constexpr std::uint64_t MMF_VM_MERGEABLE = 1u << 16;
 
-}  // namespace ksmsim
+} // namespace ksmsim

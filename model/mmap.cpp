@@ -23,7 +23,7 @@ void Kernel::mmdrop(mm_struct *mm) {
   if (mm->freed)
     use_after_free(__func__, fmt::format("mm_struct {}", mm->name));
   if (--mm->mm_count == 0)
-    mm->freed = true;  // __mmdrop: kept, poisoned
+    mm->freed = true; // __mmdrop: kept, poisoned
 }
 
 void Kernel::down_read(mm_struct *mm) {
@@ -100,7 +100,7 @@ int Kernel::split_vma(mm_struct *mm, vm_area_struct *vma, std::uint64_t addr) {
   tail->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
   tail->node = vma->node;
   tail->anon_vma = vma->anon_vma;
-  for (struct anon_vma *av : vma->anon_vma_chain) {  // anon_vma_clone
+  for (struct anon_vma *av : vma->anon_vma_chain) { // anon_vma_clone
     tail->anon_vma_chain.push_back(av);
     av->vmas.push_back(tail);
   }
@@ -127,8 +127,8 @@ int Kernel::do_munmap(mm_struct *mm, std::uint64_t start, std::uint64_t len) {
   }
   for (vm_area_struct *v : doomed) {
     unlink_vma(mm, v);
-    zap_page_range(v, v->vm_start, v->vm_end);  // unmap_region
-    unlink_anon_vmas(v);                        // free_pgtables
+    zap_page_range(v, v->vm_start, v->vm_end); // unmap_region
+    unlink_anon_vmas(v);                       // free_pgtables
   }
   return 0;
 }
@@ -156,7 +156,7 @@ int Kernel::sys_madvise(mm_struct *mm, std::uint64_t start, std::uint64_t len, i
       error = -ENOMEM;
       break;
     }
-    if (start < vma->vm_start) {  // a hole: keep going, report -ENOMEM
+    if (start < vma->vm_start) { // a hole: keep going, report -ENOMEM
       unmapped_error = -ENOMEM;
       start = vma->vm_start;
       if (start >= end)
@@ -227,17 +227,16 @@ mm_struct *Kernel::do_fork(mm_struct *oldmm, const std::string &child_name, int 
   }
   up_write(mm);
   up_write(oldmm);
-  trace_fmt("ksmsim_fork", "parent {} child {} pid {}", oldmm->name, child_name,
-                                         child_pid);
+  trace_fmt("ksmsim_fork", "parent {} child {} pid {}", oldmm->name, child_name, child_pid);
   return mm;
 }
 
 void Kernel::exit_mmap(mm_struct *mm) {
   KFUNC();
   for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
-    zap_page_range(vma, vma->vm_start, vma->vm_end);  // unmap_vmas
+    zap_page_range(vma, vma->vm_start, vma->vm_end); // unmap_vmas
   for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
-    unlink_anon_vmas(vma);  // free_pgtables
+    unlink_anon_vmas(vma); // free_pgtables
   mm->pgtables.clear();
   mm->pt_cache_key = ~std::uint64_t(0);
   mm->pt_cache = nullptr;
@@ -257,4 +256,4 @@ void Kernel::mmput(mm_struct *mm) {
   mmdrop(mm);
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

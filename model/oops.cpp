@@ -16,20 +16,24 @@ void record(const char *kind, const char *fn, const std::string &message) {
   rec.call_path = the_call_path.snapshot();
   the_sink->record_oops(std::move(rec));
 }
-}  // namespace
+} // namespace
 
-void set_oops_sink(OopsSink *sink) { the_sink = sink; }
+void set_oops_sink(OopsSink *sink) {
+  the_sink = sink;
+}
 
 void kernel_bug(const char *fn, const std::string &message) {
   record("BUG", fn, message);
   throw OopsException(std::string(fn) + ": " + message);
 }
 
-void kernel_warn(const char *fn, const std::string &message) { record("WARNING", fn, message); }
+void kernel_warn(const char *fn, const std::string &message) {
+  record("WARNING", fn, message);
+}
 
 void use_after_free(const char *fn, const std::string &what) {
   record("use-after-free", fn, what);
   throw OopsException(std::string(fn) + ": use of freed " + what);
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -14,12 +14,12 @@
 namespace ksmsim {
 
 struct OopsRecord {
-  std::string kind;      // "BUG", "WARNING" or "use-after-free"
-  std::string function;  // the kernel function where it happened
+  std::string kind;     // "BUG", "WARNING" or "use-after-free"
+  std::string function; // the kernel function where it happened
   std::string message;
-  std::vector<std::string> call_path;  // outermost first
+  std::vector<std::string> call_path; // outermost first
   std::uint64_t time_us = 0;
-  int step = 0;  // 1-based scenario step index, 0 if none
+  int step = 0; // 1-based scenario step index, 0 if none
 };
 
 // Thrown by a BUG or use-after-free: the run stops, as the kernel would.
@@ -50,7 +50,9 @@ private:
 // The one call path of the simulated machine (there is no real concurrency).
 // One per thread: ksmsim explore runs scenarios on several threads.
 inline thread_local CallPath the_call_path;
-inline CallPath &call_path() { return the_call_path; }
+inline CallPath &call_path() {
+  return the_call_path;
+}
 
 class FrameGuard {
 public:
@@ -85,7 +87,8 @@ void kernel_warn(const char *fn, const std::string &message);
       ::ksmsim::kernel_bug(__func__, "VM_BUG_ON(" #cond ")");                                      \
   } while (0)
 // WARN_ON evaluates to its condition, as in the kernel; the run continues.
-#define WARN_ON(cond) ((cond) ? (::ksmsim::kernel_warn(__func__, "WARN_ON(" #cond ")"), true) : false)
+#define WARN_ON(cond)                                                                              \
+  ((cond) ? (::ksmsim::kernel_warn(__func__, "WARN_ON(" #cond ")"), true) : false)
 #define WARN_ON_ONCE(cond) WARN_ON(cond)
 
-}  // namespace ksmsim
+} // namespace ksmsim

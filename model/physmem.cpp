@@ -30,27 +30,44 @@ Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
   set_oops_sink(this);
 }
 
-Kernel::~Kernel() { set_oops_sink(nullptr); }
+Kernel::~Kernel() {
+  set_oops_sink(nullptr);
+}
 
 const char *errno_name(int err) {
   if (err < 0)
     err = -err;
   switch (err) {
-  case EPERM: return "EPERM";
-  case ENOENT: return "ENOENT";
-  case EINTR: return "EINTR";
-  case EIO: return "EIO";
-  case ENOMEM: return "ENOMEM";
-  case EACCES: return "EACCES";
-  case EFAULT: return "EFAULT";
-  case EBUSY: return "EBUSY";
-  case EEXIST: return "EEXIST";
-  case EINVAL: return "EINVAL";
-  case ENOSPC: return "ENOSPC";
-  case ERESTARTSYS: return "ERESTARTSYS";
-  case ETIMEDOUT: return "ETIMEDOUT";
-  case EAGAIN: return "EAGAIN";
-  default: return "E?";
+  case EPERM:
+    return "EPERM";
+  case ENOENT:
+    return "ENOENT";
+  case EINTR:
+    return "EINTR";
+  case EIO:
+    return "EIO";
+  case ENOMEM:
+    return "ENOMEM";
+  case EACCES:
+    return "EACCES";
+  case EFAULT:
+    return "EFAULT";
+  case EBUSY:
+    return "EBUSY";
+  case EEXIST:
+    return "EEXIST";
+  case EINVAL:
+    return "EINVAL";
+  case ENOSPC:
+    return "ENOSPC";
+  case ERESTARTSYS:
+    return "ERESTARTSYS";
+  case ETIMEDOUT:
+    return "ETIMEDOUT";
+  case EAGAIN:
+    return "EAGAIN";
+  default:
+    return "E?";
   }
 }
 
@@ -88,7 +105,9 @@ page *Kernel::pfn_to_page(std::uint64_t pfn) {
 int Kernel::pfn_to_nid(std::uint64_t pfn) const {
   return machine.nodes == 1 ? 0 : static_cast<int>(pfn / machine.pages_per_node);
 }
-int Kernel::page_to_nid(const page *p) const { return pfn_to_nid(p->pfn); }
+int Kernel::page_to_nid(const page *p) const {
+  return pfn_to_nid(p->pfn);
+}
 
 std::uint64_t Kernel::frames_allocated() const {
   std::uint64_t n = 0;
@@ -123,8 +142,9 @@ void Kernel::free_page(page *p) {
   if (PageAnon(p))
     p->mapping = 0;
   if (page_mapcount(p) != 0 || p->mapping != 0 || (p->flags & (PG_locked | PG_swapcache)))
-    kernel_warn("bad_page", fmt::format("BUG: Bad page state: pfn {} mapcount {} mapping {:x} flags {:x}",
-                                        p->pfn, page_mapcount(p), p->mapping, p->flags));
+    kernel_warn("bad_page",
+                fmt::format("BUG: Bad page state: pfn {} mapcount {} mapping {:x} flags {:x}",
+                            p->pfn, page_mapcount(p), p->mapping, p->flags));
   contents.release(p->content);
   p->flags = 0;
   frames_in_use_--;
@@ -178,4 +198,4 @@ void Kernel::record_oops(OopsRecord rec) {
   oopses_.push_back(std::move(rec));
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -25,7 +25,8 @@ const std::vector<PreemptionPoint> &preemption_points() {
        "scan_get_next_rmap_item: up_read(&mm->mmap_sem) before returning an rmap_item",
        "ksm_thread_mutex and a reference on the page (ksmd)"},
       {"scan_get_next_rmap_item:next_mm",
-       "scan_get_next_rmap_item: spin_unlock(&ksm_mmlist_lock) + up_read(&mm->mmap_sem) after an mm",
+       "scan_get_next_rmap_item: spin_unlock(&ksm_mmlist_lock) + up_read(&mm->mmap_sem) after an "
+       "mm",
        "ksm_thread_mutex (ksmd)"},
       {"stable_tree_search:cond_resched", "stable_tree_search: cond_resched() at each tree level",
        "ksm_thread_mutex and a reference on the page (ksmd)"},
@@ -48,7 +49,8 @@ const std::vector<PreemptionPoint> &preemption_points() {
       {"unmerge_and_remove_all_rmap_items:next_mm",
        "unmerge_and_remove_all_rmap_items: spin_unlock + up_read(&mm->mmap_sem) after each mm",
        "ksm_thread_mutex (the writer of run=2)"},
-      {"remove_all_stable_nodes:tree", "remove_all_stable_nodes: cond_resched() after each stable node",
+      {"remove_all_stable_nodes:tree",
+       "remove_all_stable_nodes: cond_resched() after each stable node",
        "ksm_thread_mutex (the writer of run=2 or merge_across_nodes)"},
       {"remove_all_stable_nodes:migrate_nodes",
        "remove_all_stable_nodes: cond_resched() after each node on migrate_nodes",
@@ -69,4 +71,4 @@ bool is_preemption_point(const std::string &name) {
   return std::any_of(p.begin(), p.end(), [&](const PreemptionPoint &x) { return name == x.name; });
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -12,11 +12,11 @@ namespace ksmsim {
 
 struct PreemptionPoint {
   const char *name;
-  const char *where;  // where it is in the kernel's code
-  const char *locks;  // what the running context holds there
+  const char *where; // where it is in the kernel's code
+  const char *locks; // what the running context holds there
 };
 
 const std::vector<PreemptionPoint> &preemption_points();
 bool is_preemption_point(const std::string &name);
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -15,7 +15,7 @@ void anon_vma_chain_link(vm_area_struct *vma, anon_vma *av) {
   vma->anon_vma_chain.push_back(av);
   av->vmas.push_back(vma);
 }
-}  // namespace
+} // namespace
 
 // Differs: the kernel may reuse a neighbouring vma's anon_vma
 // (find_mergeable_anon_vma); the simulator always allocates a new one.
@@ -84,7 +84,7 @@ namespace {
 std::uint64_t linear_page_index(const vm_area_struct *vma, std::uint64_t address) {
   return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
 }
-}  // namespace
+} // namespace
 
 void Kernel::page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address) {
   do_page_add_anon_rmap(p, vma, address, 0);
@@ -221,8 +221,7 @@ int Kernel::try_to_unmap_anon(page *p, TtuFlags flags) {
   return ret;
 }
 
-int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address,
-                             TtuFlags flags) {
+int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address, TtuFlags flags) {
   KFUNC();
   mm_struct *mm = vma->vm_mm;
   pte_t *ptep = page_check_address(p, mm, address);
@@ -230,7 +229,7 @@ int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address
     return SWAP_AGAIN;
   if (vma->vm_flags & VM_LOCKED)
     return SWAP_MLOCK;
-  pte_t pteval = *ptep;  // ptep_clear_flush
+  pte_t pteval = *ptep; // ptep_clear_flush
   *ptep = pte_t{};
   if (pte_dirty(pteval))
     p->flags |= PG_dirty;
@@ -254,4 +253,4 @@ int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address
   return SWAP_AGAIN;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

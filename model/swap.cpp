@@ -54,7 +54,7 @@ std::uint16_t swap_entry_free(std::vector<std::uint16_t> &map, std::vector<PageC
     contents.release(data[entry]);
   return m;
 }
-}  // namespace
+} // namespace
 
 void Kernel::swap_free(std::uint64_t entry) {
   if (entry == 0 || entry > machine.swap_pages || swap_map_[entry] == 0) {
@@ -76,7 +76,7 @@ int Kernel::free_swap_and_cache(std::uint64_t entry) {
   if (swap_entry_free(swap_map_, swap_data_, contents, entry, false) == SWAP_HAS_CACHE) {
     p = swap_cache_[entry] ? pfn_to_page(swap_cache_[entry]) : nullptr;
     if (p) {
-      get_page(p);  // find_get_page
+      get_page(p); // find_get_page
       if (!trylock_page(p)) {
         page_cache_release(p);
         p = nullptr;
@@ -147,7 +147,7 @@ page *Kernel::read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, st
   page *new_page = alloc_page_vma(vma, addr);
   if (!new_page)
     return nullptr;
-  swap_map_[entry] |= SWAP_HAS_CACHE;  // swapcache_prepare
+  swap_map_[entry] |= SWAP_HAS_CACHE; // swapcache_prepare
   new_page->flags |= PG_locked | PG_swapbacked;
   add_to_swap_cache(new_page, entry);
   // swap_readpage: the I/O completes at once
@@ -191,7 +191,7 @@ int Kernel::try_to_free_swap(page *p) {
 
 bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   KFUNC();
-  get_page(p);  // isolate_lru_page's reference
+  get_page(p); // isolate_lru_page's reference
   bool unmapped = false;
   if (!trylock_page(p)) {
     put_page(p);
@@ -199,12 +199,12 @@ bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   }
   auto keep_locked = [&]() {
     unlock_page(p);
-    put_page(p);  // putback_lru_page
+    put_page(p); // putback_lru_page
     return unmapped;
   };
   if (PageAnon(p) && !PageSwapCache(p)) {
     if (!add_to_swap(p))
-      return keep_locked();  // activate_locked: no swap space
+      return keep_locked(); // activate_locked: no swap space
   }
   if (page_mapped(p)) {
     int r = try_to_unmap(p, TTU_UNMAP);
@@ -228,10 +228,10 @@ bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   p->flags &= ~PG_swapcache;
   p->private_ = 0;
   swapcache_free(entry);
-  p->_count -= 1;  // the swap cache's reference, frozen away with the isolation one
+  p->_count -= 1; // the swap cache's reference, frozen away with the isolation one
   unlock_page(p);
-  put_page(p);  // free_it
+  put_page(p); // free_it
   return unmapped;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -7,7 +7,8 @@ namespace ksmsim {
 
 std::uint64_t handle(HandleKind kind, std::uint32_t id) {
   // Looks like a direct-map kernel address; the kind and id are readable in it.
-  return 0xffff888000000000ULL | (static_cast<std::uint64_t>(kind) << 32) | (std::uint64_t(id) << 6);
+  return 0xffff888000000000ULL | (static_cast<std::uint64_t>(kind) << 32) |
+         (std::uint64_t(id) << 6);
 }
 
 void Trace::emit(const Task &task, std::uint64_t time_us, std::string_view event,
@@ -22,22 +23,21 @@ void Trace::emit(const Task &task, std::uint64_t time_us, std::string_view event
 }
 
 std::string Trace::file_text(int nr_cpus) const {
-  std::string out = fmt::format(
-      "# tracer: nop\n"
-      "#\n"
-      "# entries-in-buffer/entries-written: {}/{}   #P:{}\n"
-      "#\n"
-      "#                                _-----=> irqs-off/BH-disabled\n"
-      "#                               / _----=> need-resched\n"
-      "#                              | / _---=> hardirq/softirq\n"
-      "#                              || / _--=> preempt-depth\n"
-      "#                              ||| / _-=> migrate-disable\n"
-      "#                              |||| /     delay\n"
-      "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
-      "#              | |         |   |||||     |         |\n",
-      entries_, entries_, nr_cpus);
+  std::string out = fmt::format("# tracer: nop\n"
+                                "#\n"
+                                "# entries-in-buffer/entries-written: {}/{}   #P:{}\n"
+                                "#\n"
+                                "#                                _-----=> irqs-off/BH-disabled\n"
+                                "#                               / _----=> need-resched\n"
+                                "#                              | / _---=> hardirq/softirq\n"
+                                "#                              || / _--=> preempt-depth\n"
+                                "#                              ||| / _-=> migrate-disable\n"
+                                "#                              |||| /     delay\n"
+                                "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
+                                "#              | |         |   |||||     |         |\n",
+                                entries_, entries_, nr_cpus);
   out += lines_;
   return out;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -12,7 +12,13 @@
 namespace ksmsim {
 
 // What %p prints for a simulated object: stable across runs.
-enum class HandleKind : std::uint64_t { mm = 1, rmap_item = 2, stable_node = 3, anon_vma = 4, mm_slot = 5 };
+enum class HandleKind : std::uint64_t {
+  mm = 1,
+  rmap_item = 2,
+  stable_node = 3,
+  anon_vma = 4,
+  mm_slot = 5
+};
 std::uint64_t handle(HandleKind kind, std::uint32_t id);
 
 struct Task {
@@ -37,4 +43,4 @@ private:
   std::string lines_;
 };
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -5,7 +5,9 @@
 
 namespace ksmsim {
 
-void Engine::schedule_ksmd(std::uint64_t t) { events_.push({t, seq_++}); }
+void Engine::schedule_ksmd(std::uint64_t t) {
+  events_.push({t, seq_++});
+}
 
 void Engine::deliver_wakeups() {
   if (!k_.ksm.wake_pending)
@@ -36,9 +38,9 @@ void Engine::ksm_scan_thread_iteration() {
     std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.ksm_thread_sleep_millisecs);
     schedule_ksmd(k_.now_us + ms * 1000);
   } else {
-    ksmd_waiting_ = true;  // wait_event_freezable(ksm_thread_wait, ...)
+    ksmd_waiting_ = true; // wait_event_freezable(ksm_thread_wait, ...)
   }
-  k_.ksm.wake_pending = false;  // a wake-up raised by ksmd itself finds it running
+  k_.ksm.wake_pending = false; // a wake-up raised by ksmd itself finds it running
 }
 
 void Engine::run_event(const Event &e) {
@@ -70,4 +72,4 @@ bool Engine::run_until(const std::function<bool()> &done, std::uint64_t deadline
   return true;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -43,8 +43,8 @@ private:
   Kernel &k_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::uint64_t seq_ = 0;
-  bool ksmd_waiting_ = true;  // in wait_event_freezable, not in a timed sleep
+  bool ksmd_waiting_ = true; // in wait_event_freezable, not in a timed sleep
   std::uint64_t batches_ = 0;
 };
 
-}  // namespace ksmsim
+} // namespace ksmsim

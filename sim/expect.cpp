@@ -22,8 +22,9 @@ MmKsmStat mm_ksm_stat(Kernel &k, mm_struct *mm) {
 }
 
 namespace {
-template <class T> void compare(std::vector<std::string> &out, const std::string &what,
-                                const std::optional<T> &expected, const T &found) {
+template <class T>
+void compare(std::vector<std::string> &out, const std::string &what,
+             const std::optional<T> &expected, const T &found) {
   if (expected && *expected != found)
     out.push_back(fmt::format("{}: expected {}, found {}", what, *expected, found));
 }
@@ -41,7 +42,9 @@ void check_page(std::vector<std::string> &out, const scenario::PageExpect &pe, K
     return;
   if (!present) {
     out.push_back(fmt::format("{}: expected a mapped page, found {}", where,
-                              pte_none(pte) ? "none" : pte_special(pte) ? "the zero page" : "a swap entry"));
+                              pte_none(pte)      ? "none"
+                              : pte_special(pte) ? "the zero page"
+                                                 : "a swap entry"));
     return;
   }
   page *p = k.pfn_to_page(pte_pfn(pte));
@@ -49,9 +52,10 @@ void check_page(std::vector<std::string> &out, const scenario::PageExpect &pe, K
   compare(out, where + " shared_with", pe.shared_with, std::uint64_t(Kernel::page_mapcount(p)));
   compare(out, where + " node", pe.node, k.page_to_nid(p));
 }
-}  // namespace
+} // namespace
 
-std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k, const ExpectContext &ctx) {
+std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k,
+                                         const ExpectContext &ctx) {
   std::vector<std::string> out;
   for (const auto &[name, expected] : x.counters) {
     std::uint64_t found = 0;
@@ -77,8 +81,9 @@ std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k, c
     } else if (oopses.empty()) {
       out.push_back(fmt::format("oops: expected one in {}, found none", *x.oops));
     } else if (oopses.front().function != *x.oops) {
-      out.push_back(fmt::format("oops: expected one in {}, found {} in {}: {}", *x.oops, oopses.front().kind,
-                                oopses.front().function, oopses.front().message));
+      out.push_back(fmt::format("oops: expected one in {}, found {} in {}: {}", *x.oops,
+                                oopses.front().kind, oopses.front().function,
+                                oopses.front().message));
     }
   }
   if (x.invariants) {
@@ -87,11 +92,12 @@ std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k, c
     if (v.empty())
       v = InvariantChecker::check(k);
     if (*x.invariants && !v.empty())
-      out.push_back(fmt::format("invariants: expected ok, found {} violation(s): {}", v.size(), v.front()));
+      out.push_back(
+          fmt::format("invariants: expected ok, found {} violation(s): {}", v.size(), v.front()));
     if (!*x.invariants && v.empty())
       out.push_back("invariants: expected a violation, found none");
   }
   return out;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -13,14 +13,15 @@
 namespace ksmsim {
 
 struct ExpectContext {
-  std::function<mm_struct *(const std::string &)> mm_of;  // nullptr if unknown
+  std::function<mm_struct *(const std::string &)> mm_of; // nullptr if unknown
   std::function<std::uint64_t(const scenario::PageExpect &)> addr_of;
   const std::vector<OopsRecord> *oopses = nullptr;
   const std::vector<std::string> *violations = nullptr;
 };
 
 // One line per expectation that does not hold: "what: expected X, found Y".
-std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k, const ExpectContext &ctx);
+std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k,
+                                         const ExpectContext &ctx);
 
 // Per-mm figures, as /proc/PID/ksm_stat would give them.
 struct MmKsmStat {
@@ -29,4 +30,4 @@ struct MmKsmStat {
 };
 MmKsmStat mm_ksm_stat(Kernel &k, mm_struct *mm);
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -24,8 +24,8 @@ std::size_t ExploreResult::findings() const {
 namespace {
 
 struct ExploreSite {
-  std::size_t step = 0;        // index into s.steps
-  std::size_t interleave = 0;  // index into that step's interleave list
+  std::size_t step = 0;       // index into s.steps
+  std::size_t interleave = 0; // index into that step's interleave list
 };
 
 ExploreSite find_explore(const Scenario &s) {
@@ -57,19 +57,21 @@ std::string ready_to_run(const std::string &text, const Interleave &il, const st
     std::size_t col = static_cast<std::size_t>(il.explore_loc.column - 1);
     std::size_t end = line.find("true", col);
     if (col < line.size() && end != std::string::npos) {
-      bool block = line.find_first_not_of(" -", 0) == col;  // the key starts its line
-      std::string repl = block ? fmt::format("point: {}\n{}after: {}", point, line.substr(0, col), after)
-                               : fmt::format("point: {}, after: {}", point, after);
+      bool block = line.find_first_not_of(" -", 0) == col; // the key starts its line
+      std::string repl =
+          block ? fmt::format("point: {}\n{}after: {}", point, line.substr(0, col), after)
+                : fmt::format("point: {}, after: {}", point, after);
       line = line.substr(0, col) + repl + line.substr(end + 4);
     }
   }
-  std::string out = fmt::format("# Found by ksmsim explore: at {} (time {}): {}\n", point, after, detail);
+  std::string out =
+      fmt::format("# Found by ksmsim explore: at {} (time {}): {}\n", point, after, detail);
   for (const auto &l : lines)
     out += l + "\n";
   return out;
 }
 
-}  // namespace
+} // namespace
 
 ExploreResult explore(const Scenario &s, const std::string &text, const ExploreOptions &opt) {
   ExploreSite site = find_explore(s);
@@ -141,4 +143,4 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
   return result;
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -21,7 +21,8 @@ public:
   void step_failed(const scenario::Step &step, std::string why);
   void skipped(const scenario::Step &step);
   void not_applicable(const scenario::Step &step, std::string why);
-  void violation(int step, std::uint64_t time_us, const char *when, const std::vector<std::string> &v);
+  void violation(int step, std::uint64_t time_us, const char *when,
+                 const std::vector<std::string> &v);
   void acknowledge_oops() { oops_expected_ = true; }
   void acknowledge_violations() { violations_expected_ = true; }
   const std::vector<std::string> &violations() const { return violations_; }
@@ -48,4 +49,4 @@ private:
   bool violations_expected_ = false;
 };
 
-}  // namespace ksmsim
+} // namespace ksmsim

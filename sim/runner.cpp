@@ -41,7 +41,8 @@ ProfileSpec parse_profile_text(const std::string &text) {
   std::size_t sp = rest.find(' ');
   spec.version = trim(rest.substr(0, sp));
   if (spec.version != "v3.9")
-    throw std::invalid_argument(fmt::format("unknown kernel version '{}' (expected v3.9)", spec.version));
+    throw std::invalid_argument(
+        fmt::format("unknown kernel version '{}' (expected v3.9)", spec.version));
   if (sp == std::string::npos)
     return spec;
   rest = trim(rest.substr(sp));
@@ -51,7 +52,8 @@ ProfileSpec parse_profile_text(const std::string &text) {
   std::size_t pos = 0;
   while (pos <= rest.size()) {
     std::size_t comma = rest.find_first_of(", ", pos);
-    std::string name = trim(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    std::string name =
+        trim(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
     if (!name.empty())
       spec.without.push_back(name);
     if (comma == std::string::npos)
@@ -81,8 +83,9 @@ ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
     else if (n == "uptodate-copy")
       p.uptodate_copy = false;
   }
-  p.name = spec.without.empty() ? spec.version
-                                : fmt::format("{} without {}", spec.version, fmt::join(spec.without, ","));
+  p.name = spec.without.empty()
+               ? spec.version
+               : fmt::format("{} without {}", spec.version, fmt::join(spec.without, ","));
   return p;
 }
 
@@ -99,7 +102,7 @@ bool has_fix(const ksmsim::KernelProfile &p, const std::string &fix) {
 
 // A step failed the way the kernel refuses it: an errno.
 struct StepError {
-  int err;  // positive errno
+  int err; // positive errno
   std::string what;
 };
 
@@ -142,12 +145,15 @@ private:
   void do_body(const Step &step);
   void check_invariants(const char *when);
   Process &proc(const std::string &name, const Location &loc);
-  std::uint64_t page_addr(Process &p, const std::string &vma, std::uint32_t idx, const Location &loc);
+  std::uint64_t page_addr(Process &p, const std::string &vma, std::uint32_t idx,
+                          const Location &loc);
   Task task_of(const std::string &mm);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(Process &p, const std::string &vma,
                                                               const std::optional<PageSet> &pages,
                                                               const Location &loc);
   vm_area_struct *user_vma(mm_struct *mm, std::uint64_t addr, bool write);
+  page *mapped_anon_page(Process &p, const std::string &vma, std::uint32_t idx,
+                         const Location &loc);
   void fault(mm_struct *mm, std::uint64_t addr, bool write);
 
   void op(const Spawn &x, const Step &st);
@@ -173,9 +179,9 @@ private:
   Report report_;
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
-  bool stopped_ = false;  // an oops or invariant violation froze the machine
-  std::vector<Armed> *armed_ = nullptr;  // the interleavings of the step now running
-  std::map<int, std::map<std::string, std::uint64_t>> points_;  // step -> point -> times reached
+  bool stopped_ = false;                // an oops or invariant violation froze the machine
+  std::vector<Armed> *armed_ = nullptr; // the interleavings of the step now running
+  std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
 };
 
 Task Runner::task_of(const std::string &mm) {
@@ -199,7 +205,8 @@ std::uint64_t Runner::page_addr(Process &p, const std::string &vma, std::uint32_
   if (it == p.regions.end())
     throw ScenarioError(loc, fmt::format("unknown vma '{}' in mm '{}'", vma, p.mm->name));
   if (idx >= it->second.pages)
-    throw ScenarioError(loc, fmt::format("page {} is outside vma '{}' ({} pages)", idx, vma, it->second.pages));
+    throw ScenarioError(
+        loc, fmt::format("page {} is outside vma '{}' ({} pages)", idx, vma, it->second.pages));
   return it->second.start + std::uint64_t(idx) * PAGE_SIZE;
 }
 
@@ -283,11 +290,20 @@ void Runner::op(const Write &x, const Step &st) {
     page *pg = k_.pfn_to_page(pte_pfn(*k_.pte_offset(p.mm, addr, false)));
     const Content &c = x.content;
     switch (c.base) {
-    case Content::Base::Fill: k_.contents.set_word(pg->content, fill_word(static_cast<std::uint8_t>(c.value))); break;
-    case Content::Base::Word: k_.contents.set_word(pg->content, c.value); break;
-    case Content::Base::Random: k_.contents.set_word(pg->content, splitmix64(c.value + i)); break;
-    case Content::Base::Zero: k_.contents.set_word(pg->content, 0); break;
-    case Content::Base::None: break;
+    case Content::Base::Fill:
+      k_.contents.set_word(pg->content, fill_word(static_cast<std::uint8_t>(c.value)));
+      break;
+    case Content::Base::Word:
+      k_.contents.set_word(pg->content, c.value);
+      break;
+    case Content::Base::Random:
+      k_.contents.set_word(pg->content, splitmix64(c.value + i));
+      break;
+    case Content::Base::Zero:
+      k_.contents.set_word(pg->content, 0);
+      break;
+    case Content::Base::None:
+      break;
     }
     if (c.poke)
       k_.contents.poke(pg->content, c.poke->offset, c.poke->byte);
@@ -336,27 +352,30 @@ void Runner::op(const Exit &x, const Step &st) {
   k_.mmput(p.mm);
 }
 
+// The anonymous page mapped at a named page now, or nullptr (none, the
+// zero page, or a swap entry).
+page *Runner::mapped_anon_page(Process &p, const std::string &vma_name, std::uint32_t idx,
+                               const Location &loc) {
+  std::uint64_t addr = page_addr(p, vma_name, idx, loc);
+  page *pg = k_.follow_page(user_vma(p.mm, addr, false), addr, 0);
+  return pg && !(pg->flags & PG_zero) && Kernel::PageAnon(pg) ? pg : nullptr;
+}
+
 void Runner::op(const Swapout &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
-  for (std::uint32_t idx : x.pages.indexes) {
-    std::uint64_t addr = page_addr(p, x.vma, idx, x.pages.loc);
-    vm_area_struct *vma = user_vma(p.mm, addr, false);
-    page *pg = k_.follow_page(vma, addr, 0);
-    if (pg && !(pg->flags & PG_zero) && Kernel::PageAnon(pg))
+  for (std::uint32_t idx : x.pages.indexes)
+    if (page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc))
       k_.shrink_page(pg, x.keep_swapcache);
-  }
 }
 
 void Runner::op(const Migrate &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
   for (std::uint32_t idx : x.pages.indexes) {
-    std::uint64_t addr = page_addr(p, x.vma, idx, x.pages.loc);
-    vm_area_struct *vma = user_vma(p.mm, addr, false);
-    page *pg = k_.follow_page(vma, addr, 0);
-    if (!pg || (pg->flags & PG_zero) || !Kernel::PageAnon(pg))
+    page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc);
+    if (!pg)
       continue;
     int rc = -EAGAIN;
-    for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++)  // migrate_pages retries
+    for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++) // migrate_pages retries
       rc = k_.migrate_page_to_node(pg, x.node);
     if (rc)
       throw StepError{rc == -EAGAIN ? EBUSY : -rc, fmt::format("migrating page {} failed", idx)};
@@ -365,14 +384,16 @@ void Runner::op(const Migrate &x, const Step &st) {
 
 void Runner::op(const Sysfs &x, const Step &st) {
   for (const auto &[knob, value] : x.writes) {
-    long r = k_.ksm.sysfs_store(knob, value + "\n");  // echo VALUE > /sys/kernel/mm/ksm/KNOB
+    long r = k_.ksm.sysfs_store(knob, value + "\n"); // echo VALUE > /sys/kernel/mm/ksm/KNOB
     engine_.deliver_wakeups();
     if (r < 0)
       throw StepError{static_cast<int>(-r), fmt::format("write of '{}' to {} failed", value, knob)};
   }
 }
 
-void Runner::op(const Sleep &x, const Step &st) { engine_.advance_to(k_.now_us + x.duration); }
+void Runner::op(const Sleep &x, const Step &st) {
+  engine_.advance_to(k_.now_us + x.duration);
+}
 
 void Runner::op(const Wait &x, const Step &st) {
   // full_scans may be reset by run=2 meanwhile: count completed scans.
@@ -386,8 +407,8 @@ void Runner::op(const Wait &x, const Step &st) {
   };
   std::uint64_t deadline = k_.now_us + x.timeout;
   if (!engine_.run_until(scanned, deadline))
-    throw StepError{ETIMEDOUT, fmt::format("timed out after {} ms: {} of {} full scans", x.timeout / 1000,
-                                           done, x.full_scans)};
+    throw StepError{ETIMEDOUT, fmt::format("timed out after {} ms: {} of {} full scans",
+                                           x.timeout / 1000, done, x.full_scans)};
 }
 
 void Runner::op(const Expect &x, const Step &st) {
@@ -462,14 +483,15 @@ void Runner::perform(const Step &step, int cpu) {
   try {
     do_body(step);
     if (expect_error)
-      report_.step_failed(step, fmt::format("expected the step to fail with {}, but it succeeded",
-                                            *expect_error));
+      report_.step_failed(
+          step, fmt::format("expected the step to fail with {}, but it succeeded", *expect_error));
   } catch (const StepError &e) {
     std::string name = errno_name(e.err);
     if (!expect_error)
       report_.step_failed(step, fmt::format("{} ({})", e.what, name));
     else if (*expect_error != name)
-      report_.step_failed(step, fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
+      report_.step_failed(step,
+                          fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
     k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
   }
   engine_.deliver_wakeups();
@@ -480,10 +502,12 @@ void Runner::with_interleaves(const Step &step, const std::function<void()> &fn)
   std::vector<Armed> armed;
   for (const Interleave &il : step.interleave) {
     if (il.explore)
-      throw ScenarioError(il.loc, "interleave: explore: true is for `ksmsim explore`; `run` needs a point");
+      throw ScenarioError(il.loc,
+                          "interleave: explore: true is for `ksmsim explore`; `run` needs a point");
     if (!is_preemption_point(il.point))
-      throw ScenarioError(il.loc, fmt::format("unknown preemption point '{}' (see docs/preemption-points.md)",
-                                              il.point));
+      throw ScenarioError(
+          il.loc,
+          fmt::format("unknown preemption point '{}' (see docs/preemption-points.md)", il.point));
     armed.push_back({&il, 0, false});
   }
   std::vector<Armed> *saved = armed_;
@@ -497,9 +521,10 @@ void Runner::with_interleaves(const Step &step, const std::function<void()> &fn)
   armed_ = saved;
   for (const Armed &a : armed)
     if (!a.fired)
-      throw ScenarioError(a.spec->loc,
-                          fmt::format("point '{}' was reached {} time(s) during this step, so after: {} never came",
-                                      a.spec->point, a.count, a.spec->after));
+      throw ScenarioError(
+          a.spec->loc,
+          fmt::format("point '{}' was reached {} time(s) during this step, so after: {} never came",
+                      a.spec->point, a.count, a.spec->after));
 }
 
 void Runner::on_point(const char *name) {
@@ -519,8 +544,8 @@ void Runner::on_point(const char *name) {
 void Runner::run_interleaved(const Interleave &il) {
   Task interrupted = k_.current;
   int cpu = interrupted.cpu == 0 ? 1 : 0;
-  k_.trace_fmt("ksmsim_interleave", "at {} ({} time): {} step(s) on cpu {}", il.point, il.after, il.steps.size(),
-               cpu);
+  k_.trace_fmt("ksmsim_interleave", "at {} ({} time): {} step(s) on cpu {}", il.point, il.after,
+               il.steps.size(), cpu);
   k_.nested_depth++;
   for (const Step &step : il.steps) {
     if (step.kind == "sleep" || step.kind == "wait" || step.at)
@@ -528,8 +553,10 @@ void Runner::run_interleaved(const Interleave &il) {
     try {
       with_interleaves(step, [&]() { perform(step, cpu); });
     } catch (const LockConflict &lock) {
-      throw ScenarioError(step.loc, fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
-                                                il.point, step.kind, lock.what(), interrupted.comm));
+      throw ScenarioError(
+          step.loc,
+          fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
+                      il.point, step.kind, lock.what(), interrupted.comm));
     }
   }
   k_.nested_depth--;
@@ -546,8 +573,9 @@ void Runner::run_step(const Step &step) {
     with_interleaves(step, [&]() {
       if (step.at) {
         if (*step.at < k_.now_us)
-          throw ScenarioError(step.loc, fmt::format("at: {} ms is in the past (virtual time is {} ms)",
-                                                    *step.at / 1000, k_.now_us / 1000));
+          throw ScenarioError(step.loc,
+                              fmt::format("at: {} ms is in the past (virtual time is {} ms)",
+                                          *step.at / 1000, k_.now_us / 1000));
         engine_.advance_to(*step.at);
       }
       perform(step, 0);
@@ -597,7 +625,7 @@ RunResult Runner::run() {
   return r;
 }
 
-}  // namespace
+} // namespace
 
 RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
   ProfileSpec spec;
@@ -625,4 +653,4 @@ RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
   return runner.run();
 }
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -94,8 +94,8 @@ constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
 constexpr std::array<std::string_view, 9> kCounters{
     "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile", "full_scans",
     "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs"};
-constexpr std::array<std::string_view, 6> kExpectExtras{"mm", "page", "oops", "invariants", "if_with",
-                                                        "if_without"};
+constexpr std::array<std::string_view, 6> kExpectExtras{"mm",         "page",    "oops",
+                                                        "invariants", "if_with", "if_without"};
 constexpr std::array<std::string_view, 2> kMmExpectKeys{"ksm_rmap_items", "merged"};
 constexpr std::array<std::string_view, 8> kPageExpectKeys{
     "mm", "vma", "page", "ksm", "shared_with", "node", "present", "swapped"};

@@ -62,8 +62,8 @@ Run ksmsim(const TempDir &dir, const std::string &args) {
   fs::path out = dir.path / ("stdout." + std::to_string(n));
   fs::path err = dir.path / ("stderr." + std::to_string(n));
   n++;
-  std::string cmd = std::string("'") + KSMSIM_BINARY + "' " + args + " >'" + out.string() + "' 2>'" +
-                    err.string() + "'";
+  std::string cmd = std::string("'") + KSMSIM_BINARY + "' " + args + " >'" + out.string() +
+                    "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
   Run r;
   REQUIRE(status != -1);
@@ -76,7 +76,9 @@ Run ksmsim(const TempDir &dir, const std::string &args) {
   return r;
 }
 
-std::string q(const fs::path &p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path &p) {
+  return "'" + p.string() + "'";
+}
 
 bool contains(const std::string &hay, const std::string &needle) {
   return hay.find(needle) != std::string::npos;
@@ -149,7 +151,7 @@ bool balanced_json(const std::string &s) {
   return stack.empty() && !in_string;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("cli: a passing scenario exits 0 and --quiet prints nothing", "[cli]") {
   TempDir dir;
@@ -177,7 +179,7 @@ TEST_CASE("cli: --trace is byte-identical across runs", "[cli][trace]") {
   REQUIRE(fs::exists(t2));
   const std::string a = slurp(t1), b = slurp(t2);
   CHECK(a.rfind("# tracer: nop\n", 0) == 0);
-  CHECK(a.size() > 1000);  // the header and events
+  CHECK(a.size() > 1000); // the header and events
   CHECK(a == b);
   CHECK(r1.out == r2.out);
 }
@@ -206,7 +208,7 @@ TEST_CASE("cli: --json writes a result document", "[cli][json]") {
 TEST_CASE("cli: a failing expectation exits 1 and names the step", "[cli]") {
   TempDir dir;
   fs::path scn = dir.write("fail.yaml", FAILING);
-  Run r = ksmsim(dir, "run " + q(scn) + " --quiet");  // --quiet still reports failures
+  Run r = ksmsim(dir, "run " + q(scn) + " --quiet"); // --quiet still reports failures
   INFO(r.out << r.err);
   CHECK(r.code == 1);
   CHECK(contains(r.out, "step 7"));
@@ -224,10 +226,12 @@ TEST_CASE("cli: broken scenarios exit 2 with file:line:column", "[cli][errors]")
     const char *message;
   };
   const std::vector<Case> cases = {
-      {"unknown-key", broken("  - write: {mm: A, vma: heap, pages: 0, fill: 'a', colour: red}"), 5, 52,
-       "unknown key 'colour'"},
-      {"bad-range", broken("  - write: {mm: A, vma: heap, pages: 5-2, fill: 'a'}"), 5, 38, "bad range '5-2'"},
-      {"unknown-mm", broken("  - write: {mm: Z, vma: heap, pages: 0, fill: 'a'}"), 5, 17, "unknown mm 'Z'"},
+      {"unknown-key", broken("  - write: {mm: A, vma: heap, pages: 0, fill: 'a', colour: red}"), 5,
+       52, "unknown key 'colour'"},
+      {"bad-range", broken("  - write: {mm: A, vma: heap, pages: 5-2, fill: 'a'}"), 5, 38,
+       "bad range '5-2'"},
+      {"unknown-mm", broken("  - write: {mm: Z, vma: heap, pages: 0, fill: 'a'}"), 5, 17,
+       "unknown mm 'Z'"},
       {"outside-vma", broken("  - write: {mm: A, vma: heap, pages: 9, fill: 'a'}"), 5, 38,
        "page 9 is outside vma 'heap'"},
       {"outside-vma-range", broken("  - read: {mm: A, vma: heap, pages: [0, 6-8]}"), 5, 41,
@@ -239,7 +243,8 @@ TEST_CASE("cli: broken scenarios exit 2 with file:line:column", "[cli][errors]")
     Run r = ksmsim(dir, "run " + q(p));
     INFO(r.out << r.err);
     CHECK(r.code == 2);
-    const std::string where = p.string() + ":" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ";
+    const std::string where =
+        p.string() + ":" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ";
     CHECK(contains(r.err, where));
     CHECK(contains(r.err, c.message));
     CHECK(r.out.empty());
@@ -248,7 +253,8 @@ TEST_CASE("cli: broken scenarios exit 2 with file:line:column", "[cli][errors]")
 
 TEST_CASE("cli: bad YAML exits 2 with a location", "[cli][errors]") {
   TempDir dir;
-  fs::path p = dir.write("bad.yaml", "scenario: bad\nsteps:\n  - spawn: A\n  - mmap: {mm: A, vma: heap\n");
+  fs::path p =
+      dir.write("bad.yaml", "scenario: bad\nsteps:\n  - spawn: A\n  - mmap: {mm: A, vma: heap\n");
   Run r = ksmsim(dir, "run " + q(p));
   INFO(r.err);
   CHECK(r.code == 2);
@@ -256,7 +262,7 @@ TEST_CASE("cli: bad YAML exits 2 with a location", "[cli][errors]") {
   const std::regex where("^(.*):([0-9]+):([0-9]+): bad YAML");
   REQUIRE(std::regex_search(r.err, m, where));
   CHECK(m[1].str() == p.string());
-  CHECK(std::stoi(m[2].str()) >= 4);  // not before the unclosed map
+  CHECK(std::stoi(m[2].str()) >= 4); // not before the unclosed map
   CHECK(std::stoi(m[3].str()) >= 1);
 }
 

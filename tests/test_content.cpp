@@ -21,22 +21,36 @@ using namespace ksmsim;
 namespace {
 
 // ---- reference jhash2, from include/linux/jhash.h (3.9) ----
-std::uint32_t ref_rol32(std::uint32_t w, unsigned s) { return (w << s) | (w >> (32 - s)); }
+std::uint32_t ref_rol32(std::uint32_t w, unsigned s) {
+  return (w << s) | (w >> (32 - s));
+}
 
 std::uint32_t ref_jhash2(const std::uint32_t *k, std::uint32_t length, std::uint32_t initval) {
   std::uint32_t a, b, c;
-  a = b = c = 0xdeadbeefu + (length << 2) + initval;  // JHASH_INITVAL
+  a = b = c = 0xdeadbeefu + (length << 2) + initval; // JHASH_INITVAL
   while (length > 3) {
     a += k[0];
     b += k[1];
     c += k[2];
     // __jhash_mix(a, b, c)
-    a -= c;  a ^= ref_rol32(c, 4);  c += b;
-    b -= a;  b ^= ref_rol32(a, 6);  a += c;
-    c -= b;  c ^= ref_rol32(b, 8);  b += a;
-    a -= c;  a ^= ref_rol32(c, 16); c += b;
-    b -= a;  b ^= ref_rol32(a, 19); a += c;
-    c -= b;  c ^= ref_rol32(b, 4);  b += a;
+    a -= c;
+    a ^= ref_rol32(c, 4);
+    c += b;
+    b -= a;
+    b ^= ref_rol32(a, 6);
+    a += c;
+    c -= b;
+    c ^= ref_rol32(b, 8);
+    b += a;
+    a -= c;
+    a ^= ref_rol32(c, 16);
+    c += b;
+    b -= a;
+    b ^= ref_rol32(a, 19);
+    a += c;
+    c -= b;
+    c ^= ref_rol32(b, 4);
+    b += a;
     length -= 3;
     k += 3;
   }
@@ -48,13 +62,20 @@ std::uint32_t ref_jhash2(const std::uint32_t *k, std::uint32_t length, std::uint
     b += k[1];
   a += k[0];
   // __jhash_final(a, b, c)
-  c ^= b; c -= ref_rol32(b, 14);
-  a ^= c; a -= ref_rol32(c, 11);
-  b ^= a; b -= ref_rol32(a, 25);
-  c ^= b; c -= ref_rol32(b, 16);
-  a ^= c; a -= ref_rol32(c, 4);
-  b ^= a; b -= ref_rol32(a, 14);
-  c ^= b; c -= ref_rol32(b, 24);
+  c ^= b;
+  c -= ref_rol32(b, 14);
+  a ^= c;
+  a -= ref_rol32(c, 11);
+  b ^= a;
+  b -= ref_rol32(a, 25);
+  c ^= b;
+  c -= ref_rol32(b, 16);
+  a ^= c;
+  a -= ref_rol32(c, 4);
+  b ^= a;
+  b -= ref_rol32(a, 14);
+  c ^= b;
+  c -= ref_rol32(b, 24);
   return c;
 }
 
@@ -80,7 +101,9 @@ std::vector<std::uint8_t> ref_bytes(std::uint64_t word,
   return out;
 }
 
-int sign(int v) { return (v > 0) - (v < 0); }
+int sign(int v) {
+  return (v > 0) - (v < 0);
+}
 
 int memcmp_sign(const std::vector<std::uint8_t> &a, const std::vector<std::uint8_t> &b) {
   return sign(std::memcmp(a.data(), b.data(), 4096));
@@ -92,7 +115,8 @@ struct Built {
   std::vector<std::uint8_t> expect;
 };
 
-Built build(ContentStore &cs, std::uint64_t word, const std::vector<std::pair<unsigned, std::uint8_t>> &pokes) {
+Built build(ContentStore &cs, std::uint64_t word,
+            const std::vector<std::pair<unsigned, std::uint8_t>> &pokes) {
   Built b;
   cs.set_word(b.c, word);
   for (auto [off, byte] : pokes)
@@ -110,7 +134,7 @@ struct Lcg {
   }
 };
 
-}  // namespace
+} // namespace
 
 TEST_CASE("reference jhash2 matches known values and the model's jhash2", "[content]") {
   // Values computed independently (a Python transcription of jhash.h).
@@ -138,7 +162,7 @@ TEST_CASE("checksum of the all-zero page is jhash2 of 1024 zero words", "[conten
   cs.set_word(c, 0);
   std::array<std::uint32_t, 1024> zeros{};
   const std::uint32_t expected = ref_jhash2(zeros.data(), 1024, 17);
-  CHECK(expected == 0x61574272u);  // independently computed
+  CHECK(expected == 0x61574272u); // independently computed
   CHECK(cs.checksum(c) == expected);
   // an all-'a' page, also computed independently
   PageContent a;
@@ -202,7 +226,7 @@ TEST_CASE("pokes that make two different words equal at some offsets", "[content
   SECTION("equalising both residues of the first block moves it to offset 8") {
     Built a = build(cs, wa, {{0, 0x20}, {3, 0x03}});
     Built b = build(cs, wb, {});
-    CHECK(memcmp_sign(a.expect, b.expect) == -1);  // offset 8: 0x10 < 0x20
+    CHECK(memcmp_sign(a.expect, b.expect) == -1); // offset 8: 0x10 < 0x20
     CHECK(sign(cs.compare(a.c, b.c)) == -1);
   }
   SECTION("b poked instead: offsets 0 and 3 equal through b's pokes") {
@@ -245,7 +269,7 @@ TEST_CASE("pokes at offsets 0 and 4095 of equal words", "[content]") {
     }
   CHECK(sign(cs.compare(last_hi.c, plain.c)) == 1);
   CHECK(sign(cs.compare(last_lo.c, plain.c)) == -1);
-  CHECK(sign(cs.compare(both.c, first_hi.c)) == -1);  // offset 0 decides
+  CHECK(sign(cs.compare(both.c, first_hi.c)) == -1); // offset 0 decides
   CHECK(cs.byte_at(last_hi.c, 4095) == 'b');
   CHECK(cs.byte_at(last_hi.c, 4094) == 'a');
   CHECK(cs.bytes(last_hi.c) == last_hi.expect);
@@ -257,7 +281,7 @@ TEST_CASE("a poke equal to the base byte changes nothing", "[content]") {
   PageContent a, b;
   cs.set_word(a, 0x0011223344556677ULL);
   cs.set_word(b, 0x0011223344556677ULL);
-  cs.poke(a, 9, 0x11);  // offset 9 is residue 1: already 0x11
+  cs.poke(a, 9, 0x11); // offset 9 is residue 1: already 0x11
   CHECK(cs.compare(a, b) == 0);
   CHECK(cs.bytes(a) == cs.bytes(b));
   CHECK(cs.poke_lists() == lists_before);
@@ -288,7 +312,7 @@ TEST_CASE("both pages poked at the same and at different offsets", "[content]") 
   CHECK(sign(cs.compare(c.c, d.c)) == 1);
   // A poke far down in one page against a different word in the other:
   // the word decides at offset 0.
-  Built e = build(cs, 0x5555555555555554ULL, {{7, 0x55}});  // byte 7 poked back equal
+  Built e = build(cs, 0x5555555555555554ULL, {{7, 0x55}}); // byte 7 poked back equal
   Built f = build(cs, w, {{4000, 0x00}});
   // e and f agree at 0..14, e's offset 15 is 0x54 < 0x55
   CHECK(memcmp_sign(e.expect, f.expect) == -1);
@@ -298,8 +322,13 @@ TEST_CASE("both pages poked at the same and at different offsets", "[content]") 
 TEST_CASE("compare equals memcmp over bytes() for many combinations", "[content]") {
   ContentStore cs;
   // Words that share many bytes, so pokes often meet equal residues.
-  const std::uint64_t words[] = {0, fill_word('a'), 0x6161616161616162ULL, 0x6261616161616161ULL,
-                                 0x00000000000000ffULL, 0xff00000000000000ULL, splitmix64(3)};
+  const std::uint64_t words[] = {0,
+                                 fill_word('a'),
+                                 0x6161616161616162ULL,
+                                 0x6261616161616161ULL,
+                                 0x00000000000000ffULL,
+                                 0xff00000000000000ULL,
+                                 splitmix64(3)};
   const unsigned offsets[] = {0, 1, 7, 8, 9, 15, 16, 63, 64, 100, 2047, 4088, 4094, 4095};
   const std::uint8_t bytes[] = {0x00, 0x61, 0x62, 0xff, 0x60};
   Lcg rng{12345};
@@ -326,7 +355,7 @@ TEST_CASE("compare equals memcmp over bytes() for many combinations", "[content]
   }
   CHECK(mismatches == 0);
   CHECK(checksum_mismatches == 0);
-  CHECK(equal_pairs > 0);  // the set does contain distinct-but-equal pages
+  CHECK(equal_pairs > 0); // the set does contain distinct-but-equal pages
 }
 
 TEST_CASE("checksum follows every change of the content", "[content]") {
@@ -336,7 +365,7 @@ TEST_CASE("checksum follows every change of the content", "[content]") {
   const std::uint32_t a_sum = cs.checksum(c);
   CHECK(a_sum == ref_page_checksum(ref_bytes(fill_word('a'), {})));
 
-  cs.poke(c, 4095, 'b');  // a change after a checksum was computed
+  cs.poke(c, 4095, 'b'); // a change after a checksum was computed
   CHECK(cs.checksum(c) == ref_page_checksum(ref_bytes(fill_word('a'), {{4095, 'b'}})));
   CHECK(cs.checksum(c) != a_sum);
 
@@ -344,7 +373,7 @@ TEST_CASE("checksum follows every change of the content", "[content]") {
   CHECK(cs.checksum(c) == ref_page_checksum(ref_bytes(fill_word('a'), {{4095, 'b'}, {0, 'c'}})));
 
   cs.poke(c, 0, 'a');
-  cs.poke(c, 4095, 'a');  // back to the plain fill
+  cs.poke(c, 4095, 'a'); // back to the plain fill
   CHECK(cs.checksum(c) == a_sum);
 
   cs.set_word(c, 0x0123456789abcdefULL);
@@ -360,9 +389,10 @@ TEST_CASE("checksum follows every change of the content", "[content]") {
   CHECK(cs.compare(c, d) == 0);
   // changing the copy leaves the source alone
   cs.poke(d, 18, 0x43);
-  CHECK(cs.byte_at(c, 18) == 0x45);  // residue 2 of 0x0123456789abcdef
+  CHECK(cs.byte_at(c, 18) == 0x45); // residue 2 of 0x0123456789abcdef
   CHECK(cs.checksum(c) == ref_page_checksum(ref_bytes(0x0123456789abcdefULL, {{17, 0x42}})));
-  CHECK(cs.checksum(d) == ref_page_checksum(ref_bytes(0x0123456789abcdefULL, {{17, 0x42}, {18, 0x43}})));
+  CHECK(cs.checksum(d) ==
+        ref_page_checksum(ref_bytes(0x0123456789abcdefULL, {{17, 0x42}, {18, 0x43}})));
 }
 
 TEST_CASE("checksum is taken over little-endian words", "[content]") {

@@ -58,15 +58,15 @@ const std::string kForkDuringUnmerge = R"(  - sysfs: {run: 2}
   - expect: {page: {mm: C, vma: heap, page: 0, ksm: true}}
 )";
 
-}  // namespace
+} // namespace
 
 TEST_CASE("a fork behind the unmerge cursor keeps its KSM page without the fix", "[interleave]") {
   RunResult without = run(kForkDuringUnmerge, "v3.9 without unmerge-enter-at-tail");
-  REQUIRE(without.oopses.size() == 1);  // run=2's sweep warns once
+  REQUIRE(without.oopses.size() == 1); // run=2's sweep warns once
   CHECK(without.oopses.front().find("remove_stable_node") != std::string::npos);
   RunResult with = run(kForkDuringUnmerge, "v3.9");
   CHECK(with.oopses.empty());
-  CHECK(with.exit_code == 1);  // C's page is no longer KSM: the expectation fails
+  CHECK(with.exit_code == 1); // C's page is no longer KSM: the expectation fails
 }
 
 TEST_CASE("an interleaving the kernel's locks forbid is refused, naming the lock", "[interleave]") {
@@ -113,7 +113,8 @@ TEST_CASE("a point never reached as often as asked is a defect of the scenario",
         steps:
           - spawn: X
 )");
-  CHECK(e.find("was reached 2 time(s) during this step, so after: 3 never came") != std::string::npos);
+  CHECK(e.find("was reached 2 time(s) during this step, so after: 3 never came") !=
+        std::string::npos);
 }
 
 TEST_CASE("steps at a preemption point cannot advance time", "[interleave]") {
@@ -129,7 +130,8 @@ TEST_CASE("steps at a preemption point cannot advance time", "[interleave]") {
 TEST_CASE("list_points counts the points each step reaches", "[interleave]") {
   RunOptions opt;
   opt.list_points = true;
-  RunResult r = run_scenario(scenario::parse_text(kMerged + "  - sysfs: {run: 2}\n", "t.yaml"), opt);
+  RunResult r =
+      run_scenario(scenario::parse_text(kMerged + "  - sysfs: {run: 2}\n", "t.yaml"), opt);
   // step 11 is run=2: two mms, each left through next_mm
   REQUIRE(r.points.count(11));
   CHECK(r.points.at(11).at("unmerge_and_remove_all_rmap_items:next_mm") == 2);
@@ -139,7 +141,8 @@ TEST_CASE("list_points counts the points each step reaches", "[interleave]") {
       CHECK(is_preemption_point(name));
 }
 
-TEST_CASE("explore finds the fork race without the fix and nothing with it", "[interleave][explore]") {
+TEST_CASE("explore finds the fork race without the fix and nothing with it",
+          "[interleave][explore]") {
   const std::string text = kMerged + R"(  - sysfs: {run: 2}
     interleave:
       explore: true

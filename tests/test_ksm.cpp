@@ -24,8 +24,8 @@ using namespace ksmsim;
 namespace {
 
 constexpr std::uint64_t P = PAGE_SIZE;
-const std::uint64_t A_WORD = 0x6161616161616161ULL;  // fill 'a'
-const std::uint64_t B_WORD = 0x6262626262626262ULL;  // fill 'b'
+const std::uint64_t A_WORD = 0x6161616161616161ULL; // fill 'a'
+const std::uint64_t B_WORD = 0x6262626262626262ULL; // fill 'b'
 
 struct Machine {
   Kernel k;
@@ -134,7 +134,7 @@ struct Merged : Machine {
   page *kpage() { return k.pfn_to_page(b_pfn); }
 };
 
-}  // namespace
+} // namespace
 
 // ------------------------------------------------------------------ sysfs
 
@@ -147,17 +147,17 @@ TEST_CASE("sysfs: good stores return the byte count and set the knob", "[ksm][sy
 
   CHECK(m.k.ksm.sysfs_store("pages_to_scan", "1000\n") == 5);
   CHECK(m.show("pages_to_scan") == 1000);
-  CHECK(m.k.ksm.sysfs_store("pages_to_scan", "4294967295\n") == 11);  // UINT_MAX is allowed
+  CHECK(m.k.ksm.sysfs_store("pages_to_scan", "4294967295\n") == 11); // UINT_MAX is allowed
   CHECK(m.show("pages_to_scan") == 4294967295ULL);
-  CHECK(m.k.ksm.sysfs_store("sleep_millisecs", "0") == 1);  // no newline needed
+  CHECK(m.k.ksm.sysfs_store("sleep_millisecs", "0") == 1); // no newline needed
   CHECK(m.show("sleep_millisecs") == 0);
-  CHECK(m.k.ksm.sysfs_store("run", "+1\n") == 3);  // kstrtoul takes a leading '+'
+  CHECK(m.k.ksm.sysfs_store("run", "+1\n") == 3); // kstrtoul takes a leading '+'
   CHECK(m.show("run") == 1);
-  CHECK(m.k.ksm.sysfs_store("run", "1\n") == 2);  // the same value again
+  CHECK(m.k.ksm.sysfs_store("run", "1\n") == 2); // the same value again
   CHECK(m.show("run") == 1);
   CHECK(m.k.ksm.sysfs_store("run", "0\n") == 2);
   CHECK(m.show("run") == 0);
-  CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "1\n") == 2);  // unchanged: no checks
+  CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "1\n") == 2); // unchanged: no checks
 }
 
 TEST_CASE("sysfs: refused stores return the kernel's errno and change nothing", "[ksm][sysfs]") {
@@ -167,10 +167,10 @@ TEST_CASE("sysfs: refused stores return the kernel's errno and change nothing", 
   CHECK(m.k.ksm.sysfs_store("run", "abc") == -EINVAL);
   CHECK(m.k.ksm.sysfs_store("run", "") == -EINVAL);
   CHECK(m.k.ksm.sysfs_store("run", "\n") == -EINVAL);
-  CHECK(m.k.ksm.sysfs_store("run", "1\n\n") == -EINVAL);  // one trailing newline only
+  CHECK(m.k.ksm.sysfs_store("run", "1\n\n") == -EINVAL); // one trailing newline only
   CHECK(m.k.ksm.sysfs_store("run", " 1") == -EINVAL);
   CHECK(m.k.ksm.sysfs_store("run", "-1") == -EINVAL);
-  CHECK(m.k.ksm.sysfs_store("run", "0x1") == -EINVAL);  // base 10
+  CHECK(m.k.ksm.sysfs_store("run", "0x1") == -EINVAL); // base 10
   // an overflow is -ERANGE from kstrtoul, which run_store turns into -EINVAL
   CHECK(m.k.ksm.sysfs_store("run", "18446744073709551616\n") == -EINVAL);
   CHECK(m.show("run") == 0);
@@ -189,7 +189,8 @@ TEST_CASE("sysfs: refused stores return the kernel's errno and change nothing", 
   CHECK(m.show("merge_across_nodes") == 1);
 
   // read-only files (mode 0444): the VFS refuses the open for write
-  for (const char *ro : {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans"}) {
+  for (const char *ro :
+       {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans"}) {
     INFO(ro);
     CHECK(m.k.ksm.sysfs_store(ro, "0\n") == -EACCES);
   }
@@ -217,7 +218,7 @@ TEST_CASE("sysfs: pages_volatile is rmap_items net of the others, clamped at 0",
   CHECK(m.show("pages_volatile") == 0);
   m.k.ksm.ksm_rmap_items = 6;
   m.k.ksm.ksm_pages_unshared = 1;
-  CHECK(m.show("pages_volatile") == 0);  // exactly 0
+  CHECK(m.show("pages_volatile") == 0); // exactly 0
   m.k.ksm.ksm_rmap_items = m.k.ksm.ksm_pages_shared = m.k.ksm.ksm_pages_unshared = 0;
 }
 
@@ -233,7 +234,7 @@ TEST_CASE("sysfs: merge_across_nodes cannot change while pages are shared", "[ks
   CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "0\n") == -EBUSY);
   CHECK(m.show("merge_across_nodes") == 1);
   CHECK(m.k.ksm.ksm_nr_node_ids == 1);
-  CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "1\n") == 2);  // no change: accepted
+  CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "1\n") == 2); // no change: accepted
 
   // After run=2 nothing is shared: the switch is allowed.
   CHECK(m.k.ksm.sysfs_store("run", "2\n") == 2);
@@ -264,7 +265,7 @@ TEST_CASE("scan: the first full scan only records checksums", "[ksm][scan]") {
   CHECK(mm_ksm_stat(m.k, b).ksm_rmap_items == 1);
   CHECK(m.k.frames_in_use() == 3);
   CHECK_FALSE(Kernel::PageKsm(a0));
-  CHECK(pte_write(m.pte_val(a, sa)));  // nothing was write-protected
+  CHECK(pte_write(m.pte_val(a, sa))); // nothing was write-protected
   m.check_invariants();
 }
 
@@ -320,8 +321,8 @@ TEST_CASE("scan: a batch stops after pages_to_scan pages", "[ksm][scan]") {
   m.k.ksm.ksm_do_scan(3);
   CHECK(m.k.ksm.ksm_rmap_items == 3);
   CHECK(m.show("full_scans") == 0);
-  CHECK(m.k.ksm.ksm_scan.mm_slot == m.k.ksm.get_mm_slot(b));  // the cursor is on B
-  m.k.ksm.ksm_do_scan(3);  // B1, then the end of the scan ends the batch
+  CHECK(m.k.ksm.ksm_scan.mm_slot == m.k.ksm.get_mm_slot(b)); // the cursor is on B
+  m.k.ksm.ksm_do_scan(3); // B1, then the end of the scan ends the batch
   CHECK(m.k.ksm.ksm_rmap_items == 4);
   CHECK(m.show("full_scans") == 1);
   CHECK(m.k.ksm.ksm_scan.mm_slot == &m.k.ksm.ksm_mm_head);
@@ -352,7 +353,8 @@ TEST_CASE("scan: a page that changed since the last scan stays out of the unstab
   m.check_invariants();
 }
 
-TEST_CASE("scan: a forked KSM page is appended to the stable node without a change", "[ksm][scan][fork]") {
+TEST_CASE("scan: a forked KSM page is appended to the stable node without a change",
+          "[ksm][scan][fork]") {
   Merged m;
   mm_struct *c = m.k.do_fork(m.a, "C", 1002);
   page *kp = m.kpage();
@@ -360,7 +362,7 @@ TEST_CASE("scan: a forked KSM page is appended to the stable node without a chan
   CHECK(m.mapped(c, m.sa) == kp);
   // ksm_fork -> __ksm_enter: behind the cursor (&ksm_mm_head): the tail
   CHECK(m.slot_order() == std::vector<std::string>{"A", "B", "C"});
-  CHECK(m.k.ksm.ksm_rmap_items == 2);  // nothing dup'ed at fork
+  CHECK(m.k.ksm.ksm_rmap_items == 2); // nothing dup'ed at fork
   const pte_t c_pte = m.pte_val(c, m.sa);
   const std::uint64_t frames = m.k.frames_in_use();
 
@@ -383,7 +385,7 @@ TEST_CASE("run=2 unmerges everything and frees every rmap_item", "[ksm][unmerge]
   REQUIRE(Kernel::PageKsm(kp));
   CHECK(m.k.ksm.sysfs_store("run", "2\n") == 2);
   CHECK(m.show("run") == 2);
-  m.check_counters(0, 0, 0, 0, 0);  // seqnr reset to 0
+  m.check_counters(0, 0, 0, 0, 0); // seqnr reset to 0
   CHECK(m.k.ksm.ksm_rmap_items == 0);
   page *pa = m.mapped(m.a, m.sa), *pb = m.mapped(m.b, m.sb);
   REQUIRE(pa);
@@ -397,7 +399,7 @@ TEST_CASE("run=2 unmerges everything and frees every rmap_item", "[ksm][unmerge]
   }
   CHECK(pte_write(m.pte_val(m.a, m.sa)));
   CHECK(pte_write(m.pte_val(m.b, m.sb)));
-  CHECK(Kernel::page_count(m.k.pfn_to_page(m.b_pfn)) == 0);  // the KSM page is gone
+  CHECK(Kernel::page_count(m.k.pfn_to_page(m.b_pfn)) == 0); // the KSM page is gone
   CHECK(m.k.frames_in_use() == 2);
   // the mm_slots stay on the list for a later run=1
   CHECK(m.slot_order() == std::vector<std::string>{"A", "B"});
@@ -444,7 +446,7 @@ TEST_CASE("COW of a KSM page always copies, even when it is mapped once", "[ksm]
   CHECK(pte_write(m.pte_val(m.a, m.sa)));
   CHECK(m.word_of(pa) == A_WORD);
   CHECK(Kernel::page_count(m.k.pfn_to_page(m.b_pfn)) == 0);
-  CHECK(m.k.frames_in_use() == frames);  // one allocated, one freed
+  CHECK(m.k.frames_in_use() == frames); // one allocated, one freed
   m.check_invariants();
 
   // The next scan finds the stable node stale and re-merges the two copies
@@ -467,7 +469,7 @@ TEST_CASE("MADV_UNMERGEABLE breaks COW at once, ksmd drops the items later", "[k
   CHECK(pa != m.kpage());
   CHECK_FALSE(Kernel::PageKsm(pa));
   CHECK(Kernel::page_mapcount(m.kpage()) == 1);
-  m.check_counters(1, 1, 0, 0, 2);  // "easier to leave that to the next pass of ksmd"
+  m.check_counters(1, 1, 0, 0, 2); // "easier to leave that to the next pass of ksmd"
   CHECK(mm_ksm_stat(m.k, m.a).ksm_rmap_items == 1);
 
   m.full_scan();
@@ -487,8 +489,8 @@ TEST_CASE("madvise(MADV_MERGEABLE) enters an mm once", "[ksm][madvise]") {
   const int mm_count = a->mm_count;
   CHECK(m.k.sys_madvise(a, sa, P, MADV_MERGEABLE) == 0);
   CHECK(a->flags & MMF_VM_MERGEABLE);
-  CHECK(a->mm_count == mm_count + 1);  // __ksm_enter's atomic_inc(&mm->mm_count)
-  CHECK(m.k.ksm.wake_pending);          // the list was empty: wake ksmd
+  CHECK(a->mm_count == mm_count + 1); // __ksm_enter's atomic_inc(&mm->mm_count)
+  CHECK(m.k.ksm.wake_pending);        // the list was empty: wake ksmd
   // madvise split the vma: only the first page is VM_MERGEABLE
   vm_area_struct *v = m.k.find_vma(a, sa);
   CHECK(v->vm_end == sa + P);
@@ -503,7 +505,7 @@ TEST_CASE("madvise(MADV_MERGEABLE) enters an mm once", "[ksm][madvise]") {
 
 TEST_CASE("rmap_walk_ksm visits the stable node's items, then forks", "[ksm][rmap]") {
   Merged m;
-  mm_struct *c = m.k.do_fork(m.a, "C", 1002);  // not yet seen by ksmd
+  mm_struct *c = m.k.do_fork(m.a, "C", 1002); // not yet seen by ksmd
   page *kp = m.kpage();
   REQUIRE(m.k.trylock_page(kp));
   std::vector<std::pair<std::string, std::uint64_t>> seen;
@@ -555,9 +557,9 @@ TEST_CASE("ksm_might_need_to_copy of a !PageUptodate swap-cache page", "[ksm][sw
   [[maybe_unused]] auto [a, sa] = m.process("A", 1000, {0x0102030405060708ULL}, false);
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {B_WORD}, false);
   page *p = m.mapped(a, sa);
-  REQUIRE(m.k.shrink_page(p, true));  // unmapped, kept in the swap cache
+  REQUIRE(m.k.shrink_page(p, true)); // unmapped, kept in the swap cache
   REQUIRE(Kernel::PageSwapCache(p));
-  p->flags &= ~PG_uptodate;  // as after a failed swap read
+  p->flags &= ~PG_uptodate; // as after a failed swap read
   // B's vma has another anon_vma root than the page: a copy would be needed.
   vm_area_struct *vb = m.k.find_vma(b, sb);
   REQUIRE(vb->anon_vma->root != m.k.page_anon_vma(p)->root);
@@ -565,14 +567,14 @@ TEST_CASE("ksm_might_need_to_copy of a !PageUptodate swap-cache page", "[ksm][sw
   page *r = m.k.ksm.ksm_might_need_to_copy(p, vb, sb);
   REQUIRE(r);
   if (fix) {
-    CHECK(r == p);  // "let do_swap_page report the error"
+    CHECK(r == p); // "let do_swap_page report the error"
     CHECK(m.k.frames_in_use() == frames);
   } else {
-    CHECK(r != p);  // an Uptodate copy of garbage
+    CHECK(r != p); // an Uptodate copy of garbage
     CHECK(Kernel::PageUptodate(r));
     CHECK(m.k.contents.compare(r->content, p->content) == 0);
     CHECK(m.k.frames_in_use() == frames + 1);
-    CHECK(Kernel::PageLocked(r));  // __set_page_locked
+    CHECK(Kernel::PageLocked(r)); // __set_page_locked
     m.k.unlock_page(r);
     m.k.put_page(r);
   }
@@ -582,7 +584,7 @@ TEST_CASE("ksm_might_need_to_copy of a !PageUptodate swap-cache page", "[ksm][sw
   REQUIRE(r2);
   CHECK(r2 != p);
   CHECK(Kernel::PageUptodate(r2));
-  CHECK(Kernel::PageAnon(r2) == false);  // not yet mapped: no rmap set
+  CHECK(Kernel::PageAnon(r2) == false); // not yet mapped: no rmap set
   m.k.unlock_page(r2);
   m.k.put_page(r2);
 }
@@ -625,7 +627,7 @@ TEST_CASE("swap-in of a KSM page from swap cache during run=2", "[ksm][swap][pro
     CHECK(Kernel::page_count(pa) == 1);
     CHECK(m.word_of(pa) == A_WORD);
     CHECK(Kernel::page_mapcount(kp) == 0);
-    CHECK(Kernel::page_count(kp) == 1);  // the swap cache's
+    CHECK(Kernel::page_count(kp) == 1); // the swap cache's
   } else {
     // before cbf86cfe04: page_anon_vma(KSM page) is NULL -> no copy; the
     // KSM page is mapped again although it has no stable node.
@@ -634,7 +636,7 @@ TEST_CASE("swap-in of a KSM page from swap cache during run=2", "[ksm][swap][pro
     CHECK(Kernel::page_mapcount(kp) == 1);
     CHECK(Kernel::page_count(kp) == 2);
   }
-  CHECK(m.k.swap_map_at(entry) == (SWAP_HAS_CACHE | 1));  // B still holds it
+  CHECK(m.k.swap_map_at(entry) == (SWAP_HAS_CACHE | 1)); // B still holds it
   CHECK(is_swap_pte(m.pte_val(m.b, m.sb)));
   m.check_invariants();
 }
@@ -647,9 +649,9 @@ TEST_CASE("__ksm_enter inserts behind the scan cursor while run is 1", "[ksm][en
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {A_WORD, B_WORD});
   [[maybe_unused]] auto [c, sc] = m.process("C", 1002, {A_WORD, B_WORD});
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
-  m.k.ksm.ksm_do_scan(3);  // A0, A1, B0: the cursor is on B's slot
+  m.k.ksm.ksm_do_scan(3); // A0, A1, B0: the cursor is on B's slot
   REQUIRE(m.k.ksm.ksm_scan.mm_slot == m.k.ksm.get_mm_slot(b));
-  m.k.do_fork(a, "D", 1003);  // ksm_fork -> __ksm_enter
+  m.k.do_fork(a, "D", 1003); // ksm_fork -> __ksm_enter
   CHECK(m.slot_order() == std::vector<std::string>{"A", "D", "B", "C"});
   // D is behind the cursor: this scan does not reach it.
   m.k.ksm.ksm_do_scan(1000);
@@ -675,9 +677,10 @@ TEST_CASE("__ksm_enter while run is 2: at the tail with the fix, behind the curs
   m.k.ksm.ksm_run = KSM_RUN_UNMERGE;
   m.k.do_fork(a, "D", 1003);
   if (fix)
-    CHECK(m.slot_order() == std::vector<std::string>{"A", "B", "C", "D"});  // ahead of the unmerge cursor
+    CHECK(m.slot_order() ==
+          std::vector<std::string>{"A", "B", "C", "D"}); // ahead of the unmerge cursor
   else
-    CHECK(m.slot_order() == std::vector<std::string>{"A", "D", "B", "C"});  // behind it: missed
+    CHECK(m.slot_order() == std::vector<std::string>{"A", "D", "B", "C"}); // behind it: missed
 }
 
 // ------------------------------------------------------------ more merging
@@ -715,7 +718,7 @@ TEST_CASE("an extra page reference refuses the merge and break_cow undoes it", "
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {A_WORD});
   page *pa = m.mapped(a, sa);
   const std::uint64_t b_pfn = m.mapped(b, sb)->pfn;
-  m.k.get_page(pa);  // as O_DIRECT I/O in flight would
+  m.k.get_page(pa); // as O_DIRECT I/O in flight would
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.full_scan();
   m.full_scan();
@@ -731,7 +734,7 @@ TEST_CASE("an extra page reference refuses the merge and break_cow undoes it", "
   CHECK(pte_write(m.pte_val(b, sb)));
   CHECK(m.word_of(pb) == A_WORD);
   CHECK(m.mapped(a, sa) == pa);
-  CHECK(pte_write(m.pte_val(a, sa)));  // A's pte was restored as it was
+  CHECK(pte_write(m.pte_val(a, sa))); // A's pte was restored as it was
   CHECK(m.k.frames_in_use() == 2);
   m.check_invariants();
 
@@ -764,7 +767,7 @@ TEST_CASE("rmap_items of pages that went away are dropped by the next scan", "[k
   REQUIRE(Kernel::PageKsm(kp));
   REQUIRE(m.k.sys_madvise(a, sa + P, 2 * P, MADV_DONTNEED) == 0);
   CHECK(Kernel::page_mapcount(kp) == 1);
-  m.check_counters(1, 1, 1, 0, 2);  // nothing until ksmd comes round
+  m.check_counters(1, 1, 1, 0, 2); // nothing until ksmd comes round
   m.full_scan();
   // A0 returns early (its own stable node). No page after it:
   // remove_trailing_rmap_items frees A1 (stable, node still valid: sharing 0)
@@ -782,9 +785,9 @@ TEST_CASE("three contents that differ only by pokes become three KSM pages", "[k
   for (int i = 0; i < 6; i++) {
     page *p = m.write(a, s + i * P, A_WORD);
     if (i % 3 == 1)
-      m.k.contents.poke(p->content, 4095, 'b');  // Y: differs in the last byte
+      m.k.contents.poke(p->content, 4095, 'b'); // Y: differs in the last byte
     if (i % 3 == 2)
-      m.k.contents.poke(p->content, 0, 'b');  // Z: differs in the first byte
+      m.k.contents.poke(p->content, 0, 'b'); // Z: differs in the first byte
   }
   REQUIRE(m.k.sys_madvise(a, s, 6 * P, MADV_MERGEABLE) == 0);
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
@@ -827,7 +830,7 @@ TEST_CASE("merge_across_nodes=0 keeps pages of different nodes apart", "[ksm][nu
   std::uint64_t sa = m.k.do_mmap_anon(a, 1, 0);
   m.write(a, sa, A_WORD);
   mm_struct *b = m.k.mm_alloc("B", 1001);
-  std::uint64_t sb = m.k.do_mmap_anon(b, 1, 1);  // bound to node 1
+  std::uint64_t sb = m.k.do_mmap_anon(b, 1, 1); // bound to node 1
   m.write(b, sb, A_WORD);
   REQUIRE(m.k.page_to_nid(m.mapped(b, sb)) == 1);
   REQUIRE(m.k.sys_madvise(a, sa, P, MADV_MERGEABLE) == 0);
@@ -850,7 +853,7 @@ TEST_CASE("merge_across_nodes=0 keeps pages of different nodes apart", "[ksm][nu
 
 TEST_CASE("exit of an mm with rmap_items leaves its slot to ksmd", "[ksm][exit]") {
   Merged m;
-  REQUIRE(m.a->mm_count == 2);  // its own and __ksm_enter's
+  REQUIRE(m.a->mm_count == 2); // its own and __ksm_enter's
   m.k.mmput(m.a);
   // __ksm_exit: the slot has rmap_items, so it is only moved behind the
   // cursor (&ksm_mm_head: to the front); the mm stays until ksmd drops it.
@@ -894,7 +897,7 @@ TEST_CASE("madvise of an empty or unaligned range does nothing (3.9 sys_madvise)
   int vmas = 0;
   for (vm_area_struct *x = a->mmap; x; x = x->vm_next)
     vmas++;
-  CHECK(vmas == 1);  // no zero-length vma split off
+  CHECK(vmas == 1); // no zero-length vma split off
   vm_area_struct *v = m.k.find_vma(a, sa);
   CHECK(v->vm_start == sa);
   CHECK(v->vm_end == sa + 2 * P);
@@ -903,7 +906,8 @@ TEST_CASE("madvise of an empty or unaligned range does nothing (3.9 sys_madvise)
   CHECK(m.k.ksm.get_mm_slot(a) == nullptr);
 }
 
-TEST_CASE("run=2 sweeps stable nodes of unmapped KSM pages only with the fix", "[ksm][unmerge][profile]") {
+TEST_CASE("run=2 sweeps stable nodes of unmapped KSM pages only with the fix",
+          "[ksm][unmerge][profile]") {
   bool fix = GENERATE(true, false);
   KernelProfile prof;
   prof.stale_stable_sweep = fix;

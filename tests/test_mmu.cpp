@@ -71,7 +71,7 @@ struct Machine {
 
 constexpr std::uint64_t P = PAGE_SIZE;
 
-}  // namespace
+} // namespace
 
 TEST_CASE("a write fault allocates a private anonymous page", "[mmu]") {
   Machine m;
@@ -79,7 +79,7 @@ TEST_CASE("a write fault allocates a private anonymous page", "[mmu]") {
   std::uint64_t start = m.k.do_mmap_anon(a, 8, -1);
   CHECK(start == 0x10000000);
   CHECK(m.k.frames_in_use() == 0);
-  CHECK(m.pte(a, start) == nullptr);  // nothing faulted in yet
+  CHECK(m.pte(a, start) == nullptr); // nothing faulted in yet
 
   int ret = m.fault(a, start + 3 * P, true);
   CHECK(ret == 0);
@@ -96,7 +96,7 @@ TEST_CASE("a write fault allocates a private anonymous page", "[mmu]") {
   CHECK_FALSE(Kernel::PageKsm(p));
   CHECK(Kernel::PageUptodate(p));
   CHECK(m.k.page_anon_vma(p) == m.k.find_vma(a, start)->anon_vma);
-  CHECK(p->index == (start >> PAGE_SHIFT) + 3);  // linear_page_index
+  CHECK(p->index == (start >> PAGE_SHIFT) + 3); // linear_page_index
   CHECK(m.word_of(p) == 0);                     // a zeroed page
   CHECK(m.k.frames_in_use() == 1);
   CHECK(a->anon_rss == 1);
@@ -116,11 +116,11 @@ TEST_CASE("a read fault of an untouched page maps the zero page", "[mmu]") {
   CHECK(pte_special(v));
   CHECK_FALSE(pte_write(v));
   CHECK(m.k.is_zero_pfn(pte_pfn(v)));
-  CHECK(m.k.frames_in_use() == 0);  // no frame allocated
+  CHECK(m.k.frames_in_use() == 0); // no frame allocated
   CHECK(Kernel::page_count(m.k.zero_page()) == zero_count);
   CHECK_FALSE(Kernel::page_mapped(m.k.zero_page()));
   CHECK(a->anon_rss == 0);
-  CHECK(m.k.find_vma(a, start)->anon_vma == nullptr);  // no anon_vma_prepare on a read
+  CHECK(m.k.find_vma(a, start)->anon_vma == nullptr); // no anon_vma_prepare on a read
   m.check_invariants();
 
   SECTION("a write after the read copies from the zero page (do_wp_page)") {
@@ -137,7 +137,7 @@ TEST_CASE("a read fault of an untouched page maps the zero page", "[mmu]") {
     CHECK(Kernel::page_mapcount(p) == 1);
     CHECK(m.word_of(p) == 0);
     CHECK(m.k.frames_in_use() == 1);
-    CHECK(a->anon_rss == 1);  // counted once: the zero page was not
+    CHECK(a->anon_rss == 1); // counted once: the zero page was not
     CHECK(Kernel::page_count(m.k.zero_page()) == zero_count);
     m.check_invariants();
   }
@@ -210,7 +210,7 @@ TEST_CASE("exit frees the pages of an mm", "[mmu]") {
   CHECK(m.k.frames_in_use() == 1);
   CHECK(m.k.mms().size() == 1);
   CHECK(m.k.mms().front() == b);
-  CHECK(a->freed);  // mm_count dropped to 0 by mmdrop
+  CHECK(a->freed); // mm_count dropped to 0 by mmdrop
   m.check_invariants();
 
   SECTION("pages shared with a forked child survive the parent's exit") {
@@ -245,7 +245,7 @@ TEST_CASE("munmap of part of a vma splits it and frees those pages", "[mmu]") {
   CHECK(tail->vm_end == s + 8 * P);
   CHECK(tail->vm_pgoff == (s >> PAGE_SHIFT) + 4);
   CHECK(tail->vm_next == nullptr);
-  CHECK(m.k.find_vma(a, s + 2 * P) == tail);  // the hole: the next vma up
+  CHECK(m.k.find_vma(a, s + 2 * P) == tail); // the hole: the next vma up
 
   CHECK(m.k.frames_in_use() == 6);
   CHECK(a->anon_rss == 6);
@@ -300,8 +300,8 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
   CHECK(is_swap_pte(v));
   CHECK_FALSE(is_migration_entry(v));
   const std::uint64_t entry = pte_to_swp_entry(v);
-  CHECK(entry == 1);  // the first slot handed out (slot 0 is never used)
-  CHECK(m.k.swap_map_at(entry) == 1);  // one pte reference, no swap cache
+  CHECK(entry == 1);                  // the first slot handed out (slot 0 is never used)
+  CHECK(m.k.swap_map_at(entry) == 1); // one pte reference, no swap cache
   CHECK(m.k.swap_cache_pfn(entry) == 0);
   CHECK(m.k.frames_in_use() == 0);
   CHECK(Kernel::page_count(m.k.pfn_to_page(pfn)) == 0);
@@ -314,15 +314,15 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
   CHECK(ret == VM_FAULT_MAJOR);
   pte_t r = m.pte_val(a, s);
   REQUIRE(pte_present(r));
-  CHECK_FALSE(pte_write(r));  // mk_pte(page, vm_page_prot) on a read
+  CHECK_FALSE(pte_write(r)); // mk_pte(page, vm_page_prot) on a read
   page *q = m.k.pfn_to_page(pte_pfn(r));
   CHECK(m.k.contents.bytes(q->content) == before);
   CHECK(Kernel::PageAnon(q));
-  CHECK(Kernel::PageSwapCache(q));  // vm_swap_full() is false: kept in swap cache
+  CHECK(Kernel::PageSwapCache(q)); // vm_swap_full() is false: kept in swap cache
   CHECK(q->private_ == entry);
   CHECK(Kernel::page_mapcount(q) == 1);
-  CHECK(Kernel::page_count(q) == 2);  // the pte and the swap cache
-  CHECK(m.k.swap_map_at(entry) == SWAP_HAS_CACHE);  // swap_free dropped the pte's count
+  CHECK(Kernel::page_count(q) == 2);               // the pte and the swap cache
+  CHECK(m.k.swap_map_at(entry) == SWAP_HAS_CACHE); // swap_free dropped the pte's count
   CHECK(a->anon_rss == 1);
   CHECK(a->swap_ents == 0);
   m.check_invariants();
@@ -357,7 +357,7 @@ TEST_CASE("a write fault on a swapped-out page takes it out of swap", "[mmu][swa
   CHECK_FALSE(Kernel::PageSwapCache(p));
   CHECK(Kernel::page_count(p) == 1);
   CHECK(Kernel::page_mapcount(p) == 1);
-  CHECK(m.k.page_anon_vma(p) == m.k.find_vma(a, s)->anon_vma);  // exclusive: not the root
+  CHECK(m.k.page_anon_vma(p) == m.k.find_vma(a, s)->anon_vma); // exclusive: not the root
   CHECK(m.word_of(p) == 0x4242);
   CHECK(m.k.swap_map_at(entry) == 0);
   CHECK(m.k.swap_slots_used() == 0);
@@ -374,7 +374,7 @@ TEST_CASE("fork duplicates swap entries and both faults map one page", "[mmu][sw
   REQUIRE(m.k.shrink_page(m.mapped(a, s), false));
   const std::uint64_t entry = pte_to_swp_entry(m.pte_val(a, s));
   mm_struct *c = m.k.do_fork(a, "C", 1001);
-  CHECK(m.pte_val(c, s).val == m.pte_val(a, s).val);  // copy_one_pte: swap_duplicate
+  CHECK(m.pte_val(c, s).val == m.pte_val(a, s).val); // copy_one_pte: swap_duplicate
   CHECK(m.k.swap_map_at(entry) == 2);
   CHECK(c->swap_ents == 1);
   m.check_invariants();
@@ -389,7 +389,7 @@ TEST_CASE("fork duplicates swap entries and both faults map one page", "[mmu][sw
   CHECK(m.fault(a, s, false) == 0);
   CHECK(m.mapped(a, s) == p);
   CHECK(Kernel::page_mapcount(p) == 2);
-  CHECK(Kernel::page_count(p) == 3);  // two ptes and the swap cache
+  CHECK(Kernel::page_count(p) == 3); // two ptes and the swap cache
   CHECK(m.k.swap_map_at(entry) == SWAP_HAS_CACHE);
   CHECK(m.k.frames_in_use() == 1);
   CHECK(m.word_of(p) == 0x99);
@@ -404,9 +404,9 @@ TEST_CASE("keep_swapcache leaves the unmapped page in the swap cache", "[mmu][sw
   CHECK(m.k.shrink_page(p, true));
   CHECK(Kernel::PageSwapCache(p));
   CHECK(Kernel::page_mapcount(p) == 0);
-  CHECK(Kernel::page_count(p) == 1);  // only the swap cache's reference
+  CHECK(Kernel::page_count(p) == 1); // only the swap cache's reference
   CHECK_FALSE(Kernel::PageLocked(p));
-  CHECK_FALSE(p->flags & PG_dirty);  // written out
+  CHECK_FALSE(p->flags & PG_dirty); // written out
   pte_t v = m.pte_val(a, s);
   REQUIRE(is_swap_pte(v));
   const std::uint64_t entry = pte_to_swp_entry(v);
@@ -436,7 +436,7 @@ TEST_CASE("a swap read error leaves a !PageUptodate page and SIGBUS", "[mmu][swa
   m.k.swap_read_error_next = true;
   int ret = m.fault(a, s, false);
   CHECK((ret & VM_FAULT_SIGBUS) != 0);
-  CHECK(m.pte_val(a, s).val == v.val);  // out_nomap: the swap pte stays
+  CHECK(m.pte_val(a, s).val == v.val); // out_nomap: the swap pte stays
   page *sc = m.k.pfn_to_page(m.k.swap_cache_pfn(pte_to_swp_entry(v)));
   CHECK_FALSE(Kernel::PageUptodate(sc));
   CHECK(Kernel::PageSwapCache(sc));
@@ -466,7 +466,7 @@ TEST_CASE("migration moves an anonymous page to another node", "[mmu][migrate]")
   CHECK(Kernel::page_count(q) == 1);
   CHECK(m.k.page_anon_vma(q) == av);
   CHECK(q->index == old_index);
-  CHECK(pte_write(m.pte_val(a, s)));  // a write migration entry restores write
+  CHECK(pte_write(m.pte_val(a, s))); // a write migration entry restores write
   CHECK(Kernel::page_count(m.k.pfn_to_page(old_pfn)) == 0);
   CHECK(m.k.frames_in_use() == 1);
   // migrating to the node it is on does nothing
@@ -507,8 +507,7 @@ TEST_CASE("freeing the zero page is a BUG", "[mmu][oops]") {
 // migrating a swap-cache page the ptes are swap entries, which
 // remove_migration_ptes() leaves alone; the next fault finds the new page in
 // the swap cache.
-TEST_CASE("migrating a swap-cache page leaves swap ptes (3.9 try_to_unmap_one)",
-          "[mmu][migrate]") {
+TEST_CASE("migrating a swap-cache page leaves swap ptes (3.9 try_to_unmap_one)", "[mmu][migrate]") {
   Machine m(2);
   mm_struct *a = m.k.mm_alloc("A", 1000);
   std::uint64_t s = m.k.do_mmap_anon(a, 1, -1);

@@ -24,11 +24,12 @@ namespace po = boost::program_options;
 
 namespace {
 
-const char *USAGE = "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
-                    "                       [--kernel PROFILE] [--list-points]\n"
-                    "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
-                    "                           [--timing]\n"
-                    "       ksmsim --help | --version\n";
+const char *USAGE =
+    "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
+    "                       [--kernel PROFILE] [--list-points]\n"
+    "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
+    "                           [--timing]\n"
+    "       ksmsim --help | --version\n";
 
 // Write a whole file or nothing: a temporary file renamed into place.
 bool write_file(const std::string &path, const std::string &text) {
@@ -65,27 +66,35 @@ int usage_error(const std::string &msg) {
   return 2;
 }
 
-int cmd_run(const std::vector<std::string> &args) {
-  po::options_description opts("ksmsim run options");
-  std::string trace_out, json_out, check = "step", kernel;
-  opts.add_options()("file", po::value<std::string>(), "the scenario")
-      ("trace", po::value<std::string>(&trace_out), "write the trace (ftrace text format) to OUT")
-      ("json", po::value<std::string>(&json_out), "write the results as JSON to OUT")
-      ("check", po::value<std::string>(&check), "invariant checks: step (default), page or off")
-      ("quiet", "print nothing when every expectation holds")
-      ("list-points", "print the preemption points each step reaches, with counts")
-      ("kernel", po::value<std::string>(&kernel), "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+// Parse a command's options with FILE as its one positional argument;
+// returns an error message, or "" when vm holds them.
+std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
+                          po::variables_map &vm) {
   po::positional_options_description pos;
   pos.add("file", 1);
-  po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error &e) {
-    return usage_error(e.what());
+    return e.what();
   }
-  if (!vm.count("file"))
-    return usage_error("run needs a scenario FILE");
+  return vm.count("file") ? "" : "a scenario FILE is needed";
+}
+
+int cmd_run(const std::vector<std::string> &args) {
+  po::options_description opts("ksmsim run options");
+  std::string trace_out, json_out, check = "step", kernel;
+  opts.add_options()("file", po::value<std::string>(), "the scenario")(
+      "trace", po::value<std::string>(&trace_out), "write the trace (ftrace text format) to OUT")(
+      "json", po::value<std::string>(&json_out), "write the results as JSON to OUT")(
+      "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
+      "quiet", "print nothing when every expectation holds")(
+      "list-points", "print the preemption points each step reaches, with counts")(
+      "kernel", po::value<std::string>(&kernel),
+      "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  po::variables_map vm;
+  if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("run: " + err);
   ksmsim::RunOptions ro;
   if (check == "step")
     ro.check = ksmsim::CheckMode::Step;
@@ -128,23 +137,17 @@ int cmd_explore(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim explore options");
   std::string kernel, out_dir = "explore-findings";
   unsigned max_runs = 500, jobs = 2;
-  opts.add_options()("file", po::value<std::string>(), "the scenario")
-      ("kernel", po::value<std::string>(&kernel), "kernel profile, e.g. 'v3.9 without unmerge-enter-at-tail'")
-      ("max-runs", po::value<unsigned>(&max_runs), "replay at most N placements (a seeded sample beyond)")
-      ("jobs", po::value<unsigned>(&jobs), "replays at once (default 2)")
-      ("out", po::value<std::string>(&out_dir), "write a ready-to-run scenario per finding here")
-      ("timing", "print how long exploring took (on stderr)");
-  po::positional_options_description pos;
-  pos.add("file", 1);
+  opts.add_options()("file", po::value<std::string>(),
+                     "the scenario")("kernel", po::value<std::string>(&kernel),
+                                     "kernel profile, e.g. 'v3.9 without unmerge-enter-at-tail'")(
+      "max-runs", po::value<unsigned>(&max_runs),
+      "replay at most N placements (a seeded sample beyond)")("jobs", po::value<unsigned>(&jobs),
+                                                              "replays at once (default 2)")(
+      "out", po::value<std::string>(&out_dir), "write a ready-to-run scenario per finding here")(
+      "timing", "print how long exploring took (on stderr)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error &e) {
-    return usage_error(e.what());
-  }
-  if (!vm.count("file"))
-    return usage_error("explore needs a scenario FILE");
+  if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("explore: " + err);
   if (max_runs == 0 || jobs == 0)
     return usage_error("--max-runs and --jobs must be at least 1");
   const std::string file = vm["file"].as<std::string>();
@@ -168,8 +171,8 @@ int cmd_explore(const std::vector<std::string> &args) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::size_t refused = 0;
-  std::cout << fmt::format("explore {}: {} point occurrences, {} replayed\n", s.name, result.occurrences,
-                           result.runs.size());
+  std::cout << fmt::format("explore {}: {} point occurrences, {} replayed\n", s.name,
+                           result.occurrences, result.runs.size());
   if (result.findings() && mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     std::cerr << "ksmsim: cannot create " << out_dir << "\n";
     return 2;
@@ -188,24 +191,27 @@ int cmd_explore(const std::vector<std::string> &args) {
       std::cerr << "ksmsim: cannot write " << path << "\n";
       return 2;
     }
-    std::cout << fmt::format("  found: at {} (time {}): {}\n    -> {}\n", p.point, p.after, p.detail, path);
+    std::cout << fmt::format("  found: at {} (time {}): {}\n    -> {}\n", p.point, p.after,
+                             p.detail, path);
   }
   std::cout << fmt::format("{} replays: {} found, {} clean, {} refused by the kernel's locks\n",
                            result.runs.size(), result.findings(),
                            result.runs.size() - result.findings() - refused, refused);
   if (vm.count("timing"))
-    std::cerr << fmt::format("explore took {:.3f} s for {} replays on {} jobs\n", secs, result.runs.size(), jobs);
+    std::cerr << fmt::format("explore took {:.3f} s for {} replays on {} jobs\n", secs,
+                             result.runs.size(), jobs);
   return result.findings() ? 1 : 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty())
     return usage_error("no command");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << "ksmsim " KSMSIM_VERSION ": a deterministic simulator of Linux 3.9 KSM\n\n" << USAGE
+    std::cout << "ksmsim " KSMSIM_VERSION ": a deterministic simulator of Linux 3.9 KSM\n\n"
+              << USAGE
               << "\n  run      replay a scenario (see docs/ and the scenario format v1)\n"
                  "           exit 0: every expectation held; 1: one failed or the kernel oopsed\n"
                  "           unexpectedly; 2: the scenario or the command line is wrong\n"

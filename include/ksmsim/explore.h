@@ -15,27 +15,28 @@
 namespace ksmsim {
 
 struct ExploreOptions {
-  RunOptions run;            // kernel override, checks
-  unsigned max_runs = 500;   // beyond this, a seeded random sample
-  unsigned jobs = 2;         // replays run on this many threads
+  RunOptions run;          // kernel override, checks
+  unsigned max_runs = 500; // beyond this, a seeded random sample
+  unsigned jobs = 2;       // replays run on this many threads
 };
 
 struct Placement {
   std::string point;
   std::uint32_t after = 0;
   enum class Outcome { Clean, Oops, Violation, Refused } outcome = Outcome::Clean;
-  std::string detail;        // the oops, the violation, or why it was refused
-  std::string scenario;      // a ready-to-run scenario with the point filled in
+  std::string detail;   // the oops, the violation, or why it was refused
+  std::string scenario; // a ready-to-run scenario with the point filled in
 };
 
 struct ExploreResult {
-  std::size_t occurrences = 0;  // point occurrences the step reaches
-  std::vector<Placement> runs;  // every placement replayed, in a stable order
+  std::size_t occurrences = 0; // point occurrences the step reaches
+  std::vector<Placement> runs; // every placement replayed, in a stable order
   std::size_t findings() const;
 };
 
 // `text` is the scenario file's text (for the ready-to-run scenarios).
 // Throws scenario::ScenarioError when the scenario has no explore step.
-ExploreResult explore(const scenario::Scenario &s, const std::string &text, const ExploreOptions &opt);
+ExploreResult explore(const scenario::Scenario &s, const std::string &text,
+                      const ExploreOptions &opt);
 
-}  // namespace ksmsim
+} // namespace ksmsim

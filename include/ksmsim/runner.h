@@ -17,19 +17,19 @@ enum class CheckMode { Step, Page, Off };
 
 struct RunOptions {
   CheckMode check = CheckMode::Step;
-  bool trace = false;                 // collect the ftrace-format trace
-  std::optional<std::string> kernel;  // overrides the scenario's kernel: ("v3.9 without a,b")
-  bool list_points = false;           // count the preemption points each step reaches
+  bool trace = false;                // collect the ftrace-format trace
+  std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
+  bool list_points = false;          // count the preemption points each step reaches
 };
 
 struct RunResult {
-  int exit_code = 0;      // 0: all held; 1: an expectation failed or an unexpected oops
-  std::string summary;    // the human summary
-  std::string json;       // the same for scripts
-  std::string trace;      // the trace file's text, if asked for
+  int exit_code = 0;   // 0: all held; 1: an expectation failed or an unexpected oops
+  std::string summary; // the human summary
+  std::string json;    // the same for scripts
+  std::string trace;   // the trace file's text, if asked for
   // What went wrong in the kernel, whatever the expectations said.
-  std::vector<std::string> oopses;      // "KIND in FUNCTION: message"
-  std::vector<std::string> violations;  // invariant violations
+  std::vector<std::string> oopses;     // "KIND in FUNCTION: message"
+  std::vector<std::string> violations; // invariant violations
   // With list_points: step index -> point name -> times reached.
   std::map<int, std::map<std::string, std::uint64_t>> points;
 };
@@ -46,4 +46,4 @@ struct ProfileSpec {
 ProfileSpec parse_profile_text(const std::string &text);
 const std::vector<std::string> &known_fix_names();
 
-}  // namespace ksmsim
+} // namespace ksmsim

@@ -48,16 +48,16 @@ struct PageSet {
 };
 
 struct Poke {
-  std::uint32_t offset = 0;  // 0..4095
+  std::uint32_t offset = 0; // 0..4095
   std::uint8_t byte = 0;
 };
 
 // What a write puts in each page. Exactly the forms of the spec.
 struct Content {
   enum class Base { None, Fill, Word, Random, Zero };
-  Base base = Base::None;      // None: only a poke
-  std::uint64_t value = 0;     // Fill: the byte; Word: the word; Random: the seed
-  std::optional<Poke> poke;    // applied after the base
+  Base base = Base::None;   // None: only a poke
+  std::uint64_t value = 0;  // Fill: the byte; Word: the word; Random: the seed
+  std::optional<Poke> poke; // applied after the base
 };
 
 struct Spawn {
@@ -70,7 +70,7 @@ struct Mmap {
 };
 struct Munmap {
   std::string mm, vma;
-  std::optional<PageSet> pages;  // absent: the whole vma
+  std::optional<PageSet> pages; // absent: the whole vma
 };
 struct Write {
   std::string mm, vma;
@@ -85,7 +85,7 @@ enum class Advice { Mergeable, Unmergeable, Pageout, Dontneed };
 struct Madvise {
   std::string mm, vma;
   Advice advice = Advice::Mergeable;
-  std::optional<PageSet> pages;  // absent: the whole vma
+  std::optional<PageSet> pages; // absent: the whole vma
 };
 struct Fork {
   std::string parent, child;
@@ -119,7 +119,7 @@ struct Sleep {
 };
 struct Wait {
   std::uint64_t full_scans = 0;
-  Micros timeout = 3600ULL * 1000 * 1000;  // 1 hour of virtual time
+  Micros timeout = 3600ULL * 1000 * 1000; // 1 hour of virtual time
 };
 
 struct MmExpect {
@@ -132,20 +132,20 @@ struct PageExpect {
   std::string mm, vma;
   std::uint32_t page = 0;
   std::optional<bool> ksm;
-  std::optional<std::uint64_t> shared_with;  // page_mapcount of the mapped page
+  std::optional<std::uint64_t> shared_with; // page_mapcount of the mapped page
   std::optional<int> node;
-  std::optional<bool> present;  // extension: a page (not the zero page) is mapped
-  std::optional<bool> swapped;  // extension: the pte holds a swap entry
+  std::optional<bool> present; // extension: a page (not the zero page) is mapped
+  std::optional<bool> swapped; // extension: the pte holds a swap entry
   Location loc;
 };
 struct Expect {
   // sysfs counters and knobs by their file names, in the order written
   std::vector<std::pair<std::string, std::uint64_t>> counters;
-  std::vector<Location> counter_locs;  // parallel to counters
+  std::vector<Location> counter_locs; // parallel to counters
   std::vector<MmExpect> mms;
-  std::vector<PageExpect> pages;  // `page:` may be one map or a list of maps
-  std::optional<std::string> oops;  // "none" or a kernel function name
-  std::optional<bool> invariants;   // `ok` -> true; `violated` -> false
+  std::vector<PageExpect> pages;   // `page:` may be one map or a list of maps
+  std::optional<std::string> oops; // "none" or a kernel function name
+  std::optional<bool> invariants;  // `ok` -> true; `violated` -> false
   // Extension: the block applies only to kernel profiles that have every
   // fix in if_with and none in if_without, so that one file can state what
   // the kernel shows with and without a fix.
@@ -156,12 +156,12 @@ struct Expect {
 struct Step;
 
 struct Interleave {
-  std::string point;       // empty when explore is set
+  std::string point; // empty when explore is set
   std::uint32_t after = 1;
   bool explore = false;
   std::vector<Step> steps;
   Location loc;
-  Location explore_loc;  // of the `explore` key, when given
+  Location explore_loc; // of the `explore` key, when given
 };
 
 using StepBody = std::variant<Spawn, Mmap, Munmap, Write, Read, Madvise, Fork, Exit, Swapout,
@@ -169,21 +169,21 @@ using StepBody = std::variant<Spawn, Mmap, Munmap, Write, Read, Madvise, Fork, E
 
 struct Step {
   StepBody body;
-  std::string kind;                  // the step's key, e.g. "write"
-  std::optional<Micros> at;          // absolute virtual time
-  std::optional<std::string> expect_error;  // errno name, e.g. "EBUSY"
+  std::string kind;                        // the step's key, e.g. "write"
+  std::optional<Micros> at;                // absolute virtual time
+  std::optional<std::string> expect_error; // errno name, e.g. "EBUSY"
   // Extension (`expect_error: {errno, if_with, if_without}`): the error is
   // expected only from kernel profiles with / without these fixes; from
   // the others the step must succeed.
   std::vector<std::string> expect_error_if_with, expect_error_if_without;
   std::vector<Interleave> interleave;
-  Location loc;       // of the step's key
-  int index = 0;      // 1-based position in its list of steps
+  Location loc;  // of the step's key
+  int index = 0; // 1-based position in its list of steps
 };
 
 struct KernelProfile {
   std::string version = "v3.9";
-  std::vector<std::string> without;  // fix names, see the spec's table
+  std::vector<std::string> without; // fix names, see the spec's table
   Location loc;
 };
 
@@ -218,4 +218,4 @@ std::optional<Micros> parse_duration(const std::string &text);
 // The errno names a step may carry in expect_error.
 bool is_errno_name(const std::string &name);
 
-}  // namespace ksmsim::scenario
+} // namespace ksmsim::scenario
