@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "tools/cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+
+namespace ksmsim::cli {
+
+const char *const USAGE =
+    "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
+    "                       [--kernel PROFILE] [--list-points]\n"
+    "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
+    "                           [--timing]\n"
+    "       ksmsim --help | --version\n";
+
+// Write a whole file or nothing: a temporary file renamed into place.
+bool write_file(const std::string &path, const std::string &text) {
+  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f || !(f << text) || !f.flush()) {
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+int usage_error(const std::string &msg) {
+  std::cerr << "ksmsim: " << msg << "\n" << USAGE;
+  return 2;
+}
+
+std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
+                          po::variables_map &vm) {
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error &e) {
+    return e.what();
+  }
+  return vm.count("file") ? "" : "a scenario FILE is needed";
+}
+
+} // namespace ksmsim::cli

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// What the ksmsim commands share: usage errors, option parsing, writing
+// output files whole.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+namespace ksmsim::cli {
+
+namespace po = boost::program_options;
+
+extern const char *const USAGE;
+
+// Print msg and the usage on stderr; returns exit status 2.
+int usage_error(const std::string &msg);
+// Parse a command's options with FILE as its one positional argument;
+// returns an error message, or "" when vm holds them.
+std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
+                          po::variables_map &vm);
+// Write a whole file or nothing: a temporary file renamed into place.
+bool write_file(const std::string &path, const std::string &text);
+
+// The commands.
+int cmd_run(const std::vector<std::string> &args);
+int cmd_explore(const std::vector<std::string> &args);
+
+} // namespace ksmsim::cli
