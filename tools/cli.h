@@ -26,5 +26,8 @@ bool write_file(const std::string &path, const std::string &text);
 // The commands.
 int cmd_run(const std::vector<std::string> &args);
 int cmd_explore(const std::vector<std::string> &args);
+int cmd_diff(const std::vector<std::string> &args);     // tools/cmd_diff.cpp
+int cmd_record(const std::vector<std::string> &args);   // tools/cmd_record.cpp
+int cmd_compare(const std::vector<std::string> &args);  // tools/cmd_compare.cpp
 
 } // namespace ksmsim::cli

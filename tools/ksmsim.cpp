@@ -29,5 +29,11 @@ int main(int argc, char **argv) {
     return cmd_run({args.begin() + 1, args.end()});
   if (args[0] == "explore")
     return cmd_explore({args.begin() + 1, args.end()});
+  if (args[0] == "diff")
+    return cmd_diff({args.begin() + 1, args.end()});
+  if (args[0] == "record")
+    return cmd_record({args.begin() + 1, args.end()});
+  if (args[0] == "compare")
+    return cmd_compare({args.begin() + 1, args.end()});
   return usage_error(fmt::format("unknown command '{}'", args[0]));
 }
