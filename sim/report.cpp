@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "model/kernel.h"
+#include "sim/json.h"
 
 namespace ksmsim {
 
@@ -11,38 +12,6 @@ namespace {
 const char *COUNTERS[] = {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
                           "full_scans"};
 
-std::string json_string(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20)
-        out += fmt::format("\\u{:04x}", c);
-      else
-        out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_list(const std::vector<std::string> &v) {
-  std::vector<std::string> q;
-  for (const auto &s : v)
-    q.push_back(json_string(s));
-  return fmt::format("[{}]", fmt::join(q, ", "));
-}
 } // namespace
 
 void Report::expectation(const scenario::Step &step, std::vector<std::string> failures) {

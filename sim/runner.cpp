@@ -289,22 +289,8 @@ void Runner::op(const Write &x, const Step &st) {
     fault(p.mm, addr, true);
     page *pg = k_.pfn_to_page(pte_pfn(*k_.pte_offset(p.mm, addr, false)));
     const Content &c = x.content;
-    switch (c.base) {
-    case Content::Base::Fill:
-      k_.contents.set_word(pg->content, fill_word(static_cast<std::uint8_t>(c.value)));
-      break;
-    case Content::Base::Word:
-      k_.contents.set_word(pg->content, c.value);
-      break;
-    case Content::Base::Random:
-      k_.contents.set_word(pg->content, splitmix64(c.value + i));
-      break;
-    case Content::Base::Zero:
-      k_.contents.set_word(pg->content, 0);
-      break;
-    case Content::Base::None:
-      break;
-    }
+    if (std::optional<std::uint64_t> word = base_word(c, i))
+      k_.contents.set_word(pg->content, *word);
     if (c.poke)
       k_.contents.poke(pg->content, c.poke->offset, c.poke->byte);
   }

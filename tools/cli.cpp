@@ -15,6 +15,8 @@ const char *const USAGE =
     "                       [--kernel PROFILE] [--list-points]\n"
     "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
     "                           [--timing]\n"
+    "       ksmsim record FILE --i-understand-this-changes-ksm [--trace OUT] [--json OUT]\n"
+    "       ksmsim compare FILE --i-understand-this-changes-ksm [--trace-dir DIR]\n"
     "       ksmsim --help | --version\n";
 
 // Write a whole file or nothing: a temporary file renamed into place.

@@ -215,6 +215,10 @@ Scenario parse_text(const std::string &text, const std::string &file);
 // Returns nullopt if the text is not a duration.
 std::optional<Micros> parse_duration(const std::string &text);
 
+// The 64-bit word that page i (counting over the pages the step names) of a
+// write gets from its content, or nullopt for a poke alone.
+std::optional<std::uint64_t> base_word(const Content &c, std::size_t i);
+
 // The errno names a step may carry in expect_error.
 bool is_errno_name(const std::string &name);
 

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "ksmsim/scenario.h"
+#include "model/content.h"
+
+namespace ksmsim::scenario {
+
+std::optional<std::uint64_t> base_word(const Content &c, std::size_t i) {
+  switch (c.base) {
+  case Content::Base::Fill:
+    return fill_word(static_cast<std::uint8_t>(c.value));
+  case Content::Base::Word:
+    return c.value;
+  case Content::Base::Random:
+    return splitmix64(c.value + i);
+  case Content::Base::Zero:
+    return 0;
+  case Content::Base::None:
+    break;
+  }
+  return std::nullopt;
+}
+
+} // namespace ksmsim::scenario
