@@ -181,6 +181,7 @@ private:
   int next_pid_ = 1000;
   bool stopped_ = false;                // an oops or invariant violation froze the machine
   std::vector<Armed> *armed_ = nullptr; // the interleavings of the step now running
+  std::vector<RunResult::Checkpoint> checkpoints_;
   std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
 };
 
@@ -398,6 +399,10 @@ void Runner::op(const Wait &x, const Step &st) {
 }
 
 void Runner::op(const Expect &x, const Step &st) {
+  RunResult::Checkpoint cp{st.index, st.loc.line, {}};
+  for (const char *name : {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run"})
+    k_.ksm.sysfs_show(name, &cp.counters[name]);
+  checkpoints_.push_back(std::move(cp));
   for (const std::string &fix : x.if_with)
     if (!has_fix(k_.profile, fix))
       return report_.not_applicable(st, fmt::format("without {}", fix));
@@ -609,6 +614,7 @@ RunResult Runner::run() {
   if (opt_.trace)
     r.trace = k_.trace.file_text(2);
   r.points = points_;
+  r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())
     r.oopses.push_back(fmt::format("{} in {}: {}", o.kind, o.function, o.message));
   r.violations = report_.violations();

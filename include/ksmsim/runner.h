@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,13 @@ struct RunResult {
   // What went wrong in the kernel, whatever the expectations said.
   std::vector<std::string> oopses;     // "KIND in FUNCTION: message"
   std::vector<std::string> violations; // invariant violations
+  // The /sys/kernel/mm/ksm counters at each `expect:` step, in order.
+  struct Checkpoint {
+    int step = 0;
+    int line = 0;
+    std::map<std::string, std::uint64_t> counters;
+  };
+  std::vector<Checkpoint> checkpoints;
   // With list_points: step index -> point name -> times reached.
   std::map<int, std::map<std::string, std::uint64_t>> points;
 };
