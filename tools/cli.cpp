@@ -17,6 +17,7 @@ const char *const USAGE =
     "                           [--timing]\n"
     "       ksmsim record FILE --i-understand-this-changes-ksm [--trace OUT] [--json OUT]\n"
     "       ksmsim compare FILE --i-understand-this-changes-ksm [--trace-dir DIR]\n"
+    "       ksmsim diff A B [--context N] [--only EVENT] [--ignore EVENT] [--tasks] [--json OUT]\n"
     "       ksmsim --help | --version\n";
 
 // Write a whole file or nothing: a temporary file renamed into place.
