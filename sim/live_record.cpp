@@ -30,7 +30,9 @@ using namespace scenario;
 namespace {
 
 volatile sig_atomic_t interrupted = 0;
-void on_signal(int) { interrupted = 1; }
+void on_signal(int) {
+  interrupted = 1;
+}
 
 std::string read_text(const std::string &path) {
   std::ifstream f(path);
@@ -89,7 +91,7 @@ public:
     if (restored_)
       return;
     restored_ = true;
-    write_text(opt_.ksm_dir + "/run", "2");  // unmerge what we merged before the knobs go back
+    write_text(opt_.ksm_dir + "/run", "2"); // unmerge what we merged before the knobs go back
     for (const auto &[name, value] : knobs_)
       if (name != "run")
         write_text(opt_.ksm_dir + "/" + name, value);
@@ -114,7 +116,7 @@ private:
       if (!writable(path))
         continue;
       std::string v = read_text(path);
-      if (std::string(name) == "advisor_mode") {  // "[none] scan-time": the bracketed one
+      if (std::string(name) == "advisor_mode") { // "[none] scan-time": the bracketed one
         auto a = v.find('['), b = v.find(']');
         if (a != std::string::npos && b != std::string::npos)
           v = v.substr(a + 1, b - a - 1);
@@ -130,14 +132,22 @@ private:
 
 struct LiveProcess {
   live::Worker worker;
-  std::map<std::string, std::pair<std::uint64_t, std::uint32_t>> regions;  // vma -> start, pages
+  std::map<std::string, std::pair<std::uint64_t, std::uint32_t>> regions; // vma -> start, pages
   bool exited = false;
 };
 
 class Recorder {
 public:
   Recorder(const Scenario &s, const RecordOptions &opt) : s_(s), opt_(opt) {}
+  ~Recorder() { kill_workers(); }
   RecordResult run();
+  void record_steps(RecordResult &res);
+  // Only the processes the recorder started, on every way out.
+  void kill_workers() {
+    for (auto &[name, p] : procs_)
+      if (!p.exited)
+        p.worker.kill_now();
+  }
 
 private:
   struct Skip {
@@ -205,7 +215,7 @@ std::vector<std::uint32_t> Recorder::all_or(LiveProcess &p, const std::string &v
 
 void Recorder::madvise_pages(LiveProcess &p, const std::string &vma,
                              const std::vector<std::uint32_t> &idx, int advice) {
-  for (std::size_t i = 0; i < idx.size();) {  // contiguous runs
+  for (std::size_t i = 0; i < idx.size();) { // contiguous runs
     std::size_t j = i + 1;
     while (j < idx.size() && idx[j] == idx[j - 1] + 1)
       j++;
@@ -229,7 +239,7 @@ std::map<std::string, std::uint64_t> Recorder::counters() {
 }
 
 void Recorder::write_run(const std::string &value) {
-  if (value == "1") {  // applied when time next advances
+  if (value == "1") { // applied when time next advances
     run_ = value;
     return;
   }
@@ -275,8 +285,8 @@ LivePage live_page(pid_t pid, std::uint64_t addr) {
     ::pread(fd, &count, sizeof count, static_cast<off_t>(pfn * 8));
     ::close(fd);
   }
-  lp.ksm = flags >> 21 & 1;   // KPF_KSM
-  lp.zero = flags >> 24 & 1;  // KPF_ZERO_PAGE
+  lp.ksm = flags >> 21 & 1;  // KPF_KSM
+  lp.zero = flags >> 24 & 1; // KPF_ZERO_PAGE
   lp.mapcount = count;
   void *page = reinterpret_cast<void *>(addr);
   int status = -1;
@@ -297,14 +307,14 @@ std::vector<std::string> Recorder::check(const Expect &x) {
   for (const MmExpect &me : x.mms) {
     auto it = procs_.find(me.mm);
     if (it == procs_.end() || it->second.exited)
-      continue;  // /proc/PID is gone with the process
+      continue; // /proc/PID is gone with the process
     std::istringstream stat(read_text(fmt::format("/proc/{}/ksm_stat", it->second.worker.pid())));
     std::map<std::string, std::uint64_t> st;
     for (std::string key, val; stat >> key >> val;)
       st[key] = std::strtoull(val.c_str(), nullptr, 10);
     if (me.ksm_rmap_items && st["ksm_rmap_items"] != *me.ksm_rmap_items)
-      out.push_back(fmt::format("mm {} ksm_rmap_items: expected {}, found {}", me.mm, *me.ksm_rmap_items,
-                                st["ksm_rmap_items"]));
+      out.push_back(fmt::format("mm {} ksm_rmap_items: expected {}, found {}", me.mm,
+                                *me.ksm_rmap_items, st["ksm_rmap_items"]));
     if (me.merged && st["ksm_merging_pages"] != *me.merged)
       out.push_back(fmt::format("mm {} merged: expected {}, found {}", me.mm, *me.merged,
                                 st["ksm_merging_pages"]));
@@ -317,11 +327,13 @@ std::vector<std::string> Recorder::check(const Expect &x) {
     if (pe.present && *pe.present != present)
       out.push_back(fmt::format("{} present: expected {}, found {}", where, *pe.present, present));
     if (pe.swapped && *pe.swapped != lp.swapped)
-      out.push_back(fmt::format("{} swapped: expected {}, found {}", where, *pe.swapped, lp.swapped));
+      out.push_back(
+          fmt::format("{} swapped: expected {}, found {}", where, *pe.swapped, lp.swapped));
     if (pe.ksm && *pe.ksm != lp.ksm)
       out.push_back(fmt::format("{} ksm: expected {}, found {}", where, *pe.ksm, lp.ksm));
     if (pe.shared_with && *pe.shared_with != lp.mapcount)
-      out.push_back(fmt::format("{} shared_with: expected {}, found {}", where, *pe.shared_with, lp.mapcount));
+      out.push_back(fmt::format("{} shared_with: expected {}, found {}", where, *pe.shared_with,
+                                lp.mapcount));
     if (pe.node && *pe.node != lp.node)
       out.push_back(fmt::format("{} node: expected {}, found {}", where, *pe.node, lp.node));
   }
@@ -342,7 +354,8 @@ void Recorder::step(const Step &st, StepRecord &rec) {
     auto due = start_ + std::chrono::microseconds(*st.at);
     auto now = std::chrono::steady_clock::now();
     if (due > now)
-      sleep_ms(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count()));
+      sleep_ms(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count()));
   }
   std::visit(
       [&](const auto &b) {
@@ -423,7 +436,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
           if (!swap_is_on())
             throw Skip{"swapout needs a swap device, and this machine has none"};
           LiveProcess &p = proc(b.mm);
-          madvise_pages(p, b.vma, b.pages.indexes, 21);  // MADV_PAGEOUT
+          madvise_pages(p, b.vma, b.pages.indexes, 21); // MADV_PAGEOUT
         } else if constexpr (std::is_same_v<T, Migrate>) {
           throw Skip{"migration between NUMA nodes (simulator only)"};
         } else if constexpr (std::is_same_v<T, Sysfs>) {
@@ -435,7 +448,8 @@ void Recorder::step(const Step &st, StepRecord &rec) {
         } else if constexpr (std::is_same_v<T, Sleep>) {
           sleep_ms(b.duration / 1000);
         } else if constexpr (std::is_same_v<T, Wait>) {
-          std::uint64_t goal = std::strtoull(read_text(ksm("full_scans")).c_str(), nullptr, 10) + b.full_scans;
+          std::uint64_t goal =
+              std::strtoull(read_text(ksm("full_scans")).c_str(), nullptr, 10) + b.full_scans;
           std::uint64_t limit = std::min<std::uint64_t>(b.timeout / 1000, opt_.max_wait_ms);
           auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit);
           resume_ksmd();
@@ -446,7 +460,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
             }
             std::this_thread::sleep_for(std::chrono::microseconds(500));
           }
-          pause_ksmd();  // ksmd now sleeps sleep_millisecs: it is stopped before its next batch
+          pause_ksmd(); // ksmd now sleeps sleep_millisecs: it is stopped before its next batch
         } else if constexpr (std::is_same_v<T, Expect>) {
           if (!b.if_with.empty() || !b.if_without.empty())
             throw Skip{"an expectation for a kernel profile (simulator only)"};
@@ -475,7 +489,8 @@ RecordResult Recorder::run() {
   struct utsname u;
   if (uname(&u) == 0)
     res.kernel_release = u.release;
-  struct sigaction sa {}, old_int{}, old_term{};
+  struct sigaction sa {
+  }, old_int{}, old_term{};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
@@ -496,10 +511,30 @@ RecordResult Recorder::run() {
     const std::string &t = opt_.tracing_dir;
     write_text(t + "/tracing_on", "0");
     write_text(t + "/current_tracer", "nop");
-    write_text(t + "/trace", "", O_TRUNC);  // echo > trace: clears the buffer
+    write_text(t + "/trace", "", O_TRUNC); // echo > trace: clears the buffer
     write_text(t + "/events/ksm/enable", "1");
     write_text(t + "/tracing_on", "1");
     start_ = std::chrono::steady_clock::now();
+    try {
+      record_steps(res);
+    } catch (...) {
+      kill_workers(); // before the knobs go back
+      throw;
+    }
+    write_text(t + "/tracing_on", "0");
+    res.trace = read_text(t + "/trace") + "\n";
+    kill_workers();
+    saved.restore();
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (interrupted)
+    res.exit_code = 1;
+  return res;
+}
+
+void Recorder::record_steps(RecordResult &res) {
+  {
     for (const Step &st : s_.steps) {
       StepRecord rec;
       rec.step = st.index;
@@ -512,13 +547,17 @@ RecordResult Recorder::run() {
         try {
           step(st, rec);
           if (st.expect_error)
-            rec.status = fmt::format("failed: expected {}, but the step succeeded", *st.expect_error);
+            rec.status =
+                fmt::format("failed: expected {}, but the step succeeded", *st.expect_error);
         } catch (const Skip &sk) {
           rec.status = "skipped: " + sk.why;
         } catch (const Fail &f) {
-          std::string name = f.err == ETIMEDOUT ? "ETIMEDOUT" : strerrorname_np(f.err) ? strerrorname_np(f.err) : "E?";
-          rec.status = st.expect_error && *st.expect_error == name ? fmt::format("done ({} as expected)", name)
-                                                                    : fmt::format("failed: {} ({})", name, f.what);
+          std::string name = f.err == ETIMEDOUT       ? "ETIMEDOUT"
+                             : strerrorname_np(f.err) ? strerrorname_np(f.err)
+                                                      : "E?";
+          rec.status = st.expect_error && *st.expect_error == name
+                           ? fmt::format("done ({} as expected)", name)
+                           : fmt::format("failed: {} ({})", name, f.what);
         }
         if (!st.interleave.empty() && rec.status.rfind("skipped", 0) != 0)
           rec.status += "; its interleave: was skipped (simulator only)";
@@ -528,25 +567,17 @@ RecordResult Recorder::run() {
         res.exit_code = 1;
       res.steps.push_back(std::move(rec));
     }
-    write_text(t + "/tracing_on", "0");
-    res.trace = read_text(t + "/trace") + "\n";
-    for (auto &[name, p] : procs_)
-      if (!p.exited)
-        p.worker.kill_now();
-    saved.restore();
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  if (interrupted)
-    res.exit_code = 1;
-  return res;
 }
 
-RecordResult record_live(const Scenario &s, const RecordOptions &opt) { return Recorder(s, opt).run(); }
+RecordResult record_live(const Scenario &s, const RecordOptions &opt) {
+  return Recorder(s, opt).run();
+}
 
 std::string RecordResult::summary() const {
-  std::string out = fmt::format("recorded on Linux {}; pinned to behave like 3.9: {}\n", kernel_release,
-                                pinned.empty() ? "nothing" : fmt::format("{}", fmt::join(pinned, ", ")));
+  std::string out =
+      fmt::format("recorded on Linux {}; pinned to behave like 3.9: {}\n", kernel_release,
+                  pinned.empty() ? "nothing" : fmt::format("{}", fmt::join(pinned, ", ")));
   for (const StepRecord &r : steps) {
     out += fmt::format("  step {} (line {}) {}: {}\n", r.step, r.line, r.kind,
                        r.failures.empty() ? r.status : "FAILED");
@@ -564,12 +595,13 @@ std::string RecordResult::json() const {
       c.push_back(fmt::format("\"{}\": {}", k, v));
     rows.push_back(fmt::format("{{\"step\": {}, \"line\": {}, \"kind\": {}, \"status\": {}, "
                                "\"counters\": {{{}}}, \"failures\": {}}}",
-                               r.step, r.line, json_string(r.kind), json_string(r.status), fmt::join(c, ", "),
-                               json_list(r.failures)));
+                               r.step, r.line, json_string(r.kind), json_string(r.status),
+                               fmt::join(c, ", "), json_list(r.failures)));
   }
   return fmt::format("{{\n  \"kernel_release\": {},\n  \"pinned\": {},\n  \"exit_code\": {},\n"
                      "  \"steps\": [\n    {}\n  ]\n}}\n",
-                     json_string(kernel_release), json_list(pinned), exit_code, fmt::join(rows, ",\n    "));
+                     json_string(kernel_release), json_list(pinned), exit_code,
+                     fmt::join(rows, ",\n    "));
 }
 
 } // namespace ksmsim

@@ -97,7 +97,7 @@ void fill_page(unsigned char *p, const Command &c) {
 
 // The command loop of a worker process; never returns.
 [[noreturn]] void serve(int sock) {
-  signal(SIGCHLD, SIG_IGN);  // forked workers are reaped by the kernel
+  signal(SIGCHLD, SIG_IGN); // forked workers are reaped by the kernel
   for (Command c; read_all(sock, &c, sizeof c);) {
     Reply r;
     int pass_fd = -1;
@@ -154,7 +154,7 @@ void fill_page(unsigned char *p, const Command &c) {
   _exit(0);
 }
 
-}  // namespace
+} // namespace
 
 Worker Worker::spawn() {
   int sv[2];
@@ -198,11 +198,11 @@ void Worker::exit_and_wait() {
   c.op = Op::Exit;
   write_all(fd_, &c, sizeof c);
   char byte;
-  while (::read(fd_, &byte, 1) > 0) {  // EOF: the process has exited (exit_mm before exit_files)
+  while (::read(fd_, &byte, 1) > 0) { // EOF: the process has exited (exit_mm before exit_files)
   }
   close(fd_);
   fd_ = -1;
-  waitpid(pid_, nullptr, WNOHANG);  // our own child: reap it; a forked one is reaped by its parent
+  waitpid(pid_, nullptr, WNOHANG); // our own child: reap it; a forked one is reaped by its parent
 }
 
 void Worker::kill_now() {
@@ -214,4 +214,4 @@ void Worker::kill_now() {
   waitpid(pid_, nullptr, 0);
 }
 
-}  // namespace ksmsim::live
+} // namespace ksmsim::live
