@@ -23,7 +23,9 @@ namespace {
 constexpr std::string_view kBlanks = " \t\r\n";
 constexpr std::string_view kEventShape = "'TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: TEXT'";
 
-bool is_blank(char c) { return kBlanks.find(c) != std::string_view::npos; }
+bool is_blank(char c) {
+  return kBlanks.find(c) != std::string_view::npos;
+}
 
 std::string_view trim(std::string_view s) {
   const size_t begin = s.find_first_not_of(kBlanks);
@@ -33,13 +35,16 @@ std::string_view trim(std::string_view s) {
 }
 
 template <class Pred> bool all_of(std::string_view s, Pred pred) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-    return pred(static_cast<unsigned char>(c));
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [&](char c) { return pred(static_cast<unsigned char>(c)); });
 }
 
-bool all_digits(std::string_view s) { return all_of(s, ::isdigit); }
-bool all_hex(std::string_view s) { return all_of(s, ::isxdigit); }
+bool all_digits(std::string_view s) {
+  return all_of(s, ::isdigit);
+}
+bool all_hex(std::string_view s) {
+  return all_of(s, ::isxdigit);
+}
 
 // Blank-separated words of a line, one at a time.
 struct Words {
@@ -108,7 +113,7 @@ bool is_event_name(std::string_view word) {
   return all_of(word, [](int c) { return std::isalnum(c) || c == '_'; });
 }
 
-std::optional<Event> expected_(std::string *expected, const char *what) {
+std::optional<Event> no_event(std::string *expected, const char *what) {
   if (expected)
     *expected = what;
   return std::nullopt;
@@ -148,8 +153,8 @@ std::vector<Line> normalised(const Trace &t, const std::set<std::string> &names,
     if (!names.count(e.name))
       continue;
     std::string text = normalise_text(e.text, namer);
-    out.push_back({e.line, fmt::format("{} {}: {}", normalise_task(e.task, keep_tasks), e.name,
-                                       text)});
+    out.push_back(
+        {e.line, fmt::format("{} {}: {}", normalise_task(e.task, keep_tasks), e.name, text)});
   }
   return out;
 }
@@ -165,8 +170,12 @@ Counts count_names(const Trace &t) {
   return c;
 }
 
-bool is_ksmsim(std::string_view name) { return name.substr(0, 7) == "ksmsim_"; }
-bool is_ksm(std::string_view name) { return name.substr(0, 4) == "ksm_"; }
+bool is_ksmsim(std::string_view name) {
+  return name.substr(0, 7) == "ksmsim_";
+}
+bool is_ksm(std::string_view name) {
+  return name.substr(0, 4) == "ksm_";
+}
 
 int ksmsim_events(const Counts &c) {
   int n = 0;
@@ -203,14 +212,15 @@ std::vector<EventCount> event_counts(const Counts &a, const Counts &b, const Opt
       names.insert(name);
   std::vector<EventCount> out;
   for (const std::string &name : names)
-    out.push_back({name, count_of(a, name), count_of(b, name),
-                   on_both_sides(name, a, b) && asked_for(name, o)});
+    out.push_back({name, count_of(a, name), count_of(b, name), !on_both_sides(name, a, b),
+                   !asked_for(name, o)});
   return out;
 }
 
 std::string one_side_note(const std::string &what, int in_a, int in_b) {
-  return fmt::format("{} left out: only {} has them ({} events)", what, in_a ? "A" : "B",
-                     in_a + in_b);
+  const int n = in_a + in_b;
+  return fmt::format("{} left out: only {} has them ({} event{})", what, in_a ? "A" : "B", n,
+                     n == 1 ? "" : "s");
 }
 
 // What on_both_sides left out, and why.
@@ -220,7 +230,7 @@ std::vector<std::string> left_out_notes(const Counts &a, const Counts &b) {
   if ((ka > 0) != (kb > 0))
     notes.push_back(one_side_note("ksmsim_* events", ka, kb));
   for (const auto &c : event_counts(a, b, {})) {
-    if (!c.compared && !is_ksmsim(c.name))
+    if (c.left_out && !is_ksmsim(c.name))
       notes.push_back(one_side_note(c.name, c.a, c.b));
   }
   return notes;
@@ -229,7 +239,7 @@ std::vector<std::string> left_out_notes(const Counts &a, const Counts &b) {
 std::set<std::string> compared_names(const std::vector<EventCount> &counts) {
   std::set<std::string> names;
   for (const EventCount &c : counts)
-    if (c.compared)
+    if (c.compared())
       names.insert(c.name);
   return names;
 }
@@ -416,18 +426,28 @@ Window window_of(const Result &r, int context) {
   return w;
 }
 
+int side_line(const Row &row, bool side_a) {
+  return side_a ? row.a_line : row.b_line;
+}
+
 // The line where a side's first differing event is, or 0 when the first
 // block has none of that side's events.
 int first_line(const Result &r, const Window &w, bool side_a) {
-  for (int i = w.first; i < w.block_end; ++i) {
-    const int line = side_a ? r.rows[i].a_line : r.rows[i].b_line;
-    if (line)
+  for (int i = w.first; i < w.block_end; ++i)
+    if (int line = side_line(r.rows[i], side_a))
       return line;
-  }
   return 0;
 }
 
-std::string where(int line) { return line ? fmt::format("line {}", line) : "none"; }
+// "line 62"; for a side without events in the block, where the block sits.
+std::string where(const Result &r, const Window &w, bool side_a) {
+  if (int line = first_line(r, w, side_a))
+    return fmt::format("line {}", line);
+  for (int i = w.first - 1; i >= 0; --i)
+    if (int line = side_line(r.rows[i], side_a))
+      return fmt::format("nothing (after line {})", line);
+  return "nothing (before its first event)";
+}
 
 std::string number(int line, size_t width) {
   return line ? fmt::format("{:>{}}", line, width) : std::string(width, ' ');
@@ -453,14 +473,19 @@ std::string shown_rows(const Result &r, const Window &w) {
   return out;
 }
 
+const char *status(const EventCount &c) {
+  return c.left_out ? "left out" : c.ignored ? "ignored" : "compared";
+}
+
 std::string counts_table(const Result &r) {
   size_t width = 5;
   for (const EventCount &c : r.counts)
     width = std::max(width, c.name.size());
   std::string out = fmt::format("  {:<{}} {:>7} {:>7}\n", "event", width, "A", "B");
   for (const EventCount &c : r.counts) {
-    const char *mark = !c.compared ? "  left out" : c.a != c.b ? "  differs" : "";
-    out += fmt::format("  {:<{}} {:>7} {:>7}{}\n", c.name, width, c.a, c.b, mark);
+    const char *mark = !c.compared() ? status(c) : c.a != c.b ? "differs" : nullptr;
+    out += fmt::format("  {:<{}} {:>7} {:>7}{}\n", c.name, width, c.a, c.b,
+                       mark ? fmt::format("  {}", mark) : "");
   }
   return out;
 }
@@ -468,7 +493,7 @@ std::string counts_table(const Result &r) {
 int compared_events(const Result &r, bool side_a) {
   int n = 0;
   for (const EventCount &c : r.counts)
-    n += c.compared ? (side_a ? c.a : c.b) : 0;
+    n += c.compared() ? (side_a ? c.a : c.b) : 0;
   return n;
 }
 
@@ -481,12 +506,13 @@ std::string verdict(const Result &r) {
 
 std::string first_divergence(const Result &r, int context) {
   const Window w = window_of(r, context);
-  return fmt::format("first divergence: A {}, B {}\n", where(first_line(r, w, true)),
-                     where(first_line(r, w, false))) +
+  return fmt::format("first divergence: A {}, B {}\n", where(r, w, true), where(r, w, false)) +
          shown_rows(r, w);
 }
 
-std::string json_line(int line) { return line ? fmt::format("{}", line) : "null"; }
+std::string json_line(int line) {
+  return line ? fmt::format("{}", line) : "null";
+}
 
 std::string json_rows(const Result &r, const Window &w) {
   std::vector<std::string> rows;
@@ -514,8 +540,8 @@ std::string json_first(const Result &r, int context) {
 std::string json_counts(const Result &r) {
   std::vector<std::string> items;
   for (const EventCount &c : r.counts)
-    items.push_back(fmt::format("{{\"name\": {}, \"a\": {}, \"b\": {}, \"compared\": {}}}",
-                                json_string(c.name), c.a, c.b, c.compared));
+    items.push_back(fmt::format("{{\"name\": {}, \"a\": {}, \"b\": {}, \"status\": \"{}\"}}",
+                                json_string(c.name), c.a, c.b, status(c)));
   return fmt::format("[\n    {}\n  ]", fmt::join(items, ",\n    "));
 }
 
@@ -526,21 +552,21 @@ std::string json_counts(const Result &r) {
 std::optional<Event> parse_event_line(std::string_view line, std::string *expected) {
   const size_t cpu = find_cpu_field(line);
   if (cpu == std::string_view::npos)
-    return expected_(expected, "a '[CPU]' field such as '[001]'");
+    return no_event(expected, "a '[CPU]' field such as '[001]'");
   Event e;
   std::optional<std::string> comm = task_comm(drop_tgid(line.substr(0, cpu)));
   if (!comm)
-    return expected_(expected, "'TASK-PID' before the '[CPU]' field");
+    return no_event(expected, "'TASK-PID' before the '[CPU]' field");
   e.task = std::move(*comm);
   Words words{line.substr(line.find(']', cpu) + 1)};
   std::string_view word = words.next();
   if (!is_timestamp(word))
     word = words.next(); // that was the flags column
   if (!is_timestamp(word))
-    return expected_(expected, "'TIMESTAMP:' such as '283.340066:' after the flags");
+    return no_event(expected, "'TIMESTAMP:' such as '283.340066:' after the flags");
   std::string_view name = words.next();
   if (!is_event_name(name))
-    return expected_(expected, "'EVENT:' such as 'ksm_start_scan:' after the timestamp");
+    return no_event(expected, "'EVENT:' such as 'ksm_start_scan:' after the timestamp");
   e.name = std::string(name.substr(0, name.size() - 1));
   e.text = std::string(trim(words.rest));
   return e;

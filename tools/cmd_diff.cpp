@@ -50,9 +50,9 @@ int cmd_diff(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim diff options");
   tracediff::Options o;
   std::string json_out;
-  opts.add_options()("traces", po::value<Strings>(), "the two traces")(
-      "context", po::value<int>(&o.context)->default_value(3),
-      "rows shown before and after the first divergence")(
+  opts.add_options()("traces", po::value<Strings>(),
+                     "the two traces")("context", po::value<int>(&o.context)->default_value(3),
+                                       "rows shown before and after the first divergence")(
       "only", po::value<Strings>(&o.only), "compare only EVENT (repeatable; 'ksm_*' is a prefix)")(
       "ignore", po::value<Strings>(&o.ignore), "leave EVENT out (repeatable; 'ksmsim_*' a prefix)")(
       "tasks", po::bool_switch(&o.keep_tasks), "compare task names too, not only ksmd or task")(

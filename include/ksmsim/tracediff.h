@@ -89,17 +89,19 @@ struct Row {
 struct EventCount {
   std::string name;
   int a = 0, b = 0;
-  bool compared = false;
+  bool left_out = false; // on one side only (ksmsim_*, tracing_mark_write...)
+  bool ignored = false;  // by --only or --ignore
+  bool compared() const { return !left_out && !ignored; }
 };
 
 struct Result {
   std::string a_path, b_path;
   bool keep_tasks = false;
-  std::vector<std::string> notes;  // what was left out without being asked, and why
-  std::vector<Row> rows;           // both traces aligned
-  int first = -1;                  // index in rows of the first divergence, or -1
+  std::vector<std::string> notes; // what was left out without being asked, and why
+  std::vector<Row> rows;          // both traces aligned
+  int first = -1;                 // index in rows of the first divergence, or -1
   int blocks = 0, only_a = 0, only_b = 0;
-  std::vector<EventCount> counts;  // every event name of either trace, sorted
+  std::vector<EventCount> counts; // every event name of either trace, sorted
   bool equivalent() const { return first < 0; }
 };
 
