@@ -1,10 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// `ksmsim compare`: not written yet (see docs/status.md).
+// `ksmsim compare FILE`: the simulation and a live replay of the same
+// scenario, side by side at every `expect:` checkpoint, then the trace diff.
+#include <fmt/format.h>
+#include <iostream>
+#include <sstream>
+
+#include "ksmsim/record.h"
+#include "ksmsim/runner.h"
+#include "ksmsim/scenario.h"
+#include "ksmsim/tracediff.h"
 #include "tools/cli.h"
 
 namespace ksmsim::cli {
 
-int cmd_compare(const std::vector<std::string> &args) { return usage_error("compare: not implemented yet"); }
+namespace {
+
+// The table of counters at each checkpoint; returns how many differ.
+int checkpoint_table(const RunResult &sim, const RecordResult &live, std::string *out) {
+  int differ = 0;
+  *out += fmt::format("{:>5} {:>5}  {:<16} {:>10} {:>10}\n", "step", "line", "counter", "simulated",
+                      "live");
+  for (const RunResult::Checkpoint &cp : sim.checkpoints) {
+    const StepRecord *rec = nullptr;
+    for (const StepRecord &r : live.steps)
+      if (r.step == cp.step)
+        rec = &r;
+    if (!rec || rec->status.rfind("skipped", 0) == 0) {
+      *out += fmt::format("{:>5} {:>5}  (not replayed live: {})\n", cp.step, cp.line,
+                          rec ? rec->status : "no record");
+      continue;
+    }
+    for (const auto &[name, value] : cp.counters) {
+      auto it = rec->counters.find(name);
+      bool same = it != rec->counters.end() && it->second == value;
+      differ += !same;
+      *out += fmt::format("{:>5} {:>5}  {:<16} {:>10} {:>10}{}\n", cp.step, cp.line, name, value,
+                          it == rec->counters.end() ? "-" : std::to_string(it->second),
+                          same ? "" : "   <- differs");
+    }
+  }
+  return differ;
+}
+
+tracediff::Trace trace_of(const std::string &text, const std::string &name) {
+  std::istringstream in(text);
+  return tracediff::parse_trace(in, name);
+}
+
+} // namespace
+
+int cmd_compare(const std::vector<std::string> &args) {
+  po::options_description opts("ksmsim compare options");
+  std::string trace_dir;
+  opts.add_options()("file", po::value<std::string>(), "the scenario")(
+      "i-understand-this-changes-ksm", "allow changing the running kernel's KSM settings")(
+      "live", "the same as --i-understand-this-changes-ksm")(
+      "trace-dir", po::value<std::string>(&trace_dir),
+      "also write simulated.trace and live.trace here");
+  po::variables_map vm;
+  if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("compare: " + err);
+  if (!vm.count("i-understand-this-changes-ksm") && !vm.count("live"))
+    return usage_error("compare replays the scenario on the running kernel: give "
+                       "--i-understand-this-changes-ksm (or --live)");
+  RecordOptions ro;
+  if (std::string why = record_preflight(ro); !why.empty()) {
+    std::cerr << "ksmsim: compare: " << why << "\n";
+    return 2;
+  }
+  scenario::Scenario s;
+  RunResult sim;
+  RecordResult live;
+  try {
+    s = scenario::parse_file(vm["file"].as<std::string>());
+    RunOptions opt;
+    opt.trace = true;
+    sim = run_scenario(s, opt);
+    live = record_live(s, ro);
+  } catch (const scenario::ScenarioError &e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  if (!trace_dir.empty() && (!write_file(trace_dir + "/simulated.trace", sim.trace) ||
+                             !write_file(trace_dir + "/live.trace", live.trace))) {
+    std::cerr << "ksmsim: compare: cannot write into " << trace_dir << "\n";
+    return 2;
+  }
+  std::string out = fmt::format("compare {}: simulated (kernel v3.9) and live (Linux {}; {})\n\n",
+                                s.name, live.kernel_release, fmt::join(live.pinned, ", "));
+  int differ = checkpoint_table(sim, live, &out);
+  out += fmt::format("\n{} counter(s) differ at the checkpoints\n\n", differ);
+  tracediff::Options dopt;
+  tracediff::Result d =
+      tracediff::diff(trace_of(sim.trace, "simulated"), trace_of(live.trace, "live"), dopt);
+  out += tracediff::text_report(d, dopt.context);
+  std::cout << out;
+  return differ ? 1 : 0;
+}
 
 } // namespace ksmsim::cli
