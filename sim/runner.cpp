@@ -400,7 +400,8 @@ void Runner::op(const Wait &x, const Step &st) {
 
 void Runner::op(const Expect &x, const Step &st) {
   RunResult::Checkpoint cp{st.index, st.loc.line, {}};
-  for (const char *name : {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run"})
+  for (const char *name :
+       {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run"})
     k_.ksm.sysfs_show(name, &cp.counters[name]);
   checkpoints_.push_back(std::move(cp));
   for (const std::string &fix : x.if_with)

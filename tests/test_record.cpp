@@ -28,8 +28,9 @@ std::string run_cli(const std::string &args, int *status) {
 
 TEST_CASE("record refuses to run without being told it changes KSM", "[record]") {
   int status = 0;
-  std::string out =
-      run_cli(std::string("record ") + KSMSIM_SOURCE_DIR + "/scenarios/basics/merge-two-processes.yaml", &status);
+  std::string out = run_cli(std::string("record ") + KSMSIM_SOURCE_DIR +
+                                "/scenarios/basics/merge-two-processes.yaml",
+                            &status);
   CHECK(status == 2);
   CHECK(out.find("--i-understand-this-changes-ksm") != std::string::npos);
 }
@@ -39,10 +40,12 @@ TEST_CASE("record's preflight names what is missing", "[record]") {
   opt.ksm_dir = "/nonexistent/ksm";
   std::string why = record_preflight(opt);
   CHECK(!why.empty());
-  CHECK((why.find("root") != std::string::npos || why.find("/nonexistent/ksm") != std::string::npos));
+  CHECK(
+      (why.find("root") != std::string::npos || why.find("/nonexistent/ksm") != std::string::npos));
 }
 
-TEST_CASE("a live replay matches the kernel's counters (KSMSIM_LIVE_TESTS=1 only)", "[record][live]") {
+TEST_CASE("a live replay matches the kernel's counters (KSMSIM_LIVE_TESTS=1 only)",
+          "[record][live]") {
   RecordOptions opt;
   if (!std::getenv("KSMSIM_LIVE_TESTS") || !record_preflight(opt).empty()) {
     WARN("skipped: set KSMSIM_LIVE_TESTS=1 and run as root on a kernel with KSM and tracefs");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tools/cli.h"
 
+#include "ksmsim/record.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -53,6 +55,23 @@ std::string parse_command(const std::vector<std::string> &args, const po::option
     return e.what();
   }
   return vm.count("file") ? "" : "a scenario FILE is needed";
+}
+
+void add_live_options(po::options_description &opts) {
+  opts.add_options()("i-understand-this-changes-ksm",
+                     "allow changing the running kernel's KSM settings (saved and restored)")(
+      "live", "the same as --i-understand-this-changes-ksm");
+}
+
+int check_live(const po::variables_map &vm, const std::string &command) {
+  if (!vm.count("i-understand-this-changes-ksm") && !vm.count("live"))
+    return usage_error(command + " changes the running kernel's KSM state (every knob is saved and "
+                                 "restored): give --i-understand-this-changes-ksm (or --live)");
+  if (std::string why = record_preflight(RecordOptions{}); !why.empty()) {
+    std::cerr << "ksmsim: " << command << ": " << why << "\n";
+    return 2;
+  }
+  return 0;
 }
 
 } // namespace ksmsim::cli

@@ -20,14 +20,20 @@ int usage_error(const std::string &msg);
 // returns an error message, or "" when vm holds them.
 std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
                           po::variables_map &vm);
+// The options of commands that change the running kernel (record, compare).
+void add_live_options(po::options_description &opts);
+// 0 when the command may touch the live kernel: the flag was given and
+// record_preflight passes; else the exit status, with the reason printed.
+int check_live(const po::variables_map &vm, const std::string &command);
+
 // Write a whole file or nothing: a temporary file renamed into place.
 bool write_file(const std::string &path, const std::string &text);
 
 // The commands.
 int cmd_run(const std::vector<std::string> &args);
 int cmd_explore(const std::vector<std::string> &args);
-int cmd_diff(const std::vector<std::string> &args);     // tools/cmd_diff.cpp
-int cmd_record(const std::vector<std::string> &args);   // tools/cmd_record.cpp
-int cmd_compare(const std::vector<std::string> &args);  // tools/cmd_compare.cpp
+int cmd_diff(const std::vector<std::string> &args);    // tools/cmd_diff.cpp
+int cmd_record(const std::vector<std::string> &args);  // tools/cmd_record.cpp
+int cmd_compare(const std::vector<std::string> &args); // tools/cmd_compare.cpp
 
 } // namespace ksmsim::cli

@@ -53,22 +53,16 @@ tracediff::Trace trace_of(const std::string &text, const std::string &name) {
 int cmd_compare(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim compare options");
   std::string trace_dir;
-  opts.add_options()("file", po::value<std::string>(), "the scenario")(
-      "i-understand-this-changes-ksm", "allow changing the running kernel's KSM settings")(
-      "live", "the same as --i-understand-this-changes-ksm")(
-      "trace-dir", po::value<std::string>(&trace_dir),
-      "also write simulated.trace and live.trace here");
+  opts.add_options()("file", po::value<std::string>(),
+                     "the scenario")("trace-dir", po::value<std::string>(&trace_dir),
+                                     "also write simulated.trace and live.trace here");
+  add_live_options(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("compare: " + err);
-  if (!vm.count("i-understand-this-changes-ksm") && !vm.count("live"))
-    return usage_error("compare replays the scenario on the running kernel: give "
-                       "--i-understand-this-changes-ksm (or --live)");
+  if (int status = check_live(vm, "compare"))
+    return status;
   RecordOptions ro;
-  if (std::string why = record_preflight(ro); !why.empty()) {
-    std::cerr << "ksmsim: compare: " << why << "\n";
-    return 2;
-  }
   scenario::Scenario s;
   RunResult sim;
   RecordResult live;

@@ -14,21 +14,15 @@ int cmd_record(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim record options");
   std::string trace_out, json_out;
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
-      "i-understand-this-changes-ksm", "allow changing the running kernel's KSM settings")(
-      "live", "the same as --i-understand-this-changes-ksm")(
       "trace", po::value<std::string>(&trace_out), "write the kernel's trace to OUT")(
       "json", po::value<std::string>(&json_out), "write the per-step record as JSON to OUT");
+  add_live_options(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("record: " + err);
-  if (!vm.count("i-understand-this-changes-ksm") && !vm.count("live"))
-    return usage_error("record changes the running kernel's KSM state (every knob is saved and "
-                       "restored): give --i-understand-this-changes-ksm (or --live)");
+  if (int status = check_live(vm, "record"))
+    return status;
   RecordOptions ro;
-  if (std::string why = record_preflight(ro); !why.empty()) {
-    std::cerr << "ksmsim: record: " << why << "\n";
-    return 2;
-  }
   RecordResult result;
   try {
     result = record_live(scenario::parse_file(vm["file"].as<std::string>()), ro);

@@ -4,8 +4,8 @@
 // the steps, the expectations and the invariant checks.
 #pragma once
 
-#include <map>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
