@@ -13,20 +13,22 @@ namespace ksmsim {
 pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
   std::uint64_t key = addr >> (PAGE_SHIFT + 9);
   if (key != mm->pt_cache_key) {
-    auto it = mm->pgtables.find(key);
-    if (it == mm->pgtables.end()) {
+    if (key >= mm->pgtables.size() || !mm->pgtables[key]) {
       if (!alloc)
         return nullptr;
-      it = mm->pgtables.emplace(key, std::make_unique<page_table>()).first;
+      if (key >= mm->pgtables.size())
+        mm->pgtables.resize(key + 1);
+      mm->pgtables[key] = std::make_unique<page_table>();
     }
     mm->pt_cache_key = key;
-    mm->pt_cache = it->second.get();
+    mm->pt_cache = mm->pgtables[key].get();
   }
   return &(*mm->pt_cache)[(addr >> PAGE_SHIFT) & 511];
 }
 
 bool Kernel::mm_find_pmd(mm_struct *mm, std::uint64_t addr) {
-  return mm->pgtables.count(addr >> (PAGE_SHIFT + 9)) != 0;
+  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  return key < mm->pgtables.size() && mm->pgtables[key];
 }
 
 page *Kernel::vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte) {
@@ -296,7 +298,10 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
   if (!vma->anon_vma)
     return 0;
   bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; // is_cow_mapping
-  for (auto &[key, table] : src_mm->pgtables) {
+  for (std::uint64_t key = 0; key < src_mm->pgtables.size(); key++) {
+    const auto &table = src_mm->pgtables[key];
+    if (!table)
+      continue;
     for (unsigned i = 0; i < 512; i++) {
       std::uint64_t addr = (key << (PAGE_SHIFT + 9)) | (std::uint64_t(i) << PAGE_SHIFT);
       if (addr < vma->vm_start || addr >= vma->vm_end)

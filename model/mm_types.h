@@ -173,7 +173,8 @@ struct mm_struct {
   int mm_count = 1;
   std::uint64_t flags = 0; // MMF_VM_MERGEABLE
   vm_area_struct *mmap = nullptr;
-  std::map<std::uint64_t, std::unique_ptr<page_table>> pgtables;
+  // Indexed by address >> 21 (mmaps start low, at 256 MiB, and go up).
+  std::vector<std::unique_ptr<page_table>> pgtables;
   // The last page table looked up (a lookup cache; tables are freed only at exit).
   std::uint64_t pt_cache_key = ~std::uint64_t(0);
   page_table *pt_cache = nullptr;
