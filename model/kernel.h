@@ -77,7 +77,6 @@ public:
   // Every frame ever allocated, in pfn order (for the invariant checker).
   template <class F> void for_each_frame(F &&f);
   std::uint64_t frames_in_use() const { return frames_in_use_; }
-  std::uint64_t frames_allocated() const;
 
   // page state accessors (include/linux/mm.h, ksm.h)
   static bool PageAnon(const page *p) { return p->mapping & PAGE_MAPPING_ANON; }

@@ -186,10 +186,6 @@ void Ksm::hash_del(mm_slot *slot) {
   slot->mm = nullptr;
 }
 
-std::uint64_t Ksm::live_rmap_item_bytes() const {
-  return rmap_items_.size() * sizeof(rmap_item);
-}
-
 // ----------------------------------------------------------- the port
 
 bool Ksm::ksm_test_exit(mm_struct *mm) {

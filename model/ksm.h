@@ -112,7 +112,6 @@ public:
   int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
   static rmap_item *rmap_of_hlist(list_node *n);
   static stable_node *stable_of_list(list_node *n);
-  std::uint64_t live_rmap_item_bytes() const;
 
 private:
   Kernel &k;

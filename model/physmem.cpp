@@ -109,13 +109,6 @@ int Kernel::page_to_nid(const page *p) const {
   return pfn_to_nid(p->pfn);
 }
 
-std::uint64_t Kernel::frames_allocated() const {
-  std::uint64_t n = 0;
-  for (auto &nf : nodes_)
-    n += nf.used;
-  return n;
-}
-
 void Kernel::get_page(page *p) {
   VM_BUG_ON(p->_count <= 0);
   p->_count++;

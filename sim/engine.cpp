@@ -28,7 +28,6 @@ void Engine::ksm_scan_thread_iteration() {
   k_.ksm.mutex_lock();
   if (k_.ksm.ksmd_should_run()) {
     k_.ksm.ksm_do_scan(k_.ksm.ksm_thread_pages_to_scan);
-    batches_++;
   }
   k_.ksm.mutex_unlock();
   k_.current = saved;

@@ -26,7 +26,6 @@ public:
   // Run events until done() holds or the next event is after deadline;
   // returns done(). Time ends at the last event run, or at deadline.
   bool run_until(const std::function<bool()> &done, std::uint64_t deadline);
-  std::uint64_t batches() const { return batches_; }
 
   static constexpr int KSMD_PID = 42;
 
@@ -44,7 +43,6 @@ private:
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::uint64_t seq_ = 0;
   bool ksmd_waiting_ = true; // in wait_event_freezable, not in a timed sleep
-  std::uint64_t batches_ = 0;
 };
 
 } // namespace ksmsim
