@@ -116,19 +116,20 @@ struct Checker {
     k.for_each_frame([&](page *p) {
       if (p->_count == 0 || (p->flags & PG_zero))
         return;
-      if (!pte_maps.count(p->pfn) && Kernel::page_mapped(p))
-        fail("mapcount", "page {} has mapcount {} but no pte maps it", p->pfn,
+      if (!pte_maps.count(k.page_to_pfn(p)) && Kernel::page_mapped(p))
+        fail("mapcount", "page {} has mapcount {} but no pte maps it", k.page_to_pfn(p),
              Kernel::page_mapcount(p));
       int need = Kernel::page_mapcount(p) + (Kernel::PageSwapCache(p) ? 1 : 0);
       if (p->_count < need)
-        fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", p->pfn, p->_count,
-             need);
+        fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
+             p->_count, need);
       if (stable_node *node = k.page_stable_node(p)) {
         if (node->freed)
-          fail("stable_node", "KSM page {} points to freed stable_node {}", p->pfn, node->id);
-        else if (node->kpfn != p->pfn)
-          fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}", p->pfn,
-               node->id, node->kpfn);
+          fail("stable_node", "KSM page {} points to freed stable_node {}", k.page_to_pfn(p),
+               node->id);
+        else if (node->kpfn != k.page_to_pfn(p))
+          fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}",
+               k.page_to_pfn(p), node->id, node->kpfn);
       }
     });
     for (std::uint64_t off = 1; off <= k.machine.swap_pages; off++) {

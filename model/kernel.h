@@ -6,12 +6,15 @@
 // kernel's global state is this object's state.
 #pragma once
 
+#include <sys/mman.h> // MADV_*: Linux's values are the kernel's
+
 #include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -20,6 +23,10 @@
 #include "model/mm_types.h"
 #include "model/oops.h"
 #include "model/trace.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
 
 namespace ksmsim {
 
@@ -65,7 +72,12 @@ public:
   // ---- physical memory (model/physmem.cpp) ----
   page *alloc_page_node(int nid); // refcount 1, or nullptr when the node is full
   page *pfn_to_page(std::uint64_t pfn);
-  std::uint64_t page_to_pfn(const page *p) const { return p->pfn; }
+  std::uint64_t page_to_pfn(const page *p) const {
+    return static_cast<std::uint64_t>(p - mem_map_);
+  }
+  // page->private: the swap entry of a swap-cache page, 0 if none.
+  std::uint32_t page_private(const page *p) const;
+  void set_page_private(page *p, std::uint32_t value);
   int page_to_nid(const page *p) const;
   int pfn_to_nid(std::uint64_t pfn) const;
   page *zero_page() { return zero_page_; }
@@ -214,10 +226,13 @@ public:
   Ksm ksm;
 
 private:
+  // A node's free frames are a stack linked through the free pages
+  // themselves (their index field), as the kernel's free lists go through
+  // struct page: freed frames are reused last-in first-out.
+  static constexpr std::uint32_t NO_FRAME = ~std::uint32_t(0);
   struct NodeFrames {
-    std::vector<std::unique_ptr<page[]>> chunks;
-    std::uint64_t used = 0;          // frames handed out so far (high-water mark)
-    std::vector<std::uint32_t> free; // freed pfns, reused last-in first-out
+    std::uint64_t used = 0;             // frames handed out so far (high-water mark)
+    std::uint32_t free_head = NO_FRAME; // the frame freed last
   };
   void free_page(page *p);
   void remove_vma_list(mm_struct *mm);
@@ -227,7 +242,12 @@ private:
   void unlink_vma(mm_struct *mm, vm_area_struct *vma);
   void insert_vm_struct(mm_struct *mm, vm_area_struct *vma);
 
+  // Every node's frames, node after node, in one reservation of address
+  // space: only the frames used are ever touched (and so take memory).
+  page *mem_map_ = nullptr;
+  std::size_t mem_map_bytes_ = 0;
   std::vector<NodeFrames> nodes_;
+  std::unordered_map<std::uint32_t, std::uint32_t> page_private_; // pfn -> entry (lookups only)
   page *zero_page_;
   std::uint64_t frames_in_use_ = 0;
   std::vector<std::unique_ptr<mm_struct>> mm_store_;
@@ -245,19 +265,11 @@ private:
 };
 
 template <class F> void Kernel::for_each_frame(F &&f) {
-  constexpr std::uint64_t chunk = 4096;
-  for (auto &n : nodes_)
-    for (std::uint64_t i = 0; i < n.used; i++)
-      f(&n.chunks[i / chunk][i % chunk]);
+  for (std::size_t nid = 0; nid < nodes_.size(); nid++)
+    for (std::uint64_t i = 0; i < nodes_[nid].used; i++)
+      f(&mem_map_[nid * machine.pages_per_node + i]);
 }
 
-// MADV_* advice values.
-enum Madv : int {
-  MADV_DONTNEED = 4,
-  MADV_PAGEOUT = 21,
-  MADV_MERGEABLE = 12,
-  MADV_UNMERGEABLE = 13
-};
 constexpr unsigned SWAP_HAS_CACHE = 0x40;
 
 } // namespace ksmsim

@@ -1098,7 +1098,7 @@ page *Ksm::ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t add
   if (new_page) {
     k.copy_user_highpage(new_page, p);
     new_page->flags |= PG_dirty | PG_uptodate | PG_swapbacked | PG_locked;
-    k.trace_fmt("ksmsim_ksm_copy", "pfn {} -> pfn {}", p->pfn, new_page->pfn);
+    k.trace_fmt("ksmsim_ksm_copy", "pfn {} -> pfn {}", k.page_to_pfn(p), k.page_to_pfn(new_page));
   }
   return new_page;
 }

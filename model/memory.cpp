@@ -213,7 +213,7 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
     return out_release();
   };
 
-  if (!PageSwapCache(p) || p->private_ != entry)
+  if (!PageSwapCache(p) || page_private(p) != entry)
     return out_page();
 
   p = ksm.ksm_might_need_to_copy(p, vma, address);
@@ -281,7 +281,7 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
       mm->anon_rss--;
       page_remove_rmap(p);
       if (page_mapcount(p) < 0)
-        kernel_warn("print_bad_pte", fmt::format("bad pte: pfn {} mapcount < 0", p->pfn));
+        kernel_warn("print_bad_pte", fmt::format("bad pte: pfn {} mapcount < 0", page_to_pfn(p)));
       put_page(p);
       continue;
     }

@@ -13,10 +13,10 @@ namespace ksmsim {
 void Kernel::remove_migration_ptes(page *old, page *new_page) {
   rmap_walk(new_page, [&](page *np, vm_area_struct *vma, std::uint64_t addr) {
     pte_t *ptep = pte_offset(vma->vm_mm, addr, false);
-    if (!ptep || !is_migration_entry(*ptep) || pte_pfn(*ptep) != old->pfn)
+    if (!ptep || !is_migration_entry(*ptep) || pte_pfn(*ptep) != page_to_pfn(old))
       return int(SWAP_AGAIN);
     get_page(np);
-    pte_t pte = pte_mkold(pfn_pte(np->pfn));
+    pte_t pte = pte_mkold(pfn_pte(page_to_pfn(np)));
     if (ptep->val & _PAGE_RW)
       pte = pte_mkwrite(pte);
     *ptep = pte;
@@ -58,8 +58,8 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
       if (PageSwapCache(p)) {
         get_page(newpage);
         newpage->flags |= PG_swapcache;
-        newpage->private_ = p->private_;
-        swap_cache_[p->private_] = newpage->pfn;
+        set_page_private(newpage, static_cast<std::uint32_t>(page_private(p)));
+        swap_cache_[page_private(p)] = page_to_pfn(newpage);
         p->_count--; // page_unfreeze_refs(page, expected_count - 1)
       }
       // migrate_page_copy
@@ -67,7 +67,7 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
       newpage->flags |= p->flags & (PG_uptodate | PG_dirty | PG_error | PG_mlocked);
       ksm.ksm_migrate_page(newpage, p);
       p->flags &= ~(PG_swapcache | PG_dirty);
-      p->private_ = 0;
+      set_page_private(p, static_cast<std::uint32_t>(0));
       remove_migration_ptes(p, newpage);
       p->mapping = 0;
     } else {
@@ -80,7 +80,8 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
   if (av)
     put_anon_vma(av);
   unlock_page(p);
-  trace_fmt("ksmsim_migrate", "pfn {} -> pfn {} node {} rc {}", p->pfn, newpage->pfn, nid, rc);
+  trace_fmt("ksmsim_migrate", "pfn {} -> pfn {} node {} rc {}", page_to_pfn(p),
+            page_to_pfn(newpage), nid, rc);
   put_page(p);       // putback: the old page is freed if migrated
   put_page(newpage); // putback_lru_page(newpage)
   return rc;

@@ -39,19 +39,20 @@ constexpr std::uintptr_t PAGE_MAPPING_ANON = 1;
 constexpr std::uintptr_t PAGE_MAPPING_KSM = 2;
 constexpr std::uintptr_t PAGE_MAPPING_FLAGS = PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
 
+// Frames live in one array (Kernel::mem_map), so a page's pfn is its index
+// there (page_to_pfn); page_private (the swap entry while PageSwapCache) is
+// kept beside it (Kernel::page_private), as few pages have one.
 struct page {
+  PageContent content;
+  std::uintptr_t mapping = 0; // anon_vma or stable_node, with the low bits above
   std::uint32_t flags = 0;
   std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
   std::int32_t _count = 0;     // the refcount; 0 when free
-  std::uint32_t pfn = 0;
-  std::uintptr_t mapping = 0; // anon_vma or stable_node, with the low bits above
-  // pgoff_t and page_private are unsigned long in the kernel; 32 bits hold
-  // every simulated address space (< 16 TiB) and swap device (< 2^32 slots).
-  std::uint32_t index = 0;    // linear page index (address >> PAGE_SHIFT for anon)
-  std::uint32_t private_ = 0; // the swap entry while PageSwapCache
-  PageContent content;
+  // pgoff_t is unsigned long in the kernel; 32 bits hold every simulated
+  // address space (< 16 TiB).
+  std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
 };
-static_assert(sizeof(page) <= 48, "a simulated page frame must stay small");
+static_assert(sizeof(page) <= 40, "a simulated page frame must stay small");
 
 // A pte: present pages carry a pfn; swap and migration entries carry an
 // offset or pfn; pte_none is 0.

@@ -4,24 +4,32 @@
 // page flags. Frames are created on first use (a simulated page must not
 // cost 4 KiB) and freed frames are reused last-in first-out, as a per-cpu
 // free list hands them out.
+#include <sys/mman.h>
+
 #include <fmt/format.h>
+#include <new>
+#include <stdexcept>
 
 #include "model/kernel.h"
 
 namespace ksmsim {
 
-namespace {
-constexpr std::uint64_t FRAMES_PER_CHUNK = 4096;
-}
-
 Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
     : machine(m), profile(prof), ksm(*this) {
   nodes_.resize(machine.nodes);
+  // mem_map: address space for every frame, touched (and so paid for) only
+  // as frames are handed out.
+  mem_map_bytes_ = std::size_t(machine.nodes) * machine.pages_per_node * sizeof(page);
+  void *map = mmap(nullptr, mem_map_bytes_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (map == MAP_FAILED)
+    throw std::length_error(fmt::format("cannot reserve {} bytes for {} page frames",
+                                        mem_map_bytes_,
+                                        std::uint64_t(machine.nodes) * machine.pages_per_node));
+  mem_map_ = static_cast<page *>(map);
   // Node 0's first frame is the shared zero page.
-  nodes_[0].chunks.emplace_back(new page[FRAMES_PER_CHUNK]);
   nodes_[0].used = 1;
-  zero_page_ = &nodes_[0].chunks[0][0];
-  zero_page_->pfn = 0;
+  zero_page_ = new (&mem_map_[0]) page{};
   zero_page_->_count = 1;
   zero_page_->flags = PG_zero | PG_uptodate;
   swap_map_.assign(machine.swap_pages + 1, 0);
@@ -32,6 +40,7 @@ Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
 
 Kernel::~Kernel() {
   set_oops_sink(nullptr);
+  munmap(mem_map_, mem_map_bytes_);
 }
 
 const char *errno_name(int err) {
@@ -74,20 +83,16 @@ const char *errno_name(int err) {
 page *Kernel::alloc_page_node(int nid) {
   NodeFrames &n = nodes_[nid];
   std::uint64_t pfn;
-  if (!n.free.empty()) {
-    pfn = n.free.back();
-    n.free.pop_back();
+  if (n.free_head != NO_FRAME) {
+    pfn = n.free_head;
+    n.free_head = mem_map_[pfn].index;
   } else {
     if (n.used >= machine.pages_per_node)
       return nullptr;
-    if (n.used % FRAMES_PER_CHUNK == 0)
-      n.chunks.emplace_back(new page[FRAMES_PER_CHUNK]);
     pfn = std::uint64_t(nid) * machine.pages_per_node + n.used;
     n.used++;
   }
-  page *p = pfn_to_page(pfn);
-  *p = page{};
-  p->pfn = static_cast<std::uint32_t>(pfn);
+  page *p = new (&mem_map_[pfn]) page{};
   p->_count = 1;
   frames_in_use_++;
   return p;
@@ -95,18 +100,29 @@ page *Kernel::alloc_page_node(int nid) {
 
 page *Kernel::pfn_to_page(std::uint64_t pfn) {
   int nid = pfn_to_nid(pfn);
-  std::uint64_t i = pfn - std::uint64_t(nid) * machine.pages_per_node;
-  NodeFrames &n = nodes_[nid];
-  if (i >= n.used)
+  if (nid >= machine.nodes || pfn - std::uint64_t(nid) * machine.pages_per_node >= nodes_[nid].used)
     kernel_bug(__func__, fmt::format("pfn {} was never a page frame", pfn));
-  return &n.chunks[i / FRAMES_PER_CHUNK][i % FRAMES_PER_CHUNK];
+  return &mem_map_[pfn];
+}
+
+std::uint32_t Kernel::page_private(const page *p) const {
+  auto it = page_private_.find(static_cast<std::uint32_t>(page_to_pfn(p)));
+  return it == page_private_.end() ? 0 : it->second;
+}
+
+void Kernel::set_page_private(page *p, std::uint32_t value) {
+  auto pfn = static_cast<std::uint32_t>(page_to_pfn(p));
+  if (value)
+    page_private_[pfn] = value;
+  else
+    page_private_.erase(pfn);
 }
 
 int Kernel::pfn_to_nid(std::uint64_t pfn) const {
   return machine.nodes == 1 ? 0 : static_cast<int>(pfn / machine.pages_per_node);
 }
 int Kernel::page_to_nid(const page *p) const {
-  return pfn_to_nid(p->pfn);
+  return pfn_to_nid(page_to_pfn(p));
 }
 
 void Kernel::get_page(page *p) {
@@ -137,11 +153,14 @@ void Kernel::free_page(page *p) {
   if (page_mapcount(p) != 0 || p->mapping != 0 || (p->flags & (PG_locked | PG_swapcache)))
     kernel_warn("bad_page",
                 fmt::format("BUG: Bad page state: pfn {} mapcount {} mapping {:x} flags {:x}",
-                            p->pfn, page_mapcount(p), p->mapping, p->flags));
+                            page_to_pfn(p), page_mapcount(p), p->mapping, p->flags));
   contents.release(p->content);
   p->flags = 0;
+  set_page_private(p, 0);
   frames_in_use_--;
-  nodes_[page_to_nid(p)].free.push_back(p->pfn);
+  NodeFrames &n = nodes_[page_to_nid(p)];
+  p->index = n.free_head;
+  n.free_head = static_cast<std::uint32_t>(page_to_pfn(p));
 }
 
 stable_node *Kernel::page_stable_node(const page *p) const {
@@ -167,7 +186,7 @@ bool Kernel::trylock_page(page *p) {
 
 void Kernel::lock_page(page *p) {
   if (p->flags & PG_locked)
-    lock_conflict(__func__, fmt::format("the page lock of pfn {}", p->pfn));
+    lock_conflict(__func__, fmt::format("the page lock of pfn {}", page_to_pfn(p)));
   p->flags |= PG_locked;
 }
 

@@ -236,7 +236,7 @@ int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address
   // A swap-cache page gets its swap entry even when migrating: the next
   // fault finds the (new) page in the swap cache.
   if (PageSwapCache(p)) {
-    std::uint64_t entry = p->private_;
+    std::uint64_t entry = page_private(p);
     if (swap_duplicate(entry) < 0) {
       *ptep = pteval;
       return SWAP_FAIL;

@@ -97,14 +97,14 @@ int Kernel::free_swap_and_cache(std::uint64_t entry) {
 int Kernel::page_swapcount(page *p) {
   if (!PageSwapCache(p))
     return 0;
-  return swap_map_[p->private_] & SWAP_COUNT_MASK;
+  return swap_map_[page_private(p)] & SWAP_COUNT_MASK;
 }
 
 int Kernel::add_to_swap_cache(page *p, std::uint64_t entry) {
   get_page(p);
   p->flags |= PG_swapcache;
-  p->private_ = entry;
-  swap_cache_[entry] = p->pfn;
+  set_page_private(p, static_cast<std::uint32_t>(entry));
+  swap_cache_[entry] = page_to_pfn(p);
   return 0;
 }
 
@@ -121,11 +121,11 @@ int Kernel::add_to_swap(page *p) {
 
 void Kernel::delete_from_swap_cache(page *p) {
   KFUNC();
-  std::uint64_t entry = p->private_;
+  std::uint64_t entry = page_private(p);
   // __delete_from_swap_cache
   swap_cache_[entry] = 0;
   p->flags &= ~PG_swapcache;
-  p->private_ = 0;
+  set_page_private(p, static_cast<std::uint32_t>(0));
   swapcache_free(entry);
   page_cache_release(p);
 }
@@ -155,7 +155,7 @@ page *Kernel::read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, st
   if (swap_read_error_next) {
     swap_read_error_next = false;
     new_page->flags |= PG_error;
-    trace_fmt("ksmsim_swap_read_error", "entry {} pfn {}", entry, new_page->pfn);
+    trace_fmt("ksmsim_swap_read_error", "entry {} pfn {}", entry, page_to_pfn(new_page));
   } else {
     new_page->flags |= PG_uptodate;
   }
@@ -215,18 +215,18 @@ bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   if (p->flags & PG_dirty) {
     // pageout -> swap_writepage: the write completes at once
     p->flags &= ~PG_dirty;
-    contents.copy(swap_data_[p->private_], p->content);
-    trace_fmt("ksmsim_swapout", "pfn {} entry {}", p->pfn, p->private_);
+    contents.copy(swap_data_[page_private(p)], p->content);
+    trace_fmt("ksmsim_swapout", "pfn {} entry {}", page_to_pfn(p), page_private(p));
   }
   if (keep_swapcache)
     return keep_locked();
   // __remove_mapping: only the isolation and swap cache references remain
   if (page_count(p) != 2 || (p->flags & PG_dirty))
     return keep_locked();
-  std::uint64_t entry = p->private_;
+  std::uint64_t entry = page_private(p);
   swap_cache_[entry] = 0;
   p->flags &= ~PG_swapcache;
-  p->private_ = 0;
+  set_page_private(p, static_cast<std::uint32_t>(0));
   swapcache_free(entry);
   p->_count -= 1; // the swap cache's reference, frozen away with the isolation one
   unlock_page(p);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <type_traits>
 
@@ -645,7 +646,13 @@ RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
   m.nodes = s.machine.nodes;
   m.pages_per_node = s.machine.pages_per_node;
   m.swap_pages = s.machine.swap_pages;
-  Kernel k(m, make_profile(spec));
+  std::unique_ptr<Kernel> kernel;
+  try {
+    kernel = std::make_unique<Kernel>(m, make_profile(spec));
+  } catch (const std::length_error &e) {
+    throw ScenarioError(Location{s.file, 1, 1}, fmt::format("machine: {}", e.what()));
+  }
+  Kernel &k = *kernel;
   Runner runner(s, opt, k);
   return runner.run();
 }

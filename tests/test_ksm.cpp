@@ -122,14 +122,14 @@ struct Merged : Machine {
   explicit Merged(KernelProfile prof = KernelProfile{}) : Machine(prof) {
     std::tie(a, sa) = process("A", 1000, {A_WORD});
     std::tie(b, sb) = process("B", 1001, {A_WORD});
-    a_pfn = mapped(a, sa)->pfn;
-    b_pfn = mapped(b, sb)->pfn;
+    a_pfn = k.page_to_pfn(mapped(a, sa));
+    b_pfn = k.page_to_pfn(mapped(b, sb));
     REQUIRE(k.ksm.sysfs_store("run", "1\n") == 2);
     full_scan();
     full_scan();
     // B0 met A0 in the unstable tree: B's page became the KSM page.
     REQUIRE(mapped(a, sa) == mapped(b, sb));
-    REQUIRE(mapped(b, sb)->pfn == b_pfn);
+    REQUIRE(k.page_to_pfn(mapped(b, sb)) == b_pfn);
   }
   page *kpage() { return k.pfn_to_page(b_pfn); }
 };
@@ -273,7 +273,8 @@ TEST_CASE("scan: the second full scan merges two identical pages", "[ksm][scan]"
   Machine m;
   [[maybe_unused]] auto [a, sa] = m.process("A", 1000, {A_WORD});
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {A_WORD});
-  const std::uint64_t a_pfn = m.mapped(a, sa)->pfn, b_pfn = m.mapped(b, sb)->pfn;
+  const std::uint64_t a_pfn = m.k.page_to_pfn(m.mapped(a, sa)),
+                      b_pfn = m.k.page_to_pfn(m.mapped(b, sb));
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.full_scan();
   m.full_scan();
@@ -284,7 +285,7 @@ TEST_CASE("scan: the second full scan merges two identical pages", "[ksm][scan]"
   page *kp = m.mapped(a, sa);
   REQUIRE(kp);
   CHECK(kp == m.mapped(b, sb));
-  CHECK(kp->pfn == b_pfn);
+  CHECK(m.k.page_to_pfn(kp) == b_pfn);
   CHECK(Kernel::PageKsm(kp));
   CHECK(Kernel::page_mapcount(kp) == 2);
   CHECK(Kernel::page_count(kp) == 2);
@@ -440,7 +441,7 @@ TEST_CASE("COW of a KSM page always copies, even when it is mapped once", "[ksm]
   CHECK(m.fault(m.a, m.sa, true) == VM_FAULT_WRITE);
   page *pa = m.mapped(m.a, m.sa);
   REQUIRE(pa);
-  CHECK(pa->pfn != m.b_pfn);
+  CHECK(m.k.page_to_pfn(pa) != m.b_pfn);
   CHECK_FALSE(Kernel::PageKsm(pa));
   CHECK(Kernel::page_mapcount(pa) == 1);
   CHECK(pte_write(m.pte_val(m.a, m.sa)));
@@ -603,7 +604,7 @@ TEST_CASE("swap-in of a KSM page from swap cache during run=2", "[ksm][swap][pro
   REQUIRE(Kernel::page_mapcount(kp) == 0);
   REQUIRE(is_swap_pte(m.pte_val(m.a, m.sa)));
   REQUIRE(is_swap_pte(m.pte_val(m.b, m.sb)));
-  const std::uint64_t entry = kp->private_;
+  const std::uint64_t entry = m.k.page_private(kp);
   CHECK(m.k.swap_map_at(entry) == (SWAP_HAS_CACHE | 2));
 
   // run=2: break_ksm finds no present page; the items go; the sweep
@@ -689,7 +690,7 @@ TEST_CASE("merging a page that is in the swap cache frees its swap slot", "[ksm]
   Machine m;
   [[maybe_unused]] auto [a, sa] = m.process("A", 1000, {A_WORD});
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {A_WORD});
-  const std::uint64_t b_pfn = m.mapped(b, sb)->pfn;
+  const std::uint64_t b_pfn = m.k.page_to_pfn(m.mapped(b, sb));
   // A's page goes to swap and comes back on a read: mapped read-only and
   // clean, still in the swap cache (vm_swap_full() is false).
   REQUIRE(m.k.shrink_page(m.mapped(a, sa), false));
@@ -706,7 +707,7 @@ TEST_CASE("merging a page that is in the swap cache frees its swap slot", "[ksm]
   // drops it from the swap cache (page_swapcount 0): the slot is free.
   m.check_counters(1, 1, 0, 0, 2);
   CHECK(m.mapped(a, sa) == m.mapped(b, sb));
-  CHECK(m.mapped(a, sa)->pfn == b_pfn);
+  CHECK(m.k.page_to_pfn(m.mapped(a, sa)) == b_pfn);
   CHECK(m.k.swap_slots_used() == 0);
   CHECK(m.k.frames_in_use() == 1);
   m.check_invariants();
@@ -717,7 +718,7 @@ TEST_CASE("an extra page reference refuses the merge and break_cow undoes it", "
   [[maybe_unused]] auto [a, sa] = m.process("A", 1000, {A_WORD});
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {A_WORD});
   page *pa = m.mapped(a, sa);
-  const std::uint64_t b_pfn = m.mapped(b, sb)->pfn;
+  const std::uint64_t b_pfn = m.k.page_to_pfn(m.mapped(b, sb));
   m.k.get_page(pa); // as O_DIRECT I/O in flight would
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.full_scan();
@@ -729,7 +730,7 @@ TEST_CASE("an extra page reference refuses the merge and break_cow undoes it", "
   m.check_counters(0, 0, 1, 1, 2);
   page *pb = m.mapped(b, sb);
   REQUIRE(pb);
-  CHECK(pb->pfn != b_pfn);
+  CHECK(m.k.page_to_pfn(pb) != b_pfn);
   CHECK_FALSE(Kernel::PageKsm(pb));
   CHECK(pte_write(m.pte_val(b, sb)));
   CHECK(m.word_of(pb) == A_WORD);

@@ -148,7 +148,7 @@ TEST_CASE("fork shares anonymous pages copy-on-write", "[mmu][fork]") {
   mm_struct *a = m.k.mm_alloc("A", 1000);
   std::uint64_t start = m.k.do_mmap_anon(a, 2, -1);
   page *p = m.write(a, start, 0x1111111111111111ULL);
-  const std::uint64_t pfn = p->pfn;
+  const std::uint64_t pfn = m.k.page_to_pfn(p);
   mm_struct *c = m.k.do_fork(a, "C", 1001);
 
   // copy_one_pte: both ptes write-protected, page_dup_rmap and get_page.
@@ -169,7 +169,7 @@ TEST_CASE("fork shares anonymous pages copy-on-write", "[mmu][fork]") {
   CHECK(m.fault(c, start, true) == VM_FAULT_WRITE);
   page *cp = m.mapped(c, start);
   REQUIRE(cp);
-  CHECK(cp->pfn != pfn);
+  CHECK(m.k.page_to_pfn(cp) != pfn);
   CHECK(m.word_of(cp) == 0x1111111111111111ULL);
   CHECK(Kernel::page_mapcount(cp) == 1);
   CHECK(Kernel::page_count(cp) == 1);
@@ -269,7 +269,7 @@ TEST_CASE("madvise(MADV_DONTNEED) zaps the pages", "[mmu]") {
   for (int i = 0; i < 4; i++)
     m.write(a, s + i * P, 7);
   page *p1 = m.mapped(a, s + P);
-  const std::uint64_t pfn1 = p1->pfn;
+  const std::uint64_t pfn1 = m.k.page_to_pfn(p1);
   CHECK(m.k.sys_madvise(a, s + P, 2 * P, MADV_DONTNEED) == 0);
   CHECK(pte_none(m.pte_val(a, s + P)));
   CHECK(pte_none(m.pte_val(a, s + 2 * P)));
@@ -292,7 +292,7 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
   page *p = m.write(a, s, 0xfeedfacecafebeefULL);
   m.k.contents.poke(p->content, 4095, 0x01);
   const std::vector<std::uint8_t> before = m.k.contents.bytes(p->content);
-  const std::uint64_t pfn = p->pfn;
+  const std::uint64_t pfn = m.k.page_to_pfn(p);
   REQUIRE(m.k.frames_in_use() == 1);
 
   CHECK(m.k.shrink_page(p, false));
@@ -319,7 +319,7 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
   CHECK(m.k.contents.bytes(q->content) == before);
   CHECK(Kernel::PageAnon(q));
   CHECK(Kernel::PageSwapCache(q)); // vm_swap_full() is false: kept in swap cache
-  CHECK(q->private_ == entry);
+  CHECK(m.k.page_private(q) == entry);
   CHECK(Kernel::page_mapcount(q) == 1);
   CHECK(Kernel::page_count(q) == 2);               // the pte and the swap cache
   CHECK(m.k.swap_map_at(entry) == SWAP_HAS_CACHE); // swap_free dropped the pte's count
@@ -329,7 +329,7 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
 
   // A write then: reuse_swap_page frees the swap slot and reuses the page.
   CHECK(m.fault(a, s, true) == VM_FAULT_WRITE);
-  CHECK(pte_pfn(m.pte_val(a, s)) == q->pfn);
+  CHECK(pte_pfn(m.pte_val(a, s)) == m.k.page_to_pfn(q));
   CHECK(pte_write(m.pte_val(a, s)));
   CHECK_FALSE(Kernel::PageSwapCache(q));
   CHECK(Kernel::page_count(q) == 1);
@@ -410,9 +410,9 @@ TEST_CASE("keep_swapcache leaves the unmapped page in the swap cache", "[mmu][sw
   pte_t v = m.pte_val(a, s);
   REQUIRE(is_swap_pte(v));
   const std::uint64_t entry = pte_to_swp_entry(v);
-  CHECK(p->private_ == entry);
+  CHECK(m.k.page_private(p) == entry);
   CHECK(m.k.swap_map_at(entry) == (SWAP_HAS_CACHE | 1));
-  CHECK(m.k.swap_cache_pfn(entry) == p->pfn);
+  CHECK(m.k.swap_cache_pfn(entry) == m.k.page_to_pfn(p));
   CHECK(m.k.frames_in_use() == 1);
   m.check_invariants();
 
@@ -451,7 +451,7 @@ TEST_CASE("migration moves an anonymous page to another node", "[mmu][migrate]")
   page *p = m.write(a, s, 0xabcdef);
   m.k.contents.poke(p->content, 10, 0x99);
   const std::vector<std::uint8_t> before = m.k.contents.bytes(p->content);
-  const std::uint64_t old_pfn = p->pfn;
+  const std::uint64_t old_pfn = m.k.page_to_pfn(p);
   const std::uint64_t old_index = p->index;
   struct anon_vma *av = m.k.page_anon_vma(p);
   REQUIRE(m.k.page_to_nid(p) == 0);
@@ -459,7 +459,7 @@ TEST_CASE("migration moves an anonymous page to another node", "[mmu][migrate]")
   CHECK(m.k.migrate_page_to_node(p, 1) == 0);
   page *q = m.mapped(a, s);
   REQUIRE(q);
-  CHECK(q->pfn != old_pfn);
+  CHECK(m.k.page_to_pfn(q) != old_pfn);
   CHECK(m.k.page_to_nid(q) == 1);
   CHECK(m.k.contents.bytes(q->content) == before);
   CHECK(Kernel::page_mapcount(q) == 1);
@@ -517,7 +517,7 @@ TEST_CASE("migrating a swap-cache page leaves swap ptes (3.9 try_to_unmap_one)",
   page *q = m.mapped(a, s);
   REQUIRE(q);
   REQUIRE(Kernel::PageSwapCache(q));
-  const std::uint64_t entry = q->private_;
+  const std::uint64_t entry = m.k.page_private(q);
 
   CHECK(m.k.migrate_page_to_node(q, 1) == 0);
   pte_t v = m.pte_val(a, s);
