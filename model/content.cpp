@@ -128,7 +128,9 @@ public:
     std::uint32_t sum = 0;
     bool valid = false;
   };
-  std::array<WordSum, 4096> word_checksums{}; // a cache only
+  // A cache only: 64 Ki entries (1 MiB), so that a content repeated in
+  // many pages (what KSM is for) is hashed once.
+  std::vector<WordSum> word_checksums = std::vector<WordSum>(1u << 16);
 
 private:
   std::vector<PokeList> lists_;
@@ -295,7 +297,7 @@ std::uint32_t ContentStore::checksum(PageContent &c) {
   std::uint32_t sum;
   if (!c.pokes) {
     // A direct-mapped cache by word: duplicated contents are hashed once.
-    auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 52];
+    auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 48];
     if (!slot.valid || slot.word != c.word)
       slot = {c.word, jhash2_repeated(c.word), true};
     sum = slot.sum;
