@@ -44,6 +44,9 @@ public:
   int compare(const PageContent &a, const PageContent &b) const;
   // jhash2((u32 *)page, PAGE_SIZE / 4, 17) as a little-endian machine computes it.
   std::uint32_t checksum(PageContent &c);
+  // Work out (and cache) the checksums of pages that will need them, several
+  // at a time: the same values calc_checksum gives, sooner and faster.
+  void prepare_checksums(PageContent *const *pages, std::size_t count);
   // The 4096 bytes (for tests and debugging).
   std::vector<std::uint8_t> bytes(const PageContent &c) const;
   // Number of live poke lists (for memory accounting).

@@ -286,6 +286,7 @@ void Runner::op(const Munmap &x, const Step &st) {
 
 void Runner::op(const Write &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
+  std::vector<PageContent *> written;
   for (std::size_t i = 0; i < x.pages.indexes.size(); i++) {
     std::uint64_t addr = page_addr(p, x.vma, x.pages.indexes[i], x.pages.loc);
     fault(p.mm, addr, true);
@@ -295,7 +296,10 @@ void Runner::op(const Write &x, const Step &st) {
       k_.contents.set_word(pg->content, *word);
     if (c.poke)
       k_.contents.poke(pg->content, c.poke->offset, c.poke->byte);
+    written.push_back(&pg->content);
   }
+  // Only a cache is filled: ksmd will need these checksums.
+  k_.contents.prepare_checksums(written.data(), written.size());
 }
 
 void Runner::op(const Read &x, const Step &st) {
