@@ -722,6 +722,11 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
     rep_.fail(node, what + ": expected a map with one step key (spawn, mmap, ...)");
   }
   std::vector<std::string_view> allowed = step_keys();
+  // The spec writes a wait's bound as `timeout: 10s` beside `wait:`; inside
+  // the wait map is accepted too.
+  if (node["wait"]) {
+    allowed.push_back("timeout");
+  }
   MapView m(rep_, node, what, allowed);
   const Field &key = step_key(m, index);
 
@@ -737,6 +742,9 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
     step.interleave = parse_interleaves(*interleave, depth);
   }
   step.body = (this->*find_step_kind(key.key)->parse)(key);
+  if (const Field *timeout = m.find("timeout")) {
+    std::get<Wait>(step.body).timeout = read_duration(rep_, timeout->value, "timeout");
+  }
   if (const Field *e = m.find("expect_error")) {
     if (e->value.IsMap()) {
       // Extension: {errno: EBUSY, if_with: FIX, if_without: FIX}

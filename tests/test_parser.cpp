@@ -771,3 +771,16 @@ TEST_CASE("ScenarioError formats file:line:column: message", "[parser]") {
   CHECK(std::string(e.what()) == "a.yaml:3:7: oops");
   CHECK(e.message() == "oops");
 }
+
+TEST_CASE("a wait's timeout may stand beside wait: as the spec writes it", "[parser]") {
+  const std::string text = "scenario: t\nsteps:\n  - wait: {full_scans: 2}\n    timeout: 10s\n"
+                           "  - wait: {full_scans: 1, timeout: 3s}\n";
+  ksmsim::scenario::Scenario s = ksmsim::scenario::parse_text(text, "t.yaml");
+  REQUIRE(s.steps.size() == 2);
+  CHECK(std::get<ksmsim::scenario::Wait>(s.steps[0].body).timeout == 10ULL * 1000 * 1000);
+  CHECK(std::get<ksmsim::scenario::Wait>(s.steps[1].body).timeout == 3ULL * 1000 * 1000);
+  // beside any other step it is still an unknown key
+  CHECK_THROWS_WITH(ksmsim::scenario::parse_text(
+                        "scenario: t\nsteps:\n  - sleep: 1\n    timeout: 1s\n", "t.yaml"),
+                    Catch::Contains("unknown key 'timeout'"));
+}
