@@ -10,6 +10,7 @@
 #include "model/kernel.h"
 #include "model/ksm.h"
 #include "sim/expect.h"
+#include "tests/machine.h"
 
 #include <catch2/catch.hpp>
 
@@ -27,39 +28,10 @@ constexpr std::uint64_t P = PAGE_SIZE;
 const std::uint64_t A_WORD = 0x6161616161616161ULL; // fill 'a'
 const std::uint64_t B_WORD = 0x6262626262626262ULL; // fill 'b'
 
-struct Machine {
-  Kernel k;
-  explicit Machine(KernelProfile prof = KernelProfile{}, int nodes = 1) : k(config(nodes), prof) {}
-  static MachineConfig config(int nodes) {
-    MachineConfig m;
-    m.nodes = nodes;
-    m.pages_per_node = 4096;
-    m.swap_pages = 64;
-    return m;
-  }
+struct Machine : testing::MachineBase {
+  explicit Machine(KernelProfile prof = KernelProfile{}, int nodes = 1)
+      : MachineBase(nodes, prof) {}
 
-  pte_t pte_val(mm_struct *mm, std::uint64_t addr) {
-    pte_t *p = k.pte_offset(mm, addr, false);
-    return p ? *p : pte_t{};
-  }
-  page *mapped(mm_struct *mm, std::uint64_t addr) {
-    pte_t v = pte_val(mm, addr);
-    if (!pte_present(v) || pte_special(v))
-      return nullptr;
-    return k.pfn_to_page(pte_pfn(v));
-  }
-  int fault(mm_struct *mm, std::uint64_t addr, bool write) {
-    vm_area_struct *vma = k.find_vma(mm, addr);
-    REQUIRE(vma);
-    return k.handle_mm_fault(mm, vma, addr, write ? unsigned(FAULT_FLAG_WRITE) : 0u);
-  }
-  page *write(mm_struct *mm, std::uint64_t addr, std::uint64_t word) {
-    fault(mm, addr, true);
-    page *p = mapped(mm, addr);
-    REQUIRE(p);
-    k.contents.set_word(p->content, word);
-    return p;
-  }
   // A process with one vma of n pages, each written with words[i].
   std::pair<mm_struct *, std::uint64_t> process(const std::string &name, int pid,
                                                 const std::vector<std::uint64_t> &words,

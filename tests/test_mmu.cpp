@@ -8,6 +8,7 @@
 
 #include "model/invariants.h"
 #include "model/kernel.h"
+#include "tests/machine.h"
 
 #include <catch2/catch.hpp>
 
@@ -18,43 +19,10 @@ using namespace ksmsim;
 
 namespace {
 
-struct Machine {
-  Kernel k;
-  explicit Machine(int nodes = 1, KernelProfile prof = KernelProfile{}) : k(config(nodes), prof) {}
-  static MachineConfig config(int nodes) {
-    MachineConfig m;
-    m.nodes = nodes;
-    m.pages_per_node = 4096;
-    m.swap_pages = 64;
-    return m;
-  }
+struct Machine : testing::MachineBase {
+  explicit Machine(int nodes = 1, KernelProfile prof = KernelProfile{})
+      : MachineBase(nodes, prof) {}
 
-  pte_t *pte(mm_struct *mm, std::uint64_t addr) { return k.pte_offset(mm, addr, false); }
-  pte_t pte_val(mm_struct *mm, std::uint64_t addr) {
-    pte_t *p = pte(mm, addr);
-    return p ? *p : pte_t{};
-  }
-  // The page a present pte maps (nullptr for none, swap or the zero page).
-  page *mapped(mm_struct *mm, std::uint64_t addr) {
-    pte_t v = pte_val(mm, addr);
-    if (!pte_present(v) || pte_special(v))
-      return nullptr;
-    return k.pfn_to_page(pte_pfn(v));
-  }
-  int fault(mm_struct *mm, std::uint64_t addr, bool write) {
-    vm_area_struct *vma = k.find_vma(mm, addr);
-    REQUIRE(vma);
-    REQUIRE(vma->vm_start <= addr);
-    return k.handle_mm_fault(mm, vma, addr, write ? unsigned(FAULT_FLAG_WRITE) : 0u);
-  }
-  // A user write: fault for write, then store the word in the page.
-  page *write(mm_struct *mm, std::uint64_t addr, std::uint64_t word) {
-    fault(mm, addr, true);
-    page *p = mapped(mm, addr);
-    REQUIRE(p);
-    k.contents.set_word(p->content, word);
-    return p;
-  }
   std::uint64_t word_of(page *p) {
     std::vector<std::uint8_t> b = k.contents.bytes(p->content);
     std::uint64_t w = 0;
