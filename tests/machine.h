@@ -7,7 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
+#include "model/invariants.h"
 #include "model/kernel.h"
 
 namespace ksmsim::testing {
@@ -48,6 +51,19 @@ struct MachineBase {
     REQUIRE(p);
     k.contents.set_word(p->content, word);
     return p;
+  }
+  // The first 8 bytes of a page, as the word a write stored.
+  std::uint64_t word_of(page *p) {
+    std::vector<std::uint8_t> b = k.contents.bytes(p->content);
+    std::uint64_t w = 0;
+    for (int i = 0; i < 8; i++)
+      w = w << 8 | b[i];
+    return w;
+  }
+  void check_invariants() {
+    std::vector<std::string> v = InvariantChecker::check(k);
+    INFO((v.empty() ? std::string() : v.front()));
+    CHECK(v.empty());
   }
 };
 

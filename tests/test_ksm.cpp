@@ -63,18 +63,6 @@ struct Machine : testing::MachineBase {
     CHECK(show("pages_volatile") == volatile_);
     CHECK(show("full_scans") == full_scans);
   }
-  void check_invariants() {
-    std::vector<std::string> v = InvariantChecker::check(k);
-    INFO((v.empty() ? std::string() : v.front()));
-    CHECK(v.empty());
-  }
-  std::uint64_t word_of(page *p) {
-    std::vector<std::uint8_t> b = k.contents.bytes(p->content);
-    std::uint64_t w = 0;
-    for (int i = 0; i < 8; i++)
-      w = w << 8 | b[i];
-    return w;
-  }
   // The mm_slots in ksm_mm_head's list order, by mm name.
   std::vector<std::string> slot_order() {
     static_assert(offsetof(mm_slot, mm_list) == 0, "mm_list is mm_slot's first member");

@@ -22,19 +22,6 @@ namespace {
 struct Machine : testing::MachineBase {
   explicit Machine(int nodes = 1, KernelProfile prof = KernelProfile{})
       : MachineBase(nodes, prof) {}
-
-  std::uint64_t word_of(page *p) {
-    std::vector<std::uint8_t> b = k.contents.bytes(p->content);
-    std::uint64_t w = 0;
-    for (int i = 0; i < 8; i++)
-      w = w << 8 | b[i];
-    return w;
-  }
-  void check_invariants() {
-    std::vector<std::string> v = InvariantChecker::check(k);
-    INFO((v.empty() ? std::string() : v.front()));
-    CHECK(v.empty());
-  }
 };
 
 constexpr std::uint64_t P = PAGE_SIZE;
