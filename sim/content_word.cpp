@@ -20,4 +20,16 @@ std::optional<std::uint64_t> base_word(const Content &c, std::size_t i) {
   return std::nullopt;
 }
 
+std::vector<std::pair<std::uint32_t, std::uint32_t>>
+page_runs(const std::vector<std::uint32_t> &indexes) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  for (std::uint32_t idx : indexes) {
+    if (!runs.empty() && runs.back().first + runs.back().second == idx)
+      runs.back().second++;
+    else
+      runs.emplace_back(idx, 1);
+  }
+  return runs;
+}
+
 } // namespace ksmsim::scenario

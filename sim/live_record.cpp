@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "ksmsim/record.h"
+#include "ksmsim/runner.h"
 #include "sim/json.h"
 #include "sim/live_worker.h"
 
@@ -60,9 +61,6 @@ bool writable(const std::string &path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IWUSR);
 }
-
-const char *kCounterFiles[] = {"pages_shared",   "pages_sharing", "pages_unshared",
-                               "pages_volatile", "full_scans",    "run"};
 
 // Knobs the simulated 3.9 kernel lacks, and the values that make the live
 // kernel behave like 3.9 (no page chains, no zero-page merging, no
@@ -215,24 +213,20 @@ std::vector<std::uint32_t> Recorder::all_or(LiveProcess &p, const std::string &v
 
 void Recorder::madvise_pages(LiveProcess &p, const std::string &vma,
                              const std::vector<std::uint32_t> &idx, int advice) {
-  for (std::size_t i = 0; i < idx.size();) { // contiguous runs
-    std::size_t j = i + 1;
-    while (j < idx.size() && idx[j] == idx[j - 1] + 1)
-      j++;
+  for (auto [first, count] : page_runs(idx)) {
     live::Command c;
     c.op = live::Op::Madvise;
-    c.addr = addr(p, vma, idx[i]);
-    c.len = (j - i) * 4096;
+    c.addr = addr(p, vma, first);
+    c.len = std::uint64_t(count) * 4096;
     c.advice = advice;
     if (long r = p.worker.send(c).result)
       throw Fail{static_cast<int>(-r), "madvise"};
-    i = j;
   }
 }
 
 std::map<std::string, std::uint64_t> Recorder::counters() {
   std::map<std::string, std::uint64_t> out;
-  for (const char *f : kCounterFiles)
+  for (const char *f : CHECKPOINT_COUNTERS)
     out[f] = std::strtoull(read_text(ksm(f)).c_str(), nullptr, 10);
   out["run"] = std::strtoull(run_.c_str(), nullptr, 10);
   return out;

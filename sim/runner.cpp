@@ -223,12 +223,11 @@ Runner::ranges(Process &p, const std::string &vma, const std::optional<PageSet> 
     out.emplace_back(start, start + std::uint64_t(p.regions[vma].pages) * PAGE_SIZE);
     return out;
   }
-  for (std::uint32_t idx : pages->indexes) {
-    std::uint64_t a = page_addr(p, vma, idx, pages->loc);
-    if (!out.empty() && out.back().second == a)
-      out.back().second += PAGE_SIZE;
-    else
-      out.emplace_back(a, a + PAGE_SIZE);
+  for (std::uint32_t idx : pages->indexes)
+    page_addr(p, vma, idx, pages->loc); // each named page is in the vma
+  for (auto [first, count] : page_runs(pages->indexes)) {
+    std::uint64_t a = page_addr(p, vma, first, pages->loc);
+    out.emplace_back(a, a + std::uint64_t(count) * PAGE_SIZE);
   }
   return out;
 }
@@ -405,8 +404,7 @@ void Runner::op(const Wait &x, const Step &st) {
 
 void Runner::op(const Expect &x, const Step &st) {
   RunResult::Checkpoint cp{st.index, st.loc.line, {}};
-  for (const char *name :
-       {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run"})
+  for (const char *name : CHECKPOINT_COUNTERS)
     k_.ksm.sysfs_show(name, &cp.counters[name]);
   checkpoints_.push_back(std::move(cp));
   for (const std::string &fix : x.if_with)

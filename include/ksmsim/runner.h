@@ -23,6 +23,11 @@ struct RunOptions {
   bool list_points = false;          // count the preemption points each step reaches
 };
 
+// The /sys/kernel/mm/ksm files read at each `expect:` checkpoint, in the
+// simulation and in a live replay alike (ksmsim compare sets them side by side).
+inline constexpr const char *CHECKPOINT_COUNTERS[] = {
+    "pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run"};
+
 struct RunResult {
   int exit_code = 0;   // 0: all held; 1: an expectation failed or an unexpected oops
   std::string summary; // the human summary

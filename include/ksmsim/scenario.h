@@ -219,6 +219,10 @@ std::optional<Micros> parse_duration(const std::string &text);
 // write gets from its content, or nullopt for a poke alone.
 std::optional<std::uint64_t> base_word(const Content &c, std::size_t i);
 
+// The page indexes as runs of consecutive ones, in order: (first, count).
+std::vector<std::pair<std::uint32_t, std::uint32_t>>
+page_runs(const std::vector<std::uint32_t> &indexes);
+
 // The errno names a step may carry in expect_error.
 bool is_errno_name(const std::string &name);
 
