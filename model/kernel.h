@@ -235,7 +235,6 @@ private:
     std::uint32_t free_head = NO_FRAME; // the frame freed last
   };
   void free_page(page *p);
-  void remove_vma_list(mm_struct *mm);
   void exit_mmap(mm_struct *mm);
   vm_area_struct *new_vma(mm_struct *mm);
   int split_vma(mm_struct *mm, vm_area_struct *vma, std::uint64_t addr);
