@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "model/invariants.h"
-#include "model/kernel.h"
+#include "model/check/invariants.h"
+#include "model/mm/kernel.h"
 
 namespace ksmsim::testing {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Tests of the page content store (model/content.h): compare() must have
+// Tests of the page content store (model/mm/content.h): compare() must have
 // memcmp's semantics over the 4096 bytes a page holds, and checksum() must
 // be v3.9 calc_checksum(): jhash2((u32 *)page, PAGE_SIZE / 4, 17) as a
 // little-endian machine loads the words. The references here are written
 // from include/linux/jhash.h and the scenario format, not from the model.
 
-#include "model/content.h"
+#include "model/mm/content.h"
 
 #include <catch2/catch.hpp>
 

@@ -11,7 +11,7 @@
 #include "ksmsim/explore.h"
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
-#include "model/points.h"
+#include "model/lib/points.h"
 
 using namespace ksmsim;
 

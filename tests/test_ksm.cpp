@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Tests of the Linux 3.9 mm/ksm.c port (model/ksm.h) through its public
+// Tests of the Linux 3.9 mm/ksm.c port (model/ksm/v3.9/ksm.h) through its public
 // entry points: the sysfs stores and shows, madvise, ksmd's ksm_do_scan,
 // fork/exit, the fault paths that meet KSM pages, ksm_might_need_to_copy
 // and rmap_walk_ksm, under the v3.9 profile and without cbf86cfe04's fixes.
 // Every expected value is derived from the 3.9 sources (see the comments).
 
-#include "model/invariants.h"
-#include "model/kernel.h"
-#include "model/ksm.h"
-#include "sim/expect.h"
+#include "model/check/invariants.h"
+#include "model/mm/kernel.h"
+#include "model/ksm/v3.9/ksm.h"
+#include "sim/run/expect.h"
 #include "tests/machine.h"
 
 #include <catch2/catch.hpp>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Tests of the simulated MMU (model/kernel.h): the anonymous fault paths of
+// Tests of the simulated MMU (model/mm/kernel.h): the anonymous fault paths of
 // Linux 3.9 mm/memory.c (do_anonymous_page, do_wp_page, do_swap_page), fork's
 // copy-on-write sharing, exit, munmap and madvise, reclaim to swap, page
 // migration, and the oops record. Expected values are worked out from the
 // 3.9 sources, not taken from a run.
 
-#include "model/invariants.h"
-#include "model/kernel.h"
+#include "model/check/invariants.h"
+#include "model/mm/kernel.h"
 #include "tests/machine.h"
 
 #include <catch2/catch.hpp>

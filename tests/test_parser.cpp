@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Tests of the YAML scenario parser (sim/scenario_parser.cpp).
+// Tests of the YAML scenario parser (sim/scenario/scenario_parser.cpp).
 
 #include "ksmsim/scenario.h"
 

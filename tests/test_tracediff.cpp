@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Tests of `ksmsim diff` (sim/tracediff.cpp, tools/cmd_diff.cpp): the
+// Tests of `ksmsim diff` (sim/trace/tracediff.cpp, tools/cmd_diff.cpp): the
 // ftrace text parser on the live samples and on odd columns, the
 // normaliser's naming, the alignment, the choice of events and the report;
 // then the binary on unreadable input, on the two profiles of a

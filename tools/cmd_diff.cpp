@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // `ksmsim diff A B`: compare two ftrace text traces once what differs by
-// nature is dropped (sim/tracediff.cpp, docs/trace-diff.md). Exit 0 when
+// nature is dropped (sim/trace/tracediff.cpp, docs/trace-diff.md). Exit 0 when
 // they are equivalent, 1 when they differ, 2 on bad usage or an
 // unreadable trace.
 #include <iostream>

@@ -3,7 +3,7 @@
 // The scenario as parsed from YAML (format v1, ../shared/spec/scenario-format.md).
 // The parser validates everything that can be known without running the
 // scenario (names, ranges, keys, values) and reports defects as ScenarioError
-// with file, line and column. The runner (sim/runner.cpp) executes it.
+// with file, line and column. The runner (sim/run/runner.cpp) executes it.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "model/check/invariants.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "model/mm/kernel.h"
+
+namespace ksmsim {
+
+namespace {
+struct Checker {
+  Kernel &k;
+  std::vector<std::string> out;
+
+  template <class... Args>
+  void fail(const char *check, fmt::format_string<Args...> f, Args &&...args) {
+    if (out.size() < 20)
+      out.push_back(fmt::format("{}: {}", check, fmt::format(f, std::forward<Args>(args)...)));
+  }
+
+  void ksm_trees() {
+    Ksm &ksm = k.ksm;
+    unsigned long shared = 0, sharing = 0, unshared = 0, items = 0;
+    auto count_hlist = [&](const stable_node *node) {
+      unsigned long n = 0;
+      for (const list_node *l = node->hlist.next; l != &node->hlist; l = l->next) {
+        const rmap_item *item = Ksm::rmap_of_hlist(const_cast<list_node *>(l));
+        if (!item->mm)
+          fail("stable_node", "node {} lists a freed rmap_item", node->id);
+        else if (!(item->address & STABLE_FLAG) || item->head != node)
+          fail("rmap_item", "rmap_item {} listed on stable_node {} without STABLE_FLAG/head",
+               item->id, node->id);
+        n++;
+      }
+      if (n) {
+        shared++;
+        sharing += n - 1;
+      }
+    };
+    ksm.for_each_stable_node([&](const stable_node *node) {
+      bool listed = node->head == &ksm.migrate_nodes;
+      bool in_tree = ksm.in_stable_tree(node);
+      if (listed == in_tree)
+        fail("stable_node", "node {} is {} the stable tree and {} migrate_nodes", node->id,
+             in_tree ? "in" : "not in", listed ? "on" : "not on");
+      if (in_tree && !rb_in_tree_of(node))
+        fail("stable_node", "node {} is in the tree of another nid than {}", node->id, node->nid);
+      count_hlist(node);
+    });
+    ksm.for_each_mm_slot([&](const mm_slot *slot) {
+      for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
+        items++;
+        if (!item->mm) {
+          fail("rmap_item", "a freed rmap_item {} is on mm_slot {}'s list", item->id, slot->id);
+          continue;
+        }
+        if (item->address & UNSTABLE_FLAG) {
+          unshared++;
+          unsigned char age = static_cast<unsigned char>(ksm.ksm_scan.seqnr - item->address);
+          if (age == 0 && !ksm.in_unstable_tree(item))
+            fail("rmap_item", "rmap_item {} inserted this scan is not in the unstable tree",
+                 item->id);
+          if (age > 1)
+            fail("rmap_item", "rmap_item {} has unstable age {}", item->id, age);
+        }
+        if ((item->address & STABLE_FLAG) && item->head->freed)
+          fail("rmap_item", "rmap_item {} points to freed stable_node {}", item->id,
+               item->head->id);
+      }
+    });
+    if (shared != ksm.ksm_pages_shared || sharing != ksm.ksm_pages_sharing)
+      fail("counters", "pages_shared/sharing {}/{} but the stable tree holds {}/{}",
+           ksm.ksm_pages_shared, ksm.ksm_pages_sharing, shared, sharing);
+    if (unshared != ksm.ksm_pages_unshared)
+      fail("counters", "pages_unshared {} but {} rmap_items are flagged unstable",
+           ksm.ksm_pages_unshared, unshared);
+    if (items != ksm.ksm_rmap_items)
+      fail("counters", "ksm_rmap_items {} but the mm_slots list {}", ksm.ksm_rmap_items, items);
+  }
+
+  bool rb_in_tree_of(const stable_node *node) {
+    return k.ksm.stable_tree_nid_of(node) == node->nid;
+  }
+
+  void frames_and_ptes() {
+    std::map<std::uint64_t, int> pte_maps;  // pfn -> present ptes
+    std::map<std::uint64_t, int> swap_refs; // swap slot -> swap ptes
+    for (mm_struct *mm : k.mms()) {
+      for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
+        for (std::uint64_t a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
+          pte_t *ptep = k.pte_offset(mm, a, false);
+          if (!ptep || pte_none(*ptep))
+            continue;
+          if (pte_present(*ptep)) {
+            if (pte_special(*ptep))
+              continue;
+            pte_maps[pte_pfn(*ptep)]++;
+          } else if (is_migration_entry(*ptep)) {
+            fail("pte", "{} {:x}: a migration entry outside a migration", mm->name, a);
+          } else {
+            swap_refs[pte_to_swp_entry(*ptep)]++;
+          }
+        }
+      }
+    }
+    for (auto [pfn, n] : pte_maps) {
+      page *p = k.pfn_to_page(pfn);
+      if (p->_count == 0)
+        fail("pte", "a pte maps freed page {}", pfn);
+      if (Kernel::page_mapcount(p) != n)
+        fail("mapcount", "page {} has mapcount {} but {} ptes map it", pfn,
+             Kernel::page_mapcount(p), n);
+    }
+    k.for_each_frame([&](page *p) {
+      if (p->_count == 0 || (p->flags & PG_zero))
+        return;
+      if (!pte_maps.count(k.page_to_pfn(p)) && Kernel::page_mapped(p))
+        fail("mapcount", "page {} has mapcount {} but no pte maps it", k.page_to_pfn(p),
+             Kernel::page_mapcount(p));
+      int need = Kernel::page_mapcount(p) + (Kernel::PageSwapCache(p) ? 1 : 0);
+      if (p->_count < need)
+        fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
+             p->_count, need);
+      if (stable_node *node = k.page_stable_node(p)) {
+        if (node->freed)
+          fail("stable_node", "KSM page {} points to freed stable_node {}", k.page_to_pfn(p),
+               node->id);
+        else if (node->kpfn != k.page_to_pfn(p))
+          fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}",
+               k.page_to_pfn(p), node->id, node->kpfn);
+      }
+    });
+    for (std::uint64_t off = 1; off <= k.machine.swap_pages; off++) {
+      unsigned count = k.swap_map_at(off) & (SWAP_HAS_CACHE - 1);
+      bool cached = k.swap_map_at(off) & SWAP_HAS_CACHE;
+      int refs = swap_refs.count(off) ? swap_refs[off] : 0;
+      if (static_cast<int>(count) != refs)
+        fail("swap", "slot {} counts {} references but {} ptes hold it", off, count, refs);
+      if (cached != (k.swap_cache_pfn(off) != 0))
+        fail("swap", "slot {} SWAP_HAS_CACHE is {} but the swap cache {}", off, cached,
+             k.swap_cache_pfn(off) ? "holds a page" : "is empty");
+    }
+  }
+};
+} // namespace
+
+std::vector<std::string> InvariantChecker::check(Kernel &k) {
+  Checker c{k, {}};
+  c.ksm_trees();
+  c.frames_and_ptes();
+  return c.out;
+}
+
+} // namespace ksmsim

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// A port of Linux 3.9 mm/ksm.c. Each member function keeps the kernel
+// function's name and control flow; the file-static state of ksm.c is this
+// object's state. See docs/port-map.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/ksm/v3.9/ksm_types.h"
+
+namespace ksmsim {
+
+class Kernel;
+struct vm_area_struct;
+
+constexpr unsigned long KSM_RUN_STOP = 0;
+constexpr unsigned long KSM_RUN_MERGE = 1;
+constexpr unsigned long KSM_RUN_UNMERGE = 2;
+
+class Ksm {
+public:
+  explicit Ksm(Kernel &k);
+  ~Ksm();
+  Ksm(const Ksm &) = delete;
+  Ksm &operator=(const Ksm &) = delete;
+
+  // ---- entry points from the rest of mm ----
+  int ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
+                  std::uint64_t *vm_flags);
+  int __ksm_enter(mm_struct *mm);
+  void __ksm_exit(mm_struct *mm);
+  int ksm_fork(mm_struct *mm, mm_struct *oldmm); // include/linux/ksm.h
+  void ksm_exit(mm_struct *mm);                  // include/linux/ksm.h
+  page *ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address);
+  int try_to_unmap_ksm(page *p, unsigned flags);
+  int rmap_walk_ksm(page *p,
+                    const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one);
+  void ksm_migrate_page(page *newpage, page *oldpage);
+
+  // ---- ksmd ----
+  void ksm_do_scan(unsigned int scan_npages);
+  bool ksmd_should_run() const;
+
+  // ---- sysfs (model/ksm/v3.9/ksm_sysfs.cpp): stores return the byte count or -errno ----
+  long run_store(const std::string &buf);
+  long pages_to_scan_store(const std::string &buf);
+  long sleep_millisecs_store(const std::string &buf);
+  long merge_across_nodes_store(const std::string &buf);
+  // Reads a sysfs file's value by name; false if there is no such file.
+  bool sysfs_show(const std::string &name, std::uint64_t *value) const;
+  // A store by file name: bytes written or -errno (-ENOENT for no such file).
+  long sysfs_store(const std::string &name, const std::string &buf);
+
+  // ---- state, read by the runner and the invariant checker ----
+  unsigned long ksm_run = KSM_RUN_STOP;
+  unsigned int ksm_thread_pages_to_scan = 100;
+  unsigned int ksm_thread_sleep_millisecs = 20;
+  unsigned int ksm_merge_across_nodes = 1;
+  int ksm_nr_node_ids = 1;
+  unsigned long ksm_pages_shared = 0;
+  unsigned long ksm_pages_sharing = 0;
+  unsigned long ksm_pages_unshared = 0;
+  unsigned long ksm_rmap_items = 0;
+  // Pages ksmd has scanned (modern kernels' pages_scanned; not a 3.9 sysfs file).
+  unsigned long ksm_pages_scanned = 0;
+  struct ksm_scan ksm_scan;
+  mm_slot ksm_mm_head;
+  list_node migrate_nodes;
+  // The tree roots, as the kernel keeps them: one_stable_tree and
+  // one_unstable_tree until merge_across_nodes is first switched off, then
+  // a buffer of one root per node for each (nodes left in one_stable_tree
+  // then are orphaned, as in the kernel).
+  rb_root one_stable_tree[1];
+  rb_root one_unstable_tree[1];
+  std::unique_ptr<rb_root[]> roots_buf;
+  rb_root *root_stable_tree = one_stable_tree;
+  rb_root *root_unstable_tree = one_unstable_tree;
+  // How many roots root_stable_tree (and root_unstable_tree) point to.
+  int nr_roots() const;
+
+  // Set by __ksm_enter when ksmd should be woken (ksm_thread_wait).
+  bool wake_pending = false;
+  // ksm_thread_mutex: held by ksmd while it scans, and by the run and
+  // merge_across_nodes stores.
+  bool ksm_thread_mutex_held = false;
+  void mutex_lock();
+  void mutex_unlock();
+
+  mm_slot *get_mm_slot(mm_struct *mm);
+  std::uint32_t calc_checksum(page *p);
+  // All live stable nodes (in the trees and on migrate_nodes), for checks.
+  template <class F> void for_each_stable_node(F &&f) const {
+    for (const auto &n : stable_nodes_)
+      if (!n->freed)
+        f(n.get());
+  }
+  template <class F> void for_each_mm_slot(F &&f) const {
+    for (const auto &s : mm_slots_)
+      if (!s->freed)
+        f(s.get());
+  }
+  // Called after each page ksmd scans (--check=page); may be empty.
+  std::function<void()> after_page_scanned;
+  bool in_unstable_tree(const rmap_item *item) const;
+  bool in_stable_tree(const stable_node *node) const;
+  int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
+  static rmap_item *rmap_of_hlist(list_node *n);
+  static stable_node *stable_of_list(list_node *n);
+
+private:
+  Kernel &k;
+  friend class InvariantChecker;
+
+  // allocation (kmem_caches)
+  rmap_item *alloc_rmap_item();
+  void free_rmap_item(rmap_item *item);
+  stable_node *alloc_stable_node();
+  void free_stable_node(stable_node *node);
+  mm_slot *alloc_mm_slot();
+  void free_mm_slot(mm_slot *slot);
+  void insert_to_mm_slots_hash(mm_struct *mm, mm_slot *slot);
+  void hash_del(mm_slot *slot);
+
+  static bool ksm_test_exit(mm_struct *mm);
+  int break_ksm(vm_area_struct *vma, std::uint64_t addr);
+  vm_area_struct *find_mergeable_vma(mm_struct *mm, std::uint64_t addr);
+  void break_cow(rmap_item *item);
+  page *get_mergeable_page(rmap_item *item);
+  int get_kpfn_nid(std::uint64_t kpfn) const;
+  void remove_node_from_stable_tree(stable_node *node);
+  page *get_ksm_page(stable_node *node, bool lock_it);
+  void remove_rmap_item_from_tree(rmap_item *item);
+  void remove_trailing_rmap_items(mm_slot *slot, rmap_item **rmap_list);
+  int unmerge_ksm_pages(vm_area_struct *vma, std::uint64_t start, std::uint64_t end);
+  int remove_stable_node(stable_node *node);
+  int remove_all_stable_nodes();
+  int unmerge_and_remove_all_rmap_items();
+  int memcmp_pages(page *a, page *b);
+  bool pages_identical(page *a, page *b) { return memcmp_pages(a, b) == 0; }
+  int write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte);
+  int replace_page(vm_area_struct *vma, page *p, page *kpage, pte_t orig_pte);
+  int try_to_merge_one_page(vm_area_struct *vma, page *p, page *kpage);
+  int try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage);
+  page *try_to_merge_two_pages(rmap_item *item, page *p, rmap_item *tree_item, page *tree_page);
+  page *stable_tree_search(page *p);
+  stable_node *stable_tree_insert(page *kpage);
+  rmap_item *unstable_tree_search_insert(rmap_item *item, page *p, page **tree_pagep);
+  void stable_tree_append(rmap_item *item, stable_node *node);
+  void cmp_and_merge_page(page *p, rmap_item *item);
+  rmap_item *get_next_rmap_item(mm_slot *slot, rmap_item **rmap_list, std::uint64_t addr);
+  rmap_item *scan_get_next_rmap_item(page **pagep);
+  page *ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address);
+
+  // checks that turn a use of a freed object into an oops
+  void check_live(const stable_node *node, const char *fn) const;
+  void check_live(const rmap_item *item, const char *fn) const;
+  void check_live(const mm_slot *slot, const char *fn) const;
+
+  // Freed stable_nodes and mm_slots stay allocated (poisoned) so that a
+  // later use is caught. Freed rmap_items wait in a quarantine (as KASAN's)
+  // before they are reused.
+  std::deque<rmap_item> rmap_items_;
+  std::deque<rmap_item *> rmap_quarantine_;
+  std::deque<std::unique_ptr<stable_node>> stable_nodes_;
+  std::deque<std::unique_ptr<mm_slot>> mm_slots_;
+  std::uint32_t next_rmap_id_ = 1, next_stable_id_ = 1, next_slot_id_ = 1;
+};
+
+} // namespace ksmsim

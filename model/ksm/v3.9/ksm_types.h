@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// mm/ksm.c's objects: stable_node, rmap_item, mm_slot, ksm_scan. The rbtree
+// and list links are plain structs here; Boost.Intrusive's algorithms drive
+// them (model/ksm/v3.9/ksm_tree.h), so this header stays light.
+#pragma once
+
+#include <cstdint>
+
+#include "model/mm/mm_types.h"
+
+namespace ksmsim {
+
+// struct rb_node: parent (with the colour in bit 0), left, right.
+// Trivial, like the kernel's: zeroed by the allocator (kmem_cache_zalloc).
+struct rb_node {
+  std::uintptr_t parent_color;
+  rb_node *left;
+  rb_node *right;
+};
+
+// struct rb_root: Boost.Intrusive keeps a header node whose parent is the root.
+struct rb_root {
+  rb_node header;
+  rb_root();
+  rb_node *rb_node_() const; // the root node, or nullptr (kernel: root->rb_node)
+  void reset();              // root = RB_ROOT
+};
+
+// A doubly linked list node (struct list_head / hlist_node).
+struct list_node {
+  list_node *next;
+  list_node *prev;
+};
+
+struct rmap_item;
+
+struct stable_node {
+  rb_node node{};            // when a node of a stable tree
+  list_node *head = nullptr; // &migrate_nodes when listed for migration
+  list_node list{};          // link in migrate_nodes
+  list_node hlist{};         // header of the rmap_items using this ksm page
+  std::uint64_t kpfn = 0;
+  int nid = 0;
+  std::uint32_t id = 0;
+  bool freed = false;
+};
+
+// Low bits of rmap_item->address.
+constexpr std::uint64_t SEQNR_MASK = 0x0ff;
+constexpr std::uint64_t UNSTABLE_FLAG = 0x100;
+constexpr std::uint64_t STABLE_FLAG = 0x200;
+
+// Laid out as the kernel's (64 bytes): value-initialise it to zero it.
+// free_rmap_item sets mm to NULL, which marks it freed.
+struct rmap_item {
+  rmap_item *rmap_list;
+  union {
+    struct anon_vma *anon_vma; // when stable
+    int nid;                   // when a node of an unstable tree
+  };
+  mm_struct *mm;
+  std::uint64_t address; // + flags in the low bits
+  std::uint32_t oldchecksum;
+  std::uint32_t id; // for the trace's synthetic pointer
+  union {
+    rb_node node; // when a node of the unstable tree
+    struct {      // when listed from the stable tree
+      stable_node *head;
+      list_node hlist;
+    };
+  };
+};
+static_assert(sizeof(rmap_item) == 64, "rmap_item should be as small as the kernel's");
+
+struct mm_slot {
+  list_node mm_list{};
+  rmap_item *rmap_list = nullptr;
+  mm_struct *mm = nullptr;
+  std::uint32_t id = 0;
+  bool freed = false;
+};
+
+struct ksm_scan {
+  struct mm_slot *mm_slot = nullptr;
+  std::uint64_t address = 0;
+  rmap_item **rmap_list = nullptr;
+  std::uint64_t seqnr = 0;
+};
+
+} // namespace ksmsim

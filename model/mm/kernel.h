@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The simulated kernel: physical memory on NUMA nodes, the swap device and
+// swap cache, processes' mms, the mm operations KSM interacts with, and the
+// KSM port itself (model/ksm/v3.9/ksm.h). Functions keep the kernel's names; the
+// kernel's global state is this object's state.
+#pragma once
+
+#include <sys/mman.h> // MADV_*: Linux's values are the kernel's
+
+#include <cerrno>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "model/ksm/v3.9/ksm.h"
+#include "model/mm/mm_types.h"
+#include "model/lib/oops.h"
+#include "model/lib/trace.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+namespace ksmsim {
+
+// Which of cbf86cfe04's fixes are present (all, in v3.9).
+struct KernelProfile {
+  bool stale_stable_sweep = true;    // remove_all_stable_nodes on unmerge / switch
+  bool unmerge_enter_at_tail = true; // __ksm_enter at the list tail while run is 2
+  bool unmerge_swapin_copy = true;   // copy a KSM page faulted in during unmerge
+  bool uptodate_copy = true;         // do not copy a !PageUptodate page
+  std::string name = "v3.9";
+};
+
+struct MachineConfig {
+  int nodes = 1;
+  std::uint64_t pages_per_node = 262144;
+  std::uint64_t swap_pages = 0;
+};
+
+// handle_mm_fault's result bits.
+enum VmFault : int {
+  VM_FAULT_OOM = 0x0001,
+  VM_FAULT_SIGBUS = 0x0002,
+  VM_FAULT_MAJOR = 0x0004,
+  VM_FAULT_WRITE = 0x0008,
+  VM_FAULT_SIGSEGV = 0x0040,
+};
+enum FaultFlag : unsigned { FAULT_FLAG_WRITE = 1 };
+enum FollFlag : unsigned { FOLL_GET = 1, FOLL_MIGRATION = 2 };
+enum TtuFlags : unsigned { TTU_UNMAP = 0, TTU_MIGRATION = 1 };
+enum SwapResult : int { SWAP_SUCCESS = 0, SWAP_AGAIN = 1, SWAP_FAIL = 2, SWAP_MLOCK = 3 };
+
+// Errnos: <cerrno>'s values are the kernel's on Linux; ERESTARTSYS is kernel-internal.
+constexpr int ERESTARTSYS = 512;
+const char *errno_name(int err); // "EBUSY" for 16 (or -16)
+
+class Kernel : public OopsSink {
+public:
+  Kernel(const MachineConfig &machine, const KernelProfile &profile);
+  ~Kernel() override;
+  Kernel(const Kernel &) = delete;
+  Kernel &operator=(const Kernel &) = delete;
+
+  // ---- physical memory (model/mm/physmem.cpp) ----
+  page *alloc_page_node(int nid); // refcount 1, or nullptr when the node is full
+  page *pfn_to_page(std::uint64_t pfn);
+  std::uint64_t page_to_pfn(const page *p) const {
+    return static_cast<std::uint64_t>(p - mem_map_);
+  }
+  // page->private: the swap entry of a swap-cache page, 0 if none.
+  std::uint32_t page_private(const page *p) const;
+  void set_page_private(page *p, std::uint32_t value);
+  int page_to_nid(const page *p) const;
+  int pfn_to_nid(std::uint64_t pfn) const;
+  page *zero_page() { return zero_page_; }
+  bool is_zero_pfn(std::uint64_t pfn) const { return pfn == 0; }
+  void get_page(page *p);
+  bool get_page_unless_zero(page *p);
+  void put_page(page *p);
+  void page_cache_release(page *p) { put_page(p); }
+  // Every frame ever allocated, in pfn order (for the invariant checker).
+  template <class F> void for_each_frame(F &&f);
+  std::uint64_t frames_in_use() const { return frames_in_use_; }
+
+  // page state accessors (include/linux/mm.h, ksm.h)
+  static bool PageAnon(const page *p) { return p->mapping & PAGE_MAPPING_ANON; }
+  static bool PageKsm(const page *p) {
+    return (p->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_FLAGS;
+  }
+  static bool PageLocked(const page *p) { return p->flags & PG_locked; }
+  static bool PageSwapCache(const page *p) { return p->flags & PG_swapcache; }
+  static bool PageUptodate(const page *p) { return p->flags & PG_uptodate; }
+  static int page_mapcount(const page *p) { return p->_mapcount + 1; }
+  static bool page_mapped(const page *p) { return p->_mapcount >= 0; }
+  static int page_count(const page *p) { return p->_count; }
+  stable_node *page_stable_node(const page *p) const;
+  void set_page_stable_node(page *p, stable_node *node);
+  struct anon_vma *page_anon_vma(const page *p) const;
+  bool trylock_page(page *p);
+  void lock_page(page *p);
+  void unlock_page(page *p);
+  void copy_user_highpage(page *to, const page *from) { contents.copy(to->content, from->content); }
+
+  // ---- mm objects (model/mm/mmap.cpp) ----
+  mm_struct *mm_alloc(const std::string &name, int pid);
+  void mmdrop(mm_struct *mm);
+  vm_area_struct *find_vma(mm_struct *mm, std::uint64_t addr);
+  // mmap of private anonymous memory; returns the start address.
+  std::uint64_t do_mmap_anon(mm_struct *mm, std::uint64_t npages, int node);
+  int do_munmap(mm_struct *mm, std::uint64_t start, std::uint64_t len);
+  int sys_madvise(mm_struct *mm, std::uint64_t start, std::uint64_t len, int advice);
+  mm_struct *do_fork(mm_struct *parent, const std::string &child_name, int child_pid);
+  void mmput(mm_struct *mm);
+  void down_read(mm_struct *mm);
+  void up_read(mm_struct *mm);
+  void down_write(mm_struct *mm);
+  void up_write(mm_struct *mm);
+  const std::vector<mm_struct *> &mms() const { return mm_list_; }
+
+  // ---- anon_vma (model/mm/rmap.cpp) ----
+  int anon_vma_prepare(vm_area_struct *vma);
+  int anon_vma_fork(vm_area_struct *vma, vm_area_struct *pvma);
+  void unlink_anon_vmas(vm_area_struct *vma);
+  void get_anon_vma(struct anon_vma *av);
+  void put_anon_vma(struct anon_vma *av);
+  // ---- rmap (model/mm/rmap.cpp) ----
+  void page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address);
+  void do_page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address, int exclusive);
+  void page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address);
+  void page_dup_rmap(page *p) { p->_mapcount++; }
+  void page_remove_rmap(page *p);
+  std::uint64_t vma_address(const page *p, const vm_area_struct *vma) const;
+  std::uint64_t page_address_in_vma(const page *p, const vm_area_struct *vma) const;
+  pte_t *page_check_address(page *p, mm_struct *mm, std::uint64_t address);
+  using RmapOne = std::function<int(page *, vm_area_struct *, std::uint64_t)>;
+  int rmap_walk(page *p, const RmapOne &rmap_one);
+  int rmap_walk_anon(page *p, const RmapOne &rmap_one);
+  int try_to_unmap(page *p, TtuFlags flags);
+  int try_to_unmap_anon(page *p, TtuFlags flags);
+  int try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address, TtuFlags flags);
+
+  // ---- page tables and faults (model/mm/memory.cpp) ----
+  pte_t *pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc);
+  bool mm_find_pmd(mm_struct *mm, std::uint64_t addr);
+  page *vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte);
+  page *follow_page(vm_area_struct *vma, std::uint64_t address, unsigned flags);
+  int handle_mm_fault(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, unsigned flags);
+  int do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                        unsigned flags);
+  int do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                 pte_t orig_pte);
+  int do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                   unsigned flags, pte_t orig_pte);
+  void zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end);
+  int copy_page_range(mm_struct *dst, mm_struct *src, vm_area_struct *dst_vma, vm_area_struct *vma);
+  page *alloc_page_vma(vm_area_struct *vma, std::uint64_t address);
+
+  // ---- swap (model/mm/swap.cpp) ----
+  std::uint64_t get_swap_page(); // 0: none free (slot 0 is never used)
+  int swap_duplicate(std::uint64_t entry);
+  void swap_free(std::uint64_t entry);
+  void swapcache_free(std::uint64_t entry);
+  int free_swap_and_cache(std::uint64_t entry);
+  int page_swapcount(page *p);
+  int add_to_swap(page *p);
+  int add_to_swap_cache(page *p, std::uint64_t entry);
+  void delete_from_swap_cache(page *p);
+  page *lookup_swap_cache(std::uint64_t entry);
+  page *read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, std::uint64_t addr);
+  int reuse_swap_page(page *p);
+  int try_to_free_swap(page *p);
+  // Reclaim one page as shrink_page_list would (swap it out); keep_swapcache
+  // stops before __remove_mapping. Returns true if it was unmapped.
+  bool shrink_page(page *p, bool keep_swapcache);
+  std::uint64_t swap_slots_used() const;
+  std::uint16_t swap_map_at(std::uint64_t off) const { return swap_map_[off]; }
+  std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_[off]; }
+  bool swap_read_error_next = false; // the next swap read fails (page stays !Uptodate)
+
+  // ---- migration (model/mm/migrate.cpp) ----
+  int migrate_page_to_node(page *p, int nid);
+  void remove_migration_ptes(page *old, page *new_page);
+
+  // ---- the oops record ----
+  void record_oops(OopsRecord rec) override;
+  const std::vector<OopsRecord> &oopses() const { return oopses_; }
+
+  // ---- simulation context ----
+  // A named preemption point (model/lib/points.h): the runner may run another
+  // CPU's steps here.
+  void cond_resched(const char *point) {
+    if (on_point)
+      on_point(point);
+  }
+  std::function<void(const char *)> on_point;
+  // > 0 while another CPU's steps run at a preemption point.
+  int nested_depth = 0;
+  // Taking a held lock: another CPU's step cannot run here (LockConflict),
+  // and the running context itself would deadlock (an oops).
+  [[noreturn]] void lock_conflict(const char *fn, const std::string &lock);
+  std::uint64_t now_us = 0;
+  Task current;
+  int current_step = 0;
+  Trace trace;
+  void trace_event(std::string_view event, std::string_view text) {
+    trace.emit(current, now_us, event, text);
+  }
+  // Formats the event's text only when tracing is on.
+  template <class... Args>
+  void trace_fmt(std::string_view event, fmt::format_string<Args...> f, Args &&...args) {
+    if (trace.enabled())
+      trace.emit(current, now_us, event, fmt::format(f, std::forward<Args>(args)...));
+  }
+
+  MachineConfig machine;
+  KernelProfile profile;
+  ContentStore contents;
+  Ksm ksm;
+
+private:
+  // A node's free frames are a stack linked through the free pages
+  // themselves (their index field), as the kernel's free lists go through
+  // struct page: freed frames are reused last-in first-out.
+  static constexpr std::uint32_t NO_FRAME = ~std::uint32_t(0);
+  struct NodeFrames {
+    std::uint64_t used = 0;             // frames handed out so far (high-water mark)
+    std::uint32_t free_head = NO_FRAME; // the frame freed last
+  };
+  void free_page(page *p);
+  void exit_mmap(mm_struct *mm);
+  vm_area_struct *new_vma(mm_struct *mm);
+  int split_vma(mm_struct *mm, vm_area_struct *vma, std::uint64_t addr);
+  void unlink_vma(mm_struct *mm, vm_area_struct *vma);
+  void insert_vm_struct(mm_struct *mm, vm_area_struct *vma);
+
+  // Every node's frames, node after node, in one reservation of address
+  // space: only the frames used are ever touched (and so take memory).
+  page *mem_map_ = nullptr;
+  std::size_t mem_map_bytes_ = 0;
+  std::vector<NodeFrames> nodes_;
+  std::unordered_map<std::uint32_t, std::uint32_t> page_private_; // pfn -> entry (lookups only)
+  page *zero_page_;
+  std::uint64_t frames_in_use_ = 0;
+  std::vector<std::unique_ptr<mm_struct>> mm_store_;
+  std::vector<mm_struct *> mm_list_;
+  std::vector<std::unique_ptr<vm_area_struct>> vma_store_;
+  std::vector<std::unique_ptr<struct anon_vma>> anon_vma_store_;
+  std::uint32_t next_vma_id_ = 1, next_anon_vma_id_ = 1, next_mm_id_ = 1;
+  // swap: per-slot reference counts, the swap cache, and the written data
+  std::vector<std::uint16_t> swap_map_;
+  std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
+  std::vector<PageContent> swap_data_;
+  std::uint64_t swap_cursor_ = 1;
+  std::vector<OopsRecord> oopses_;
+  friend class Ksm;
+};
+
+template <class F> void Kernel::for_each_frame(F &&f) {
+  for (std::size_t nid = 0; nid < nodes_.size(); nid++)
+    for (std::uint64_t i = 0; i < nodes_[nid].used; i++)
+      f(&mem_map_[nid * machine.pages_per_node + i]);
+}
+
+constexpr unsigned SWAP_HAS_CACHE = 0x40;
+
+} // namespace ksmsim

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// mm/memory.c: page tables, follow_page, the anonymous fault paths
+// (do_anonymous_page, do_wp_page, do_swap_page), zap and fork's copy.
+// The simulation holds no pte lock and runs one CPU at a time, so the
+// kernel's pte_same re-checks after dropping a lock always succeed here.
+#include <fmt/format.h>
+
+#include "model/mm/kernel.h"
+
+namespace ksmsim {
+
+pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
+  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  if (key != mm->pt_cache_key) {
+    if (key >= mm->pgtables.size() || !mm->pgtables[key]) {
+      if (!alloc)
+        return nullptr;
+      if (key >= mm->pgtables.size())
+        mm->pgtables.resize(key + 1);
+      mm->pgtables[key] = std::make_unique<page_table>();
+    }
+    mm->pt_cache_key = key;
+    mm->pt_cache = mm->pgtables[key].get();
+  }
+  return &(*mm->pt_cache)[(addr >> PAGE_SHIFT) & 511];
+}
+
+bool Kernel::mm_find_pmd(mm_struct *mm, std::uint64_t addr) {
+  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  return key < mm->pgtables.size() && mm->pgtables[key];
+}
+
+page *Kernel::vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte) {
+  if (pte_special(pte))
+    return nullptr;
+  return pfn_to_page(pte_pfn(pte));
+}
+
+page *Kernel::alloc_page_vma(vm_area_struct *vma, std::uint64_t address) {
+  int nid = vma->node >= 0 ? vma->node : vma->vm_mm->node;
+  return alloc_page_node(nid);
+}
+
+// follow_page_mask (3.9): the page mapped at address, with a reference if
+// FOLL_GET. The zero page is returned too; a swap entry gives nullptr.
+page *Kernel::follow_page(vm_area_struct *vma, std::uint64_t address, unsigned flags) {
+  pte_t *ptep = pte_offset(vma->vm_mm, address, false);
+  if (!ptep)
+    return nullptr;
+  pte_t pte = *ptep;
+  if (!pte_present(pte))
+    return nullptr; // migration entries never outlive a step here
+  page *p = vm_normal_page(vma, address, pte);
+  if (!p) {
+    if (!is_zero_pfn(pte_pfn(pte)))
+      return nullptr;
+    p = zero_page();
+  }
+  if (flags & FOLL_GET)
+    get_page(p);
+  return p;
+}
+
+int Kernel::handle_mm_fault(mm_struct *mm, vm_area_struct *vma, std::uint64_t address,
+                            unsigned flags) {
+  KFUNC();
+  // handle_pte_fault
+  pte_t *ptep = pte_offset(mm, address, true);
+  pte_t entry = *ptep;
+  if (!pte_present(entry)) {
+    if (pte_none(entry))
+      return do_anonymous_page(mm, vma, address, ptep, flags);
+    return do_swap_page(mm, vma, address, ptep, flags, entry);
+  }
+  if (flags & FAULT_FLAG_WRITE) {
+    if (!pte_write(entry))
+      return do_wp_page(mm, vma, address, ptep, entry);
+    entry = pte_mkdirty(entry);
+  }
+  entry.val |= _PAGE_YOUNG;
+  *ptep = entry;
+  return 0;
+}
+
+int Kernel::do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address,
+                              pte_t *ptep, unsigned flags) {
+  KFUNC();
+  pte_t entry;
+  if (!(flags & FAULT_FLAG_WRITE)) {
+    // Use the zero page for reads: no reference, no rmap.
+    entry = pfn_pte(0);
+    entry.val |= _PAGE_SPECIAL;
+    *ptep = entry;
+    return 0;
+  }
+  if (anon_vma_prepare(vma))
+    return VM_FAULT_OOM;
+  page *p = alloc_page_vma(vma, address);
+  if (!p)
+    return VM_FAULT_OOM;
+  contents.set_word(p->content, 0); // alloc_zeroed_user_highpage_movable
+  p->flags |= PG_uptodate;
+  entry = pfn_pte(page_to_pfn(p));
+  if (vma->vm_flags & VM_WRITE)
+    entry = pte_mkwrite(pte_mkdirty(entry));
+  mm->anon_rss++;
+  page_add_new_anon_rmap(p, vma, address);
+  *ptep = entry;
+  return 0;
+}
+
+// page_move_anon_rmap: the page now belongs to this vma's anon_vma only.
+static void page_move_anon_rmap(page *p, vm_area_struct *vma) {
+  p->mapping = reinterpret_cast<std::uintptr_t>(vma->anon_vma) + PAGE_MAPPING_ANON;
+}
+
+int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                       pte_t orig_pte) {
+  KFUNC();
+  int ret = 0;
+  page *old_page = vm_normal_page(vma, address, orig_pte);
+  if (old_page) {
+    if (PageAnon(old_page) && !PageKsm(old_page)) {
+      if (!trylock_page(old_page))
+        lock_page(old_page);
+      if (reuse_swap_page(old_page)) {
+        page_move_anon_rmap(old_page, vma);
+        unlock_page(old_page);
+        // reuse:
+        pte_t entry = orig_pte;
+        entry.val |= _PAGE_YOUNG;
+        if (vma->vm_flags & VM_WRITE)
+          entry = pte_mkwrite(pte_mkdirty(entry));
+        *ptep = entry;
+        return VM_FAULT_WRITE;
+      }
+      unlock_page(old_page);
+    }
+    get_page(old_page); // page_cache_get
+  }
+  // gotten: a KSM page, a shared anon page or the zero page is copied.
+  if (anon_vma_prepare(vma)) {
+    if (old_page)
+      page_cache_release(old_page);
+    return VM_FAULT_OOM;
+  }
+  page *new_page = alloc_page_vma(vma, address);
+  if (!new_page) {
+    if (old_page)
+      page_cache_release(old_page);
+    return VM_FAULT_OOM;
+  }
+  if (is_zero_pfn(pte_pfn(orig_pte)))
+    contents.set_word(new_page->content, 0);
+  else
+    copy_user_highpage(new_page, old_page); // cow_user_page
+  new_page->flags |= PG_uptodate;
+  if (pte_same(*ptep, orig_pte)) {
+    if (!old_page)
+      mm->anon_rss++;
+    pte_t entry = pfn_pte(page_to_pfn(new_page));
+    if (vma->vm_flags & VM_WRITE)
+      entry = pte_mkwrite(pte_mkdirty(entry));
+    *ptep = pte_t{}; // ptep_clear_flush
+    page_add_new_anon_rmap(new_page, vma, address);
+    *ptep = entry;
+    if (old_page)
+      page_remove_rmap(old_page);
+    // Free the old page..
+    new_page = old_page;
+    ret |= VM_FAULT_WRITE;
+  }
+  if (new_page)
+    page_cache_release(new_page);
+  if (old_page)
+    page_cache_release(old_page);
+  return ret;
+}
+
+int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                         unsigned flags, pte_t orig_pte) {
+  KFUNC();
+  int ret = 0;
+  int exclusive = 0;
+  if (is_migration_entry(orig_pte))
+    kernel_bug(__func__, "migration entry outside a migration");
+  std::uint64_t entry = pte_to_swp_entry(orig_pte);
+  page *p = lookup_swap_cache(entry);
+  if (!p) {
+    p = read_swap_cache_async(entry, vma, address); // swapin_readahead: no readahead here
+    if (!p)
+      return pte_same(*ptep, orig_pte) ? VM_FAULT_OOM : 0;
+    ret = VM_FAULT_MAJOR;
+  }
+  page *swapcache = p;
+  trace_fmt("ksmsim_swapin", "mm {} addr {:x} entry {} pfn {}", mm->name, address, entry,
+            page_to_pfn(p));
+  cond_resched("do_swap_page:lock_page");
+  if (!trylock_page(p))
+    lock_page(p);
+
+  auto out_release = [&]() {
+    page_cache_release(p);
+    if (p != swapcache) {
+      unlock_page(swapcache);
+      page_cache_release(swapcache);
+    }
+    return ret;
+  };
+  auto out_page = [&]() {
+    unlock_page(p);
+    return out_release();
+  };
+
+  if (!PageSwapCache(p) || page_private(p) != entry)
+    return out_page();
+
+  p = ksm.ksm_might_need_to_copy(p, vma, address);
+  if (!p) {
+    ret = VM_FAULT_OOM;
+    p = swapcache;
+    return out_page();
+  }
+  if (!pte_same(*ptep, orig_pte))
+    return out_page(); // out_nomap
+  if (!PageUptodate(p)) {
+    ret = VM_FAULT_SIGBUS;
+    return out_page(); // out_nomap
+  }
+
+  mm->anon_rss++;
+  mm->swap_ents--;
+  pte_t pte = pfn_pte(page_to_pfn(p));
+  if ((flags & FAULT_FLAG_WRITE) && reuse_swap_page(p)) {
+    pte = pte_mkdirty(pte);
+    if (vma->vm_flags & VM_WRITE)
+      pte = pte_mkwrite(pte);
+    flags &= ~FAULT_FLAG_WRITE;
+    ret |= VM_FAULT_WRITE;
+    exclusive = 1;
+  }
+  *ptep = pte;
+  if (p == swapcache)
+    do_page_add_anon_rmap(p, vma, address, exclusive);
+  else // ksm created a completely new copy
+    page_add_new_anon_rmap(p, vma, address);
+
+  swap_free(entry);
+  if (swap_slots_used() * 2 > machine.swap_pages || (vma->vm_flags & VM_LOCKED) ||
+      (p->flags & PG_mlocked))
+    try_to_free_swap(p); // vm_swap_full()
+  unlock_page(p);
+  if (p != swapcache) {
+    unlock_page(swapcache);
+    page_cache_release(swapcache);
+  }
+  if (flags & FAULT_FLAG_WRITE) {
+    ret |= do_wp_page(mm, vma, address, ptep, pte);
+    if (ret & (VM_FAULT_OOM | VM_FAULT_SIGBUS))
+      ret &= (VM_FAULT_OOM | VM_FAULT_SIGBUS);
+  }
+  return ret;
+}
+
+// zap_pte_range over [start, end) of one vma. Pages are released at once
+// (the kernel batches them in an mmu_gather until the end of the range).
+void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end) {
+  KFUNC();
+  mm_struct *mm = vma->vm_mm;
+  for (std::uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
+    pte_t *ptep = pte_offset(mm, addr, false);
+    if (!ptep || pte_none(*ptep))
+      continue;
+    pte_t ptent = *ptep;
+    *ptep = pte_t{};
+    if (pte_present(ptent)) {
+      page *p = vm_normal_page(vma, addr, ptent);
+      if (!p)
+        continue;
+      mm->anon_rss--;
+      page_remove_rmap(p);
+      if (page_mapcount(p) < 0)
+        kernel_warn("print_bad_pte", fmt::format("bad pte: pfn {} mapcount < 0", page_to_pfn(p)));
+      put_page(p);
+      continue;
+    }
+    mm->swap_ents--;
+    if (!free_swap_and_cache(pte_to_swp_entry(ptent)))
+      kernel_warn("print_bad_pte", "bad swap entry");
+  }
+}
+
+// copy_page_range + copy_one_pte for a private anonymous vma.
+int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct *dst_vma,
+                            vm_area_struct *vma) {
+  KFUNC();
+  if (!vma->anon_vma)
+    return 0;
+  bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; // is_cow_mapping
+  for (std::uint64_t key = 0; key < src_mm->pgtables.size(); key++) {
+    const auto &table = src_mm->pgtables[key];
+    if (!table)
+      continue;
+    for (unsigned i = 0; i < 512; i++) {
+      std::uint64_t addr = (key << (PAGE_SHIFT + 9)) | (std::uint64_t(i) << PAGE_SHIFT);
+      if (addr < vma->vm_start || addr >= vma->vm_end)
+        continue;
+      pte_t *src_pte = &(*table)[i];
+      pte_t pte = *src_pte;
+      if (pte_none(pte))
+        continue;
+      if (!pte_present(pte)) {
+        if (swap_duplicate(pte_to_swp_entry(pte)) < 0)
+          return -ENOMEM;
+        dst_mm->swap_ents++;
+      } else {
+        if (cow) {
+          *src_pte = pte_wrprotect(*src_pte); // ptep_set_wrprotect
+          pte = pte_wrprotect(pte);
+        }
+        pte = pte_mkold(pte);
+        page *p = vm_normal_page(vma, addr, pte);
+        if (p) {
+          get_page(p);
+          page_dup_rmap(p);
+          dst_mm->anon_rss++;
+        }
+      }
+      *pte_offset(dst_mm, addr, true) = pte;
+    }
+  }
+  return 0;
+}
+
+} // namespace ksmsim

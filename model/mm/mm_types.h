@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The simulated MMU's objects, with the kernel's names and the state that
+// KSM reads and writes: struct page, ptes and page tables, vm_area_struct,
+// mm_struct and anon_vma.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/mm/content.h"
+
+namespace ksmsim {
+
+constexpr unsigned PAGE_SHIFT = 12;
+constexpr std::uint64_t PAGE_MASK = ~std::uint64_t(PAGE_SIZE - 1);
+
+struct stable_node;
+struct anon_vma;
+struct mm_struct;
+
+// page->flags bits (the subset the simulated paths use).
+enum PageFlag : std::uint32_t {
+  PG_locked = 1u << 0,
+  PG_uptodate = 1u << 1,
+  PG_dirty = 1u << 2,
+  PG_swapcache = 1u << 3,
+  PG_swapbacked = 1u << 4,
+  PG_mlocked = 1u << 5,
+  PG_error = 1u << 6,
+  PG_zero = 1u << 7, // the shared zero page (not a kernel flag: its pfn is special)
+};
+
+constexpr std::uintptr_t PAGE_MAPPING_ANON = 1;
+constexpr std::uintptr_t PAGE_MAPPING_KSM = 2;
+constexpr std::uintptr_t PAGE_MAPPING_FLAGS = PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+
+// Frames live in one array (Kernel::mem_map), so a page's pfn is its index
+// there (page_to_pfn); page_private (the swap entry while PageSwapCache) is
+// kept beside it (Kernel::page_private), as few pages have one.
+struct page {
+  PageContent content;
+  std::uintptr_t mapping = 0; // anon_vma or stable_node, with the low bits above
+  std::uint32_t flags = 0;
+  std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
+  std::int32_t _count = 0;     // the refcount; 0 when free
+  // pgoff_t is unsigned long in the kernel; 32 bits hold every simulated
+  // address space (< 16 TiB).
+  std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
+};
+static_assert(sizeof(page) <= 40, "a simulated page frame must stay small");
+
+// A pte: present pages carry a pfn; swap and migration entries carry an
+// offset or pfn; pte_none is 0.
+struct pte_t {
+  std::uint64_t val = 0;
+};
+enum PteBits : std::uint64_t {
+  _PAGE_PRESENT = 1u << 0,
+  _PAGE_RW = 1u << 1,
+  _PAGE_DIRTY = 1u << 2,
+  _PAGE_SPECIAL = 1u << 3, // the zero page
+  _PAGE_YOUNG = 1u << 4,
+  _PTE_SWAP = 1u << 5,      // not present: a swap entry
+  _PTE_MIGRATION = 1u << 6, // not present: a migration entry (pfn of the old page)
+};
+constexpr unsigned PTE_PFN_SHIFT = 12;
+
+inline bool pte_none(pte_t p) {
+  return p.val == 0;
+}
+inline bool pte_present(pte_t p) {
+  return p.val & _PAGE_PRESENT;
+}
+inline bool pte_write(pte_t p) {
+  return p.val & _PAGE_RW;
+}
+inline bool pte_dirty(pte_t p) {
+  return p.val & _PAGE_DIRTY;
+}
+inline bool pte_special(pte_t p) {
+  return p.val & _PAGE_SPECIAL;
+}
+inline std::uint64_t pte_pfn(pte_t p) {
+  return p.val >> PTE_PFN_SHIFT;
+}
+inline bool pte_same(pte_t a, pte_t b) {
+  return a.val == b.val;
+}
+inline pte_t pte_wrprotect(pte_t p) {
+  return {p.val & ~std::uint64_t(_PAGE_RW)};
+}
+inline pte_t pte_mkclean(pte_t p) {
+  return {p.val & ~std::uint64_t(_PAGE_DIRTY)};
+}
+inline pte_t pte_mkdirty(pte_t p) {
+  return {p.val | _PAGE_DIRTY};
+}
+inline pte_t pte_mkwrite(pte_t p) {
+  return {p.val | _PAGE_RW};
+}
+inline pte_t pte_mkold(pte_t p) {
+  return {p.val & ~std::uint64_t(_PAGE_YOUNG)};
+}
+inline pte_t pfn_pte(std::uint64_t pfn) {
+  return {(pfn << PTE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_YOUNG};
+}
+inline bool is_swap_pte(pte_t p) {
+  return !pte_none(p) && !pte_present(p);
+}
+inline bool is_migration_entry(pte_t p) {
+  return (p.val & _PTE_MIGRATION) != 0;
+}
+inline pte_t swp_entry_to_pte(std::uint64_t entry) {
+  return {(entry << PTE_PFN_SHIFT) | _PTE_SWAP};
+}
+inline std::uint64_t pte_to_swp_entry(pte_t p) {
+  return p.val >> PTE_PFN_SHIFT;
+}
+inline pte_t make_migration_entry(std::uint64_t pfn, bool write) {
+  return {(pfn << PTE_PFN_SHIFT) | _PTE_MIGRATION | (write ? std::uint64_t(_PAGE_RW) : 0)};
+}
+
+// vm_flags bits.
+enum VmFlag : std::uint64_t {
+  VM_READ = 1u << 0,
+  VM_WRITE = 1u << 1,
+  VM_MAYREAD = 1u << 4,
+  VM_MAYWRITE = 1u << 5,
+  VM_SHARED = 1u << 3,
+  VM_MAYSHARE = 1u << 7,
+  VM_PFNMAP = 1u << 10,
+  VM_LOCKED = 1u << 13,
+  VM_IO = 1u << 14,
+  VM_DONTEXPAND = 1u << 18,
+  VM_HUGETLB = 1u << 22,
+  VM_NONLINEAR = 1u << 23,
+  VM_MIXEDMAP = 1u << 28,
+  VM_MERGEABLE = 1u << 31,
+};
+
+struct vm_area_struct {
+  mm_struct *vm_mm = nullptr;
+  std::uint64_t vm_start = 0, vm_end = 0;
+  std::uint64_t vm_flags = 0;
+  std::uint64_t vm_pgoff = 0;
+  struct anon_vma *anon_vma = nullptr;
+  std::vector<struct anon_vma *> anon_vma_chain; // every anon_vma this vma is linked to
+  vm_area_struct *vm_next = nullptr;
+  int node = -1; // the node its allocations are bound to (mempolicy), -1: the mm's node
+  std::uint32_t id = 0;
+};
+
+struct anon_vma {
+  struct anon_vma *root = nullptr;
+  int refcount = 1;
+  std::vector<vm_area_struct *> vmas; // the avc interval tree, in link order
+  std::uint32_t id = 0;
+  bool freed = false;
+};
+
+// Page tables: 512 ptes a table, indexed by address >> 21.
+using page_table = std::array<pte_t, 512>;
+
+struct mm_struct {
+  std::string name;
+  std::uint32_t id = 0;
+  int pid = 0;
+  int mm_users = 1;
+  int mm_count = 1;
+  std::uint64_t flags = 0; // MMF_VM_MERGEABLE
+  vm_area_struct *mmap = nullptr;
+  // Indexed by address >> 21 (mmaps start low, at 256 MiB, and go up).
+  std::vector<std::unique_ptr<page_table>> pgtables;
+  // The last page table looked up (a lookup cache; tables are freed only at exit).
+  std::uint64_t pt_cache_key = ~std::uint64_t(0);
+  page_table *pt_cache = nullptr;
+  int mmap_sem_readers = 0;
+  bool mmap_sem_writer = false;
+  int node = 0; // default node of its allocations
+  long anon_rss = 0, swap_ents = 0;
+  std::uint64_t next_mmap_base = 0x10000000; // where the next mmap goes
+  bool freed = false;
+};
+constexpr std::uint64_t MMF_VM_MERGEABLE = 1u << 16;
+
+} // namespace ksmsim

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// ksmsim record: the scenario's real-machine steps on the running kernel.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "ksmsim/record.h"
+#include "ksmsim/runner.h"
+#include "sim/report/json.h"
+#include "sim/live/live_worker.h"
+
+namespace ksmsim {
+
+using namespace scenario;
+
+namespace {
+
+volatile sig_atomic_t interrupted = 0;
+void on_signal(int) {
+  interrupted = 1;
+}
+
+std::string read_text(const std::string &path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  std::string t = s.str();
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' '))
+    t.pop_back();
+  return t;
+}
+
+// Write value to a sysfs file as `echo value > path` would: 0 or -errno.
+int write_text(const std::string &path, const std::string &value, int flags = 0) {
+  int fd = ::open(path.c_str(), O_WRONLY | flags);
+  if (fd < 0)
+    return -errno;
+  std::string v = value + "\n";
+  ssize_t n = ::write(fd, v.data(), v.size());
+  int err = n < 0 ? -errno : 0;
+  ::close(fd);
+  return err;
+}
+
+bool writable(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IWUSR);
+}
+
+// Knobs the simulated 3.9 kernel lacks, and the values that make the live
+// kernel behave like 3.9 (no page chains, no zero-page merging, no
+// skipping of unchanged pages, no auto-tuning).
+const std::pair<const char *, const char *> kPins[] = {
+    {"max_page_sharing", "2147483647"},
+    {"use_zero_pages", "0"},
+    {"smart_scan", "0"},
+    {"advisor_mode", "none"},
+};
+
+// The KSM knobs and trace settings as found, put back on every way out.
+class SavedState {
+public:
+  explicit SavedState(const RecordOptions &opt) : opt_(opt) {
+    DIR_scan();
+    if (::access((opt.tracing_dir + "/trace").c_str(), F_OK) != 0) {
+      if (::mount("nodev", opt.tracing_dir.c_str(), "tracefs", 0, nullptr) == 0)
+        mounted_ = true;
+    }
+    for (const char *f : {"tracing_on", "events/ksm/enable", "current_tracer"})
+      trace_.emplace_back(f, read_text(opt.tracing_dir + "/" + f));
+  }
+  ~SavedState() { restore(); }
+  void restore() {
+    if (restored_)
+      return;
+    restored_ = true;
+    write_text(opt_.ksm_dir + "/run", "2"); // unmerge what we merged before the knobs go back
+    for (const auto &[name, value] : knobs_)
+      if (name != "run")
+        write_text(opt_.ksm_dir + "/" + name, value);
+    for (const auto &[name, value] : knobs_)
+      if (name == "run")
+        write_text(opt_.ksm_dir + "/" + name, value);
+    for (const auto &[name, value] : trace_)
+      if (name != "events/ksm/enable" || value == "0" || value == "1")
+        write_text(opt_.tracing_dir + "/" + name, value == "X" ? "0" : value);
+    if (mounted_)
+      ::umount(opt_.tracing_dir.c_str());
+  }
+
+private:
+  void DIR_scan() {
+    for (const char *name :
+         {"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes", "max_page_sharing",
+          "use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs", "advisor_mode",
+          "advisor_max_cpu", "advisor_min_pages_to_scan", "advisor_max_pages_to_scan",
+          "advisor_target_scan_time"}) {
+      std::string path = opt_.ksm_dir + "/" + name;
+      if (!writable(path))
+        continue;
+      std::string v = read_text(path);
+      if (std::string(name) == "advisor_mode") { // "[none] scan-time": the bracketed one
+        auto a = v.find('['), b = v.find(']');
+        if (a != std::string::npos && b != std::string::npos)
+          v = v.substr(a + 1, b - a - 1);
+      }
+      knobs_.emplace_back(name, v);
+    }
+  }
+  const RecordOptions &opt_;
+  std::vector<std::pair<std::string, std::string>> knobs_, trace_;
+  bool mounted_ = false;
+  bool restored_ = false;
+};
+
+struct LiveProcess {
+  live::Worker worker;
+  std::map<std::string, std::pair<std::uint64_t, std::uint32_t>> regions; // vma -> start, pages
+  bool exited = false;
+};
+
+class Recorder {
+public:
+  Recorder(const Scenario &s, const RecordOptions &opt) : s_(s), opt_(opt) {}
+  ~Recorder() { kill_workers(); }
+  RecordResult run();
+  void record_steps(RecordResult &res);
+  // Only the processes the recorder started, on every way out.
+  void kill_workers() {
+    for (auto &[name, p] : procs_)
+      if (!p.exited)
+        p.worker.kill_now();
+  }
+
+private:
+  struct Skip {
+    std::string why;
+  };
+  struct Fail {
+    int err;
+    std::string what;
+  };
+  void step(const Step &st, StepRecord &rec);
+  LiveProcess &proc(const std::string &name);
+  std::uint64_t addr(LiveProcess &p, const std::string &vma, std::uint32_t idx);
+  std::vector<std::uint32_t> all_or(LiveProcess &p, const std::string &vma,
+                                    const std::optional<PageSet> &pages);
+  void madvise_pages(LiveProcess &p, const std::string &vma, const std::vector<std::uint32_t> &idx,
+                     int advice);
+  std::map<std::string, std::uint64_t> counters();
+  std::vector<std::string> check(const Expect &x);
+  void sleep_ms(std::uint64_t ms);
+  std::string ksm(const std::string &f) { return opt_.ksm_dir + "/" + f; }
+
+  // Steps take no time in a scenario: ksmd runs only while time advances
+  // (sleep, wait, at). So run=1 is applied only then, and run is 0 while
+  // the other steps are done; `run` reads as the scenario set it.
+  void write_run(const std::string &value);
+  void resume_ksmd() {
+    if (run_ == "1")
+      write_text(ksm("run"), "1");
+  }
+  void pause_ksmd() {
+    if (run_ == "1")
+      write_text(ksm("run"), "0");
+  }
+
+  const Scenario &s_;
+  const RecordOptions &opt_;
+  std::string run_ = "0";
+  std::map<std::string, LiveProcess> procs_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+LiveProcess &Recorder::proc(const std::string &name) {
+  auto it = procs_.find(name);
+  if (it == procs_.end() || it->second.exited)
+    throw Skip{fmt::format("process '{}' does not exist (it exited)", name)};
+  return it->second;
+}
+
+std::uint64_t Recorder::addr(LiveProcess &p, const std::string &vma, std::uint32_t idx) {
+  auto it = p.regions.find(vma);
+  if (it == p.regions.end())
+    throw Skip{fmt::format("vma '{}' was not mapped here", vma)};
+  return it->second.first + std::uint64_t(idx) * 4096;
+}
+
+std::vector<std::uint32_t> Recorder::all_or(LiveProcess &p, const std::string &vma,
+                                            const std::optional<PageSet> &pages) {
+  if (pages)
+    return pages->indexes;
+  std::vector<std::uint32_t> all(p.regions.count(vma) ? p.regions[vma].second : 0);
+  for (std::uint32_t i = 0; i < all.size(); i++)
+    all[i] = i;
+  return all;
+}
+
+void Recorder::madvise_pages(LiveProcess &p, const std::string &vma,
+                             const std::vector<std::uint32_t> &idx, int advice) {
+  for (auto [first, count] : page_runs(idx)) {
+    live::Command c;
+    c.op = live::Op::Madvise;
+    c.addr = addr(p, vma, first);
+    c.len = std::uint64_t(count) * 4096;
+    c.advice = advice;
+    if (long r = p.worker.send(c).result)
+      throw Fail{static_cast<int>(-r), "madvise"};
+  }
+}
+
+std::map<std::string, std::uint64_t> Recorder::counters() {
+  std::map<std::string, std::uint64_t> out;
+  for (const char *f : CHECKPOINT_COUNTERS)
+    out[f] = std::strtoull(read_text(ksm(f)).c_str(), nullptr, 10);
+  out["run"] = std::strtoull(run_.c_str(), nullptr, 10);
+  return out;
+}
+
+void Recorder::write_run(const std::string &value) {
+  if (value == "1") { // applied when time next advances
+    run_ = value;
+    return;
+  }
+  if (int err = write_text(ksm("run"), value))
+    throw Fail{-err, "write run"};
+  run_ = value;
+}
+
+void Recorder::sleep_ms(std::uint64_t ms) {
+  resume_ksmd();
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!interrupted && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::uint64_t>(ms, 10)));
+  pause_ksmd();
+}
+
+// One page's state through /proc/PID/pagemap, /proc/kpageflags, /proc/kpagecount.
+struct LivePage {
+  bool present = false, swapped = false, ksm = false, zero = false;
+  std::uint64_t mapcount = 0;
+  int node = -1;
+};
+
+LivePage live_page(pid_t pid, std::uint64_t addr) {
+  LivePage lp;
+  std::uint64_t entry = 0;
+  int fd = ::open(fmt::format("/proc/{}/pagemap", pid).c_str(), O_RDONLY);
+  if (fd < 0)
+    return lp;
+  ::pread(fd, &entry, sizeof entry, static_cast<off_t>(addr / 4096 * 8));
+  ::close(fd);
+  lp.present = entry >> 63 & 1;
+  lp.swapped = entry >> 62 & 1;
+  std::uint64_t pfn = entry & ((1ULL << 55) - 1);
+  if (!lp.present || !pfn)
+    return lp;
+  std::uint64_t flags = 0, count = 0;
+  if ((fd = ::open("/proc/kpageflags", O_RDONLY)) >= 0) {
+    ::pread(fd, &flags, sizeof flags, static_cast<off_t>(pfn * 8));
+    ::close(fd);
+  }
+  if ((fd = ::open("/proc/kpagecount", O_RDONLY)) >= 0) {
+    ::pread(fd, &count, sizeof count, static_cast<off_t>(pfn * 8));
+    ::close(fd);
+  }
+  lp.ksm = flags >> 21 & 1;  // KPF_KSM
+  lp.zero = flags >> 24 & 1; // KPF_ZERO_PAGE
+  lp.mapcount = count;
+  void *page = reinterpret_cast<void *>(addr);
+  int status = -1;
+  if (syscall(SYS_move_pages, pid, 1UL, &page, nullptr, &status, 0) == 0)
+    lp.node = status;
+  return lp;
+}
+
+std::vector<std::string> Recorder::check(const Expect &x) {
+  std::vector<std::string> out;
+  for (const auto &[name, expected] : x.counters) {
+    std::string v = name == "run" ? run_ : read_text(ksm(name));
+    if (v.empty())
+      out.push_back(fmt::format("{}: no such file on this kernel", name));
+    else if (std::strtoull(v.c_str(), nullptr, 10) != expected)
+      out.push_back(fmt::format("{}: expected {}, found {}", name, expected, v));
+  }
+  for (const MmExpect &me : x.mms) {
+    auto it = procs_.find(me.mm);
+    if (it == procs_.end() || it->second.exited)
+      continue; // /proc/PID is gone with the process
+    std::istringstream stat(read_text(fmt::format("/proc/{}/ksm_stat", it->second.worker.pid())));
+    std::map<std::string, std::uint64_t> st;
+    for (std::string key, val; stat >> key >> val;)
+      st[key] = std::strtoull(val.c_str(), nullptr, 10);
+    if (me.ksm_rmap_items && st["ksm_rmap_items"] != *me.ksm_rmap_items)
+      out.push_back(fmt::format("mm {} ksm_rmap_items: expected {}, found {}", me.mm,
+                                *me.ksm_rmap_items, st["ksm_rmap_items"]));
+    if (me.merged && st["ksm_merging_pages"] != *me.merged)
+      out.push_back(fmt::format("mm {} merged: expected {}, found {}", me.mm, *me.merged,
+                                st["ksm_merging_pages"]));
+  }
+  for (const PageExpect &pe : x.pages) {
+    LiveProcess &p = proc(pe.mm);
+    LivePage lp = live_page(p.worker.pid(), addr(p, pe.vma, pe.page));
+    std::string where = fmt::format("page {}/{}/{}", pe.mm, pe.vma, pe.page);
+    bool present = lp.present && !lp.zero;
+    if (pe.present && *pe.present != present)
+      out.push_back(fmt::format("{} present: expected {}, found {}", where, *pe.present, present));
+    if (pe.swapped && *pe.swapped != lp.swapped)
+      out.push_back(
+          fmt::format("{} swapped: expected {}, found {}", where, *pe.swapped, lp.swapped));
+    if (pe.ksm && *pe.ksm != lp.ksm)
+      out.push_back(fmt::format("{} ksm: expected {}, found {}", where, *pe.ksm, lp.ksm));
+    if (pe.shared_with && *pe.shared_with != lp.mapcount)
+      out.push_back(fmt::format("{} shared_with: expected {}, found {}", where, *pe.shared_with,
+                                lp.mapcount));
+    if (pe.node && *pe.node != lp.node)
+      out.push_back(fmt::format("{} node: expected {}, found {}", where, *pe.node, lp.node));
+  }
+  return out;
+}
+
+bool swap_is_on() {
+  std::ifstream f("/proc/swaps");
+  std::string line;
+  int lines = 0;
+  while (std::getline(f, line))
+    lines++;
+  return lines > 1;
+}
+
+void Recorder::step(const Step &st, StepRecord &rec) {
+  if (st.at) {
+    auto due = start_ + std::chrono::microseconds(*st.at);
+    auto now = std::chrono::steady_clock::now();
+    if (due > now)
+      sleep_ms(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count()));
+  }
+  std::visit(
+      [&](const auto &b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, Spawn>) {
+          procs_[b.mm].worker = live::Worker::spawn();
+        } else if constexpr (std::is_same_v<T, Mmap>) {
+          if (b.node && *b.node > 0)
+            throw Skip{"a NUMA node other than 0 (simulator only)"};
+          LiveProcess &p = proc(b.mm);
+          live::Command c;
+          c.op = live::Op::Mmap;
+          c.len = std::uint64_t(b.pages) * 4096;
+          live::Reply r = p.worker.send(c);
+          if (r.result)
+            throw Fail{static_cast<int>(-r.result), "mmap"};
+          p.regions[b.vma] = {r.value, b.pages};
+        } else if constexpr (std::is_same_v<T, Munmap>) {
+          LiveProcess &p = proc(b.mm);
+          for (std::uint32_t idx : all_or(p, b.vma, b.pages)) {
+            live::Command c;
+            c.op = live::Op::Munmap;
+            c.addr = addr(p, b.vma, idx);
+            c.len = 4096;
+            p.worker.send(c);
+          }
+        } else if constexpr (std::is_same_v<T, Write>) {
+          LiveProcess &p = proc(b.mm);
+          for (std::size_t i = 0; i < b.pages.indexes.size(); i++) {
+            live::Command c;
+            c.op = live::Op::Write;
+            c.addr = addr(p, b.vma, b.pages.indexes[i]);
+            std::optional<std::uint64_t> word = base_word(b.content, i);
+            c.set_word = word.has_value();
+            c.word = word.value_or(0);
+            if (b.content.poke) {
+              c.poke_offset = static_cast<int>(b.content.poke->offset);
+              c.poke_byte = b.content.poke->byte;
+            }
+            p.worker.send(c);
+          }
+        } else if constexpr (std::is_same_v<T, Read> || std::is_same_v<T, Swapin>) {
+          if constexpr (std::is_same_v<T, Swapin>)
+            if (b.io_error)
+              throw Skip{"a swap read error (simulator only)"};
+          LiveProcess &p = proc(b.mm);
+          for (std::uint32_t idx : b.pages.indexes) {
+            live::Command c;
+            c.op = live::Op::Read;
+            c.addr = addr(p, b.vma, idx);
+            p.worker.send(c);
+          }
+        } else if constexpr (std::is_same_v<T, Madvise>) {
+          if (b.advice == Advice::Pageout && !swap_is_on())
+            throw Skip{"pageout needs a swap device, and this machine has none"};
+          LiveProcess &p = proc(b.mm);
+          int advice = b.advice == Advice::Mergeable     ? 12
+                       : b.advice == Advice::Unmergeable ? 13
+                       : b.advice == Advice::Pageout     ? 21
+                                                         : 4;
+          madvise_pages(p, b.vma, all_or(p, b.vma, b.pages), advice);
+        } else if constexpr (std::is_same_v<T, Fork>) {
+          LiveProcess &parent = proc(b.parent);
+          live::Reply r;
+          LiveProcess child;
+          child.worker = parent.worker.fork_child(&r);
+          if (r.result)
+            throw Fail{static_cast<int>(-r.result), "fork"};
+          child.regions = parent.regions;
+          procs_[b.child] = std::move(child);
+        } else if constexpr (std::is_same_v<T, Exit>) {
+          LiveProcess &p = proc(b.mm);
+          p.worker.exit_and_wait();
+          p.exited = true;
+        } else if constexpr (std::is_same_v<T, Swapout>) {
+          if (b.keep_swapcache)
+            throw Skip{"keep_swapcache (simulator only)"};
+          if (!swap_is_on())
+            throw Skip{"swapout needs a swap device, and this machine has none"};
+          LiveProcess &p = proc(b.mm);
+          madvise_pages(p, b.vma, b.pages.indexes, 21); // MADV_PAGEOUT
+        } else if constexpr (std::is_same_v<T, Migrate>) {
+          throw Skip{"migration between NUMA nodes (simulator only)"};
+        } else if constexpr (std::is_same_v<T, Sysfs>) {
+          for (const auto &[knob, value] : b.writes)
+            if (knob == "run")
+              write_run(value);
+            else if (int err = write_text(ksm(knob), value))
+              throw Fail{-err, "write " + knob};
+        } else if constexpr (std::is_same_v<T, Sleep>) {
+          sleep_ms(b.duration / 1000);
+        } else if constexpr (std::is_same_v<T, Wait>) {
+          std::uint64_t goal =
+              std::strtoull(read_text(ksm("full_scans")).c_str(), nullptr, 10) + b.full_scans;
+          std::uint64_t limit = std::min<std::uint64_t>(b.timeout / 1000, opt_.max_wait_ms);
+          auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit);
+          resume_ksmd();
+          while (std::strtoull(read_text(ksm("full_scans")).c_str(), nullptr, 10) < goal) {
+            if (interrupted || std::chrono::steady_clock::now() > until) {
+              pause_ksmd();
+              throw Fail{ETIMEDOUT, "waiting for full scans"};
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+          }
+          pause_ksmd(); // ksmd now sleeps sleep_millisecs: it is stopped before its next batch
+        } else if constexpr (std::is_same_v<T, Expect>) {
+          if (!b.if_with.empty() || !b.if_without.empty())
+            throw Skip{"an expectation for a kernel profile (simulator only)"};
+          rec.failures = check(b);
+          if (b.oops || b.invariants)
+            rec.status = "done (oops and invariants are not checkable live)";
+        }
+      },
+      st.body);
+}
+
+} // namespace
+
+std::string record_preflight(const RecordOptions &opt) {
+  if (::geteuid() != 0)
+    return "ksmsim record changes global kernel state and needs root";
+  if (::access((opt.ksm_dir + "/run").c_str(), W_OK) != 0)
+    return fmt::format("no writable KSM at {} on this kernel", opt.ksm_dir);
+  if (::access(opt.tracing_dir.c_str(), F_OK) != 0)
+    return fmt::format("no tracefs mount point at {}", opt.tracing_dir);
+  return "";
+}
+
+RecordResult Recorder::run() {
+  RecordResult res;
+  struct utsname u;
+  if (uname(&u) == 0)
+    res.kernel_release = u.release;
+  struct sigaction sa {
+  }, old_int{}, old_term{};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  interrupted = 0;
+  {
+    SavedState saved(opt_);
+    write_text(ksm("run"), "2");
+    for (const auto &[name, value] : kPins)
+      if (writable(ksm(name)) && write_text(ksm(name), value) == 0)
+        res.pinned.push_back(fmt::format("{}={}", name, value));
+    write_text(ksm("run"), "0");
+    for (const auto &[name, value] : s_.ksm) {
+      if (name == "run")
+        run_ = value == "1" ? "1" : (write_text(ksm(name), value), value);
+      else
+        write_text(ksm(name), value);
+    }
+    const std::string &t = opt_.tracing_dir;
+    write_text(t + "/tracing_on", "0");
+    write_text(t + "/current_tracer", "nop");
+    write_text(t + "/trace", "", O_TRUNC); // echo > trace: clears the buffer
+    write_text(t + "/events/ksm/enable", "1");
+    write_text(t + "/tracing_on", "1");
+    start_ = std::chrono::steady_clock::now();
+    try {
+      record_steps(res);
+    } catch (...) {
+      kill_workers(); // before the knobs go back
+      throw;
+    }
+    write_text(t + "/tracing_on", "0");
+    res.trace = read_text(t + "/trace") + "\n";
+    kill_workers();
+    saved.restore();
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (interrupted)
+    res.exit_code = 1;
+  return res;
+}
+
+void Recorder::record_steps(RecordResult &res) {
+  {
+    for (const Step &st : s_.steps) {
+      StepRecord rec;
+      rec.step = st.index;
+      rec.line = st.loc.line;
+      rec.kind = st.kind;
+      rec.status = "done";
+      if (interrupted) {
+        rec.status = "skipped: interrupted";
+      } else {
+        try {
+          step(st, rec);
+          if (st.expect_error)
+            rec.status =
+                fmt::format("failed: expected {}, but the step succeeded", *st.expect_error);
+        } catch (const Skip &sk) {
+          rec.status = "skipped: " + sk.why;
+        } catch (const Fail &f) {
+          std::string name = f.err == ETIMEDOUT       ? "ETIMEDOUT"
+                             : strerrorname_np(f.err) ? strerrorname_np(f.err)
+                                                      : "E?";
+          rec.status = st.expect_error && *st.expect_error == name
+                           ? fmt::format("done ({} as expected)", name)
+                           : fmt::format("failed: {} ({})", name, f.what);
+        }
+        if (!st.interleave.empty() && rec.status.rfind("skipped", 0) != 0)
+          rec.status += "; its interleave: was skipped (simulator only)";
+      }
+      rec.counters = counters();
+      if (!rec.failures.empty() || rec.status.rfind("failed", 0) == 0)
+        res.exit_code = 1;
+      res.steps.push_back(std::move(rec));
+    }
+  }
+}
+
+RecordResult record_live(const Scenario &s, const RecordOptions &opt) {
+  return Recorder(s, opt).run();
+}
+
+std::string RecordResult::summary() const {
+  std::string out =
+      fmt::format("recorded on Linux {}; pinned to behave like 3.9: {}\n", kernel_release,
+                  pinned.empty() ? "nothing" : fmt::format("{}", fmt::join(pinned, ", ")));
+  for (const StepRecord &r : steps) {
+    out += fmt::format("  step {} (line {}) {}: {}\n", r.step, r.line, r.kind,
+                       r.failures.empty() ? r.status : "FAILED");
+    for (const auto &f : r.failures)
+      out += fmt::format("      {}\n", f);
+  }
+  return out;
+}
+
+std::string RecordResult::json() const {
+  std::vector<std::string> rows;
+  for (const StepRecord &r : steps) {
+    std::vector<std::string> c;
+    for (const auto &[k, v] : r.counters)
+      c.push_back(fmt::format("\"{}\": {}", k, v));
+    rows.push_back(fmt::format("{{\"step\": {}, \"line\": {}, \"kind\": {}, \"status\": {}, "
+                               "\"counters\": {{{}}}, \"failures\": {}}}",
+                               r.step, r.line, json_string(r.kind), json_string(r.status),
+                               fmt::join(c, ", "), json_list(r.failures)));
+  }
+  return fmt::format("{{\n  \"kernel_release\": {},\n  \"pinned\": {},\n  \"exit_code\": {},\n"
+                     "  \"steps\": [\n    {}\n  ]\n}}\n",
+                     json_string(kernel_release), json_list(pinned), exit_code,
+                     fmt::join(rows, ",\n    "));
+}
+
+} // namespace ksmsim

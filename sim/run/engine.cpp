@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sim/run/engine.h"
+
+#include <algorithm>
+
+namespace ksmsim {
+
+void Engine::schedule_ksmd(std::uint64_t t) {
+  events_.push({t, seq_++});
+}
+
+void Engine::deliver_wakeups() {
+  if (!k_.ksm.wake_pending)
+    return;
+  k_.ksm.wake_pending = false;
+  // A ksmd in schedule_timeout is not on ksm_thread_wait: only a waiting
+  // one is woken, and it goes on only if ksmd_should_run().
+  if (ksmd_waiting_ && k_.ksm.ksmd_should_run()) {
+    ksmd_waiting_ = false;
+    schedule_ksmd(k_.now_us);
+  }
+}
+
+void Engine::ksm_scan_thread_iteration() {
+  Task saved = k_.current;
+  k_.current = Task{"ksmd", KSMD_PID, 1};
+  FrameGuard frame("ksm_scan_thread");
+  k_.ksm.mutex_lock();
+  if (k_.ksm.ksmd_should_run()) {
+    k_.ksm.ksm_do_scan(k_.ksm.ksm_thread_pages_to_scan);
+  }
+  k_.ksm.mutex_unlock();
+  k_.current = saved;
+  if (k_.ksm.ksmd_should_run()) {
+    // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
+    // 0 is modelled as one jiffy (1 ms), so virtual time always advances.
+    std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.ksm_thread_sleep_millisecs);
+    schedule_ksmd(k_.now_us + ms * 1000);
+  } else {
+    ksmd_waiting_ = true; // wait_event_freezable(ksm_thread_wait, ...)
+  }
+  k_.ksm.wake_pending = false; // a wake-up raised by ksmd itself finds it running
+}
+
+void Engine::run_event(const Event &e) {
+  k_.now_us = std::max(k_.now_us, e.time);
+  ksm_scan_thread_iteration();
+}
+
+void Engine::advance_to(std::uint64_t t) {
+  deliver_wakeups();
+  while (!events_.empty() && events_.top().time <= t) {
+    Event e = events_.top();
+    events_.pop();
+    run_event(e);
+  }
+  k_.now_us = std::max(k_.now_us, t);
+}
+
+bool Engine::run_until(const std::function<bool()> &done, std::uint64_t deadline) {
+  deliver_wakeups();
+  while (!done()) {
+    if (events_.empty() || events_.top().time > deadline) {
+      k_.now_us = std::max(k_.now_us, deadline);
+      return false;
+    }
+    Event e = events_.top();
+    events_.pop();
+    run_event(e);
+  }
+  return true;
+}
+
+} // namespace ksmsim

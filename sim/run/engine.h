@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Virtual time and ksmd. Events are ordered by (time, insertion sequence);
+// ksmd is a simulated kthread that behaves as ksm_scan_thread: take the
+// mutex, scan pages_to_scan pages if ksmd_should_run(), then sleep
+// sleep_millisecs, or wait on ksm_thread_wait until woken.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <vector>
+
+#include "model/mm/kernel.h"
+
+namespace ksmsim {
+
+class Engine {
+public:
+  explicit Engine(Kernel &k) : k_(k) {}
+
+  // Deliver a wake_up_interruptible(&ksm_thread_wait) raised by a step.
+  void deliver_wakeups();
+  // Advance virtual time to t, running every event due at or before t.
+  void advance_to(std::uint64_t t);
+  // Run events until done() holds or the next event is after deadline;
+  // returns done(). Time ends at the last event run, or at deadline.
+  bool run_until(const std::function<bool()> &done, std::uint64_t deadline);
+
+  static constexpr int KSMD_PID = 42;
+
+private:
+  struct Event {
+    std::uint64_t time;
+    std::uint64_t seq;
+    bool operator>(const Event &o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  void schedule_ksmd(std::uint64_t t);
+  void run_event(const Event &e);
+  void ksm_scan_thread_iteration();
+
+  Kernel &k_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::uint64_t seq_ = 0;
+  bool ksmd_waiting_ = true; // in wait_event_freezable, not in a timed sleep
+};
+
+} // namespace ksmsim

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sim/run/expect.h"
+
+#include <fmt/format.h>
+
+#include "model/check/invariants.h"
+
+namespace ksmsim {
+
+MmKsmStat mm_ksm_stat(Kernel &k, mm_struct *mm) {
+  MmKsmStat st;
+  k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
+    if (slot->mm != mm)
+      return;
+    for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
+      st.ksm_rmap_items++;
+      if (item->address & STABLE_FLAG)
+        st.merged++;
+    }
+  });
+  return st;
+}
+
+namespace {
+template <class T>
+void compare(std::vector<std::string> &out, const std::string &what,
+             const std::optional<T> &expected, const T &found) {
+  if (expected && *expected != found)
+    out.push_back(fmt::format("{}: expected {}, found {}", what, *expected, found));
+}
+
+void check_page(std::vector<std::string> &out, const scenario::PageExpect &pe, Kernel &k,
+                const ExpectContext &ctx, mm_struct *mm) {
+  std::uint64_t addr = ctx.addr_of(pe);
+  std::string where = fmt::format("page {}/{}/{}", pe.mm, pe.vma, pe.page);
+  pte_t *ptep = k.pte_offset(mm, addr, false);
+  pte_t pte = ptep ? *ptep : pte_t{};
+  bool present = pte_present(pte) && !pte_special(pte);
+  compare(out, where + " present", pe.present, present);
+  compare(out, where + " swapped", pe.swapped, is_swap_pte(pte) && !is_migration_entry(pte));
+  if (!pe.ksm && !pe.shared_with && !pe.node)
+    return;
+  if (!present) {
+    out.push_back(fmt::format("{}: expected a mapped page, found {}", where,
+                              pte_none(pte)      ? "none"
+                              : pte_special(pte) ? "the zero page"
+                                                 : "a swap entry"));
+    return;
+  }
+  page *p = k.pfn_to_page(pte_pfn(pte));
+  compare(out, where + " ksm", pe.ksm, Kernel::PageKsm(p));
+  compare(out, where + " shared_with", pe.shared_with, std::uint64_t(Kernel::page_mapcount(p)));
+  compare(out, where + " node", pe.node, k.page_to_nid(p));
+}
+} // namespace
+
+std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k,
+                                         const ExpectContext &ctx) {
+  std::vector<std::string> out;
+  for (const auto &[name, expected] : x.counters) {
+    std::uint64_t found = 0;
+    if (!k.ksm.sysfs_show(name, &found))
+      out.push_back(fmt::format("{}: no such file in this kernel's /sys/kernel/mm/ksm", name));
+    else if (found != expected)
+      out.push_back(fmt::format("{}: expected {}, found {}", name, expected, found));
+  }
+  for (const scenario::MmExpect &me : x.mms) {
+    mm_struct *mm = ctx.mm_of(me.mm);
+    MmKsmStat st = mm ? mm_ksm_stat(k, mm) : MmKsmStat{};
+    compare(out, fmt::format("mm {} ksm_rmap_items", me.mm), me.ksm_rmap_items, st.ksm_rmap_items);
+    compare(out, fmt::format("mm {} merged", me.mm), me.merged, st.merged);
+  }
+  for (const scenario::PageExpect &pe : x.pages)
+    check_page(out, pe, k, ctx, ctx.mm_of(pe.mm));
+  if (x.oops) {
+    const auto &oopses = *ctx.oopses;
+    if (*x.oops == "none") {
+      if (!oopses.empty())
+        out.push_back(fmt::format("oops: expected none, found {} in {}: {}", oopses.front().kind,
+                                  oopses.front().function, oopses.front().message));
+    } else if (oopses.empty()) {
+      out.push_back(fmt::format("oops: expected one in {}, found none", *x.oops));
+    } else if (oopses.front().function != *x.oops) {
+      out.push_back(fmt::format("oops: expected one in {}, found {} in {}: {}", *x.oops,
+                                oopses.front().kind, oopses.front().function,
+                                oopses.front().message));
+    }
+  }
+  if (x.invariants) {
+    // Those recorded so far, or else a check of the state now.
+    std::vector<std::string> v = *ctx.violations;
+    if (v.empty())
+      v = InvariantChecker::check(k);
+    if (*x.invariants && !v.empty())
+      out.push_back(
+          fmt::format("invariants: expected ok, found {} violation(s): {}", v.size(), v.front()));
+    if (!*x.invariants && v.empty())
+      out.push_back("invariants: expected a violation, found none");
+  }
+  return out;
+}
+
+} // namespace ksmsim

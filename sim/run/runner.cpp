@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The scenario runner: builds the simulated kernel from a scenario, runs
+// each step as the process (or sysfs writer) would, lets ksmd run while
+// virtual time advances, checks expectations and invariants.
+#include "ksmsim/runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+
+#include "model/check/invariants.h"
+#include "model/mm/kernel.h"
+#include "model/lib/points.h"
+#include "sim/run/engine.h"
+#include "sim/run/expect.h"
+#include "sim/report/report.h"
+
+namespace ksmsim {
+
+using namespace scenario;
+
+const std::vector<std::string> &known_fix_names() {
+  static const std::vector<std::string> names = {"stale-stable-sweep", "unmerge-enter-at-tail",
+                                                 "unmerge-swapin-copy", "uptodate-copy"};
+  return names;
+}
+
+ProfileSpec parse_profile_text(const std::string &text) {
+  ProfileSpec spec;
+  std::string rest = text;
+  auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t"));
+    s.erase(s.find_last_not_of(" \t") + 1);
+    return s;
+  };
+  rest = trim(rest);
+  std::size_t sp = rest.find(' ');
+  spec.version = trim(rest.substr(0, sp));
+  if (spec.version != "v3.9")
+    throw std::invalid_argument(
+        fmt::format("unknown kernel version '{}' (expected v3.9)", spec.version));
+  if (sp == std::string::npos)
+    return spec;
+  rest = trim(rest.substr(sp));
+  if (rest.rfind("without", 0) != 0)
+    throw std::invalid_argument("expected 'without' after the version");
+  rest = trim(rest.substr(7));
+  std::size_t pos = 0;
+  while (pos <= rest.size()) {
+    std::size_t comma = rest.find_first_of(", ", pos);
+    std::string name =
+        trim(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (!name.empty())
+      spec.without.push_back(name);
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  for (const std::string &n : spec.without)
+    if (std::find(known_fix_names().begin(), known_fix_names().end(), n) == known_fix_names().end())
+      throw std::invalid_argument(fmt::format("unknown fix '{}' (expected one of: {})", n,
+                                              fmt::join(known_fix_names(), ", ")));
+  if (spec.without.empty())
+    throw std::invalid_argument("'without' names no fix");
+  return spec;
+}
+
+namespace {
+
+ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
+  ksmsim::KernelProfile p;
+  for (const std::string &n : spec.without) {
+    if (n == "stale-stable-sweep")
+      p.stale_stable_sweep = false;
+    else if (n == "unmerge-enter-at-tail")
+      p.unmerge_enter_at_tail = false;
+    else if (n == "unmerge-swapin-copy")
+      p.unmerge_swapin_copy = false;
+    else if (n == "uptodate-copy")
+      p.uptodate_copy = false;
+  }
+  p.name = spec.without.empty()
+               ? spec.version
+               : fmt::format("{} without {}", spec.version, fmt::join(spec.without, ","));
+  return p;
+}
+
+// Does this kernel profile have the fix named as in the spec?
+bool has_fix(const ksmsim::KernelProfile &p, const std::string &fix) {
+  if (fix == "stale-stable-sweep")
+    return p.stale_stable_sweep;
+  if (fix == "unmerge-enter-at-tail")
+    return p.unmerge_enter_at_tail;
+  if (fix == "unmerge-swapin-copy")
+    return p.unmerge_swapin_copy;
+  return p.uptodate_copy;
+}
+
+// A step failed the way the kernel refuses it: an errno.
+struct StepError {
+  int err; // positive errno
+  std::string what;
+};
+
+// One named mapping of the scenario: where it starts and how many pages.
+struct Region {
+  std::uint64_t start = 0;
+  std::uint32_t pages = 0;
+};
+
+struct Process {
+  mm_struct *mm = nullptr;
+  bool exited = false;
+  std::map<std::string, Region> regions;
+};
+
+class Runner {
+public:
+  Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
+      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {}
+  ~Runner() {
+    k_.ksm.after_page_scanned = nullptr;
+    k_.on_point = nullptr;
+  }
+
+  RunResult run();
+
+private:
+  struct Armed {
+    const Interleave *spec;
+    std::uint32_t count;
+    bool fired;
+  };
+  void run_steps(const std::vector<Step> &steps);
+  void run_step(const Step &step);
+  void perform(const Step &step, int cpu);
+  Task step_task(const Step &step, int cpu);
+  void with_interleaves(const Step &step, const std::function<void()> &fn);
+  void on_point(const char *name);
+  void run_interleaved(const Interleave &il);
+  void do_body(const Step &step);
+  void check_invariants(const char *when);
+  Process &proc(const std::string &name, const Location &loc);
+  std::uint64_t page_addr(Process &p, const std::string &vma, std::uint32_t idx,
+                          const Location &loc);
+  Task task_of(const std::string &mm);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(Process &p, const std::string &vma,
+                                                              const std::optional<PageSet> &pages,
+                                                              const Location &loc);
+  vm_area_struct *user_vma(mm_struct *mm, std::uint64_t addr, bool write);
+  page *mapped_anon_page(Process &p, const std::string &vma, std::uint32_t idx,
+                         const Location &loc);
+  void fault(mm_struct *mm, std::uint64_t addr, bool write);
+
+  void op(const Spawn &x, const Step &st);
+  void op(const Mmap &x, const Step &st);
+  void op(const Munmap &x, const Step &st);
+  void op(const Write &x, const Step &st);
+  void op(const Read &x, const Step &st);
+  void op(const Madvise &x, const Step &st);
+  void op(const Fork &x, const Step &st);
+  void op(const Exit &x, const Step &st);
+  void op(const Swapout &x, const Step &st);
+  void op(const Swapin &x, const Step &st);
+  void op(const Migrate &x, const Step &st);
+  void op(const Sysfs &x, const Step &st);
+  void op(const Sleep &x, const Step &st);
+  void op(const Wait &x, const Step &st);
+  void op(const Expect &x, const Step &st);
+
+  const Scenario &s_;
+  const RunOptions &opt_;
+  Kernel &k_;
+  Engine engine_;
+  Report report_;
+  std::map<std::string, Process> procs_;
+  int next_pid_ = 1000;
+  bool stopped_ = false;                // an oops or invariant violation froze the machine
+  std::vector<Armed> *armed_ = nullptr; // the interleavings of the step now running
+  std::vector<RunResult::Checkpoint> checkpoints_;
+  std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
+};
+
+Task Runner::task_of(const std::string &mm) {
+  auto it = procs_.find(mm);
+  // A process about to be spawned or forked gets the next pid.
+  return Task{mm, it != procs_.end() && it->second.mm ? it->second.mm->pid : next_pid_, 0};
+}
+
+Process &Runner::proc(const std::string &name, const Location &loc) {
+  auto it = procs_.find(name);
+  if (it == procs_.end())
+    throw ScenarioError(loc, fmt::format("unknown mm '{}'", name));
+  if (it->second.exited)
+    throw ScenarioError(loc, fmt::format("process '{}' has exited", name));
+  return it->second;
+}
+
+std::uint64_t Runner::page_addr(Process &p, const std::string &vma, std::uint32_t idx,
+                                const Location &loc) {
+  auto it = p.regions.find(vma);
+  if (it == p.regions.end())
+    throw ScenarioError(loc, fmt::format("unknown vma '{}' in mm '{}'", vma, p.mm->name));
+  if (idx >= it->second.pages)
+    throw ScenarioError(
+        loc, fmt::format("page {} is outside vma '{}' ({} pages)", idx, vma, it->second.pages));
+  return it->second.start + std::uint64_t(idx) * PAGE_SIZE;
+}
+
+// Contiguous address ranges [start, end) covering the named pages (or the
+// whole region), in order.
+std::vector<std::pair<std::uint64_t, std::uint64_t>>
+Runner::ranges(Process &p, const std::string &vma, const std::optional<PageSet> &pages,
+               const Location &loc) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  if (!pages) {
+    std::uint64_t start = page_addr(p, vma, 0, loc);
+    out.emplace_back(start, start + std::uint64_t(p.regions[vma].pages) * PAGE_SIZE);
+    return out;
+  }
+  for (std::uint32_t idx : pages->indexes)
+    page_addr(p, vma, idx, pages->loc); // each named page is in the vma
+  for (auto [first, count] : page_runs(pages->indexes)) {
+    std::uint64_t a = page_addr(p, vma, first, pages->loc);
+    out.emplace_back(a, a + std::uint64_t(count) * PAGE_SIZE);
+  }
+  return out;
+}
+
+vm_area_struct *Runner::user_vma(mm_struct *mm, std::uint64_t addr, bool write) {
+  vm_area_struct *vma = k_.find_vma(mm, addr);
+  if (!vma || vma->vm_start > addr)
+    throw StepError{EFAULT, fmt::format("SIGSEGV: {:#x} is not mapped", addr)};
+  if (write && !(vma->vm_flags & VM_WRITE))
+    throw StepError{EFAULT, fmt::format("SIGSEGV: {:#x} is not writable", addr)};
+  return vma;
+}
+
+// __do_page_fault: one user access that may fault.
+void Runner::fault(mm_struct *mm, std::uint64_t addr, bool write) {
+  k_.down_read(mm);
+  vm_area_struct *vma = user_vma(mm, addr, write);
+  pte_t *ptep = k_.pte_offset(mm, addr, false);
+  int ret = 0;
+  if (!ptep || !pte_present(*ptep) || (write && !pte_write(*ptep)))
+    ret = k_.handle_mm_fault(mm, vma, addr, write ? FAULT_FLAG_WRITE : 0);
+  k_.up_read(mm);
+  if (ret & VM_FAULT_OOM)
+    throw StepError{ENOMEM, fmt::format("out of memory faulting {:#x}", addr)};
+  if (ret & VM_FAULT_SIGBUS)
+    throw StepError{EIO, fmt::format("SIGBUS faulting {:#x} (I/O error)", addr)};
+}
+
+void Runner::op(const Spawn &x, const Step &st) {
+  Process p;
+  p.mm = k_.mm_alloc(x.mm, next_pid_++);
+  procs_[x.mm] = std::move(p);
+  k_.trace_fmt("ksmsim_spawn", "mm {} pid {}", x.mm, procs_[x.mm].mm->pid);
+}
+
+void Runner::op(const Mmap &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  if (x.node && *x.node >= k_.machine.nodes)
+    throw ScenarioError(st.loc, fmt::format("node {} does not exist", *x.node));
+  k_.down_write(p.mm);
+  std::uint64_t start = k_.do_mmap_anon(p.mm, x.pages, x.node ? *x.node : -1);
+  k_.up_write(p.mm);
+  p.regions[x.vma] = Region{start, x.pages};
+  k_.trace_fmt("ksmsim_mmap", "mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages);
+}
+
+void Runner::op(const Munmap &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (auto [a, b] : ranges(p, x.vma, x.pages, st.loc)) {
+    k_.down_write(p.mm);
+    k_.do_munmap(p.mm, a, b - a);
+    k_.up_write(p.mm);
+  }
+}
+
+void Runner::op(const Write &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  std::vector<PageContent *> written;
+  for (std::size_t i = 0; i < x.pages.indexes.size(); i++) {
+    std::uint64_t addr = page_addr(p, x.vma, x.pages.indexes[i], x.pages.loc);
+    fault(p.mm, addr, true);
+    page *pg = k_.pfn_to_page(pte_pfn(*k_.pte_offset(p.mm, addr, false)));
+    const Content &c = x.content;
+    if (std::optional<std::uint64_t> word = base_word(c, i))
+      k_.contents.set_word(pg->content, *word);
+    if (c.poke)
+      k_.contents.poke(pg->content, c.poke->offset, c.poke->byte);
+    written.push_back(&pg->content);
+  }
+  // Only a cache is filled: ksmd will need these checksums.
+  k_.contents.prepare_checksums(written.data(), written.size());
+}
+
+void Runner::op(const Read &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes)
+    fault(p.mm, page_addr(p, x.vma, idx, x.pages.loc), false);
+}
+
+void Runner::op(const Swapin &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes) {
+    k_.swap_read_error_next = x.io_error;
+    fault(p.mm, page_addr(p, x.vma, idx, x.pages.loc), false);
+    k_.swap_read_error_next = false;
+  }
+}
+
+void Runner::op(const Madvise &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  int advice = x.advice == Advice::Mergeable     ? MADV_MERGEABLE
+               : x.advice == Advice::Unmergeable ? MADV_UNMERGEABLE
+               : x.advice == Advice::Pageout     ? MADV_PAGEOUT
+                                                 : MADV_DONTNEED;
+  for (auto [a, b] : ranges(p, x.vma, x.pages, st.loc)) {
+    int err = k_.sys_madvise(p.mm, a, b - a, advice);
+    if (err)
+      throw StepError{-err, fmt::format("madvise({:#x}, {}) failed", a, b - a)};
+  }
+}
+
+void Runner::op(const Fork &x, const Step &st) {
+  Process &parent = proc(x.parent, st.loc);
+  Process child;
+  child.mm = k_.do_fork(parent.mm, x.child, next_pid_++);
+  child.regions = parent.regions;
+  procs_[x.child] = std::move(child);
+}
+
+void Runner::op(const Exit &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  p.exited = true;
+  k_.mmput(p.mm);
+}
+
+// The anonymous page mapped at a named page now, or nullptr (none, the
+// zero page, or a swap entry).
+page *Runner::mapped_anon_page(Process &p, const std::string &vma_name, std::uint32_t idx,
+                               const Location &loc) {
+  std::uint64_t addr = page_addr(p, vma_name, idx, loc);
+  page *pg = k_.follow_page(user_vma(p.mm, addr, false), addr, 0);
+  return pg && !(pg->flags & PG_zero) && Kernel::PageAnon(pg) ? pg : nullptr;
+}
+
+void Runner::op(const Swapout &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes)
+    if (page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc))
+      k_.shrink_page(pg, x.keep_swapcache);
+}
+
+void Runner::op(const Migrate &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  for (std::uint32_t idx : x.pages.indexes) {
+    page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc);
+    if (!pg)
+      continue;
+    int rc = -EAGAIN;
+    for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++) // migrate_pages retries
+      rc = k_.migrate_page_to_node(pg, x.node);
+    if (rc)
+      throw StepError{rc == -EAGAIN ? EBUSY : -rc, fmt::format("migrating page {} failed", idx)};
+  }
+}
+
+void Runner::op(const Sysfs &x, const Step &st) {
+  for (const auto &[knob, value] : x.writes) {
+    long r = k_.ksm.sysfs_store(knob, value + "\n"); // echo VALUE > /sys/kernel/mm/ksm/KNOB
+    engine_.deliver_wakeups();
+    if (r < 0)
+      throw StepError{static_cast<int>(-r), fmt::format("write of '{}' to {} failed", value, knob)};
+  }
+}
+
+void Runner::op(const Sleep &x, const Step &st) {
+  engine_.advance_to(k_.now_us + x.duration);
+}
+
+void Runner::op(const Wait &x, const Step &st) {
+  // full_scans may be reset by run=2 meanwhile: count completed scans.
+  std::uint64_t done = 0, last = k_.ksm.ksm_scan.seqnr;
+  auto scanned = [&]() {
+    std::uint64_t now = k_.ksm.ksm_scan.seqnr;
+    if (now > last)
+      done += now - last;
+    last = now;
+    return done >= x.full_scans;
+  };
+  std::uint64_t deadline = k_.now_us + x.timeout;
+  if (!engine_.run_until(scanned, deadline))
+    throw StepError{ETIMEDOUT, fmt::format("timed out after {} ms: {} of {} full scans",
+                                           x.timeout / 1000, done, x.full_scans)};
+}
+
+void Runner::op(const Expect &x, const Step &st) {
+  RunResult::Checkpoint cp{st.index, st.loc.line, {}};
+  for (const char *name : CHECKPOINT_COUNTERS)
+    k_.ksm.sysfs_show(name, &cp.counters[name]);
+  checkpoints_.push_back(std::move(cp));
+  for (const std::string &fix : x.if_with)
+    if (!has_fix(k_.profile, fix))
+      return report_.not_applicable(st, fmt::format("without {}", fix));
+  for (const std::string &fix : x.if_without)
+    if (has_fix(k_.profile, fix))
+      return report_.not_applicable(st, fmt::format("with {}", fix));
+  ExpectContext ctx;
+  ctx.mm_of = [&](const std::string &name) -> mm_struct * {
+    auto it = procs_.find(name);
+    return it == procs_.end() ? nullptr : it->second.mm;
+  };
+  ctx.addr_of = [&](const PageExpect &pe) {
+    Process &p = procs_.at(pe.mm);
+    if (p.exited)
+      throw ScenarioError(pe.loc, fmt::format("process '{}' has exited", pe.mm));
+    return page_addr(p, pe.vma, pe.page, pe.loc);
+  };
+  ctx.oopses = &k_.oopses();
+  ctx.violations = &report_.violations();
+  report_.expectation(st, evaluate_expect(x, k_, ctx));
+  if (x.oops && *x.oops != "none")
+    report_.acknowledge_oops();
+  if (x.invariants && !*x.invariants)
+    report_.acknowledge_violations();
+}
+
+void Runner::do_body(const Step &step) {
+  std::visit([&](const auto &body) { op(body, step); }, step.body);
+}
+
+void Runner::check_invariants(const char *when) {
+  std::vector<std::string> v = InvariantChecker::check(k_);
+  if (v.empty())
+    return;
+  // Recorded (the first time), and the run goes on: the kernel does not
+  // stop at a corruption either, only at the oops it may lead to.
+  if (report_.violations().empty())
+    k_.trace_fmt("ksmsim_invariant", "{} violation(s) {}: {}", v.size(), when, v.front());
+  report_.violation(k_.current_step, k_.now_us, when, v);
+}
+
+Task Runner::step_task(const Step &step, int cpu) {
+  const std::string *mm_name = nullptr;
+  std::visit(
+      [&](const auto &b) {
+        if constexpr (requires { b.mm; })
+          mm_name = &b.mm;
+        else if constexpr (requires { b.parent; })
+          mm_name = &b.parent;
+      },
+      step.body);
+  Task t = mm_name ? task_of(*mm_name) : Task{};
+  t.cpu = cpu;
+  return t;
+}
+
+// Run the step's body as the task that does it, on that cpu; a refused
+// operation is compared with expect_error.
+void Runner::perform(const Step &step, int cpu) {
+  std::optional<std::string> expect_error = step.expect_error;
+  for (const std::string &fix : step.expect_error_if_with)
+    if (!has_fix(k_.profile, fix))
+      expect_error.reset();
+  for (const std::string &fix : step.expect_error_if_without)
+    if (has_fix(k_.profile, fix))
+      expect_error.reset();
+  k_.current = step_task(step, cpu);
+  k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
+  try {
+    do_body(step);
+    if (expect_error)
+      report_.step_failed(
+          step, fmt::format("expected the step to fail with {}, but it succeeded", *expect_error));
+  } catch (const StepError &e) {
+    std::string name = errno_name(e.err);
+    if (!expect_error)
+      report_.step_failed(step, fmt::format("{} ({})", e.what, name));
+    else if (*expect_error != name)
+      report_.step_failed(step,
+                          fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
+    k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
+  }
+  engine_.deliver_wakeups();
+}
+
+// Arm the step's interleavings while fn runs; each must have fired.
+void Runner::with_interleaves(const Step &step, const std::function<void()> &fn) {
+  std::vector<Armed> armed;
+  for (const Interleave &il : step.interleave) {
+    if (il.explore)
+      throw ScenarioError(il.loc,
+                          "interleave: explore: true is for `ksmsim explore`; `run` needs a point");
+    if (!is_preemption_point(il.point))
+      throw ScenarioError(
+          il.loc,
+          fmt::format("unknown preemption point '{}' (see docs/preemption-points.md)", il.point));
+    armed.push_back({&il, 0, false});
+  }
+  std::vector<Armed> *saved = armed_;
+  armed_ = &armed;
+  try {
+    fn();
+  } catch (...) {
+    armed_ = saved;
+    throw;
+  }
+  armed_ = saved;
+  for (const Armed &a : armed)
+    if (!a.fired)
+      throw ScenarioError(
+          a.spec->loc,
+          fmt::format("point '{}' was reached {} time(s) during this step, so after: {} never came",
+                      a.spec->point, a.count, a.spec->after));
+}
+
+void Runner::on_point(const char *name) {
+  if (opt_.list_points && k_.nested_depth == 0)
+    points_[k_.current_step][name]++;
+  if (!armed_)
+    return;
+  for (Armed &a : *armed_) {
+    if (a.fired || a.spec->point != name || ++a.count != a.spec->after)
+      continue;
+    a.fired = true;
+    run_interleaved(*a.spec);
+  }
+}
+
+// The nested steps run here, as another CPU would run them at this point.
+void Runner::run_interleaved(const Interleave &il) {
+  Task interrupted = k_.current;
+  int cpu = interrupted.cpu == 0 ? 1 : 0;
+  k_.trace_fmt("ksmsim_interleave", "at {} ({} time): {} step(s) on cpu {}", il.point, il.after,
+               il.steps.size(), cpu);
+  k_.nested_depth++;
+  for (const Step &step : il.steps) {
+    if (step.kind == "sleep" || step.kind == "wait" || step.at)
+      throw ScenarioError(step.loc, "a step run at a preemption point cannot advance virtual time");
+    try {
+      with_interleaves(step, [&]() { perform(step, cpu); });
+    } catch (const LockConflict &lock) {
+      throw ScenarioError(
+          step.loc,
+          fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
+                      il.point, step.kind, lock.what(), interrupted.comm));
+    }
+  }
+  k_.nested_depth--;
+  k_.current = interrupted;
+}
+
+void Runner::run_step(const Step &step) {
+  if (stopped_ && step.kind != "expect") {
+    report_.skipped(step);
+    return;
+  }
+  k_.current_step = step.index;
+  try {
+    with_interleaves(step, [&]() {
+      if (step.at) {
+        if (*step.at < k_.now_us)
+          throw ScenarioError(step.loc,
+                              fmt::format("at: {} ms is in the past (virtual time is {} ms)",
+                                          *step.at / 1000, k_.now_us / 1000));
+        engine_.advance_to(*step.at);
+      }
+      perform(step, 0);
+    });
+    k_.current = Task{};
+    if (opt_.check != CheckMode::Off && step.kind != "expect" && report_.violations().empty())
+      check_invariants("after the step");
+  } catch (const OopsException &) {
+    stopped_ = true;
+    k_.nested_depth = 0;
+    call_path().clear();
+  }
+}
+
+void Runner::run_steps(const std::vector<Step> &steps) {
+  for (const Step &step : steps)
+    run_step(step);
+}
+
+RunResult Runner::run() {
+  if (opt_.trace)
+    k_.trace.enable();
+  // The preemption-point hook costs a call per cond_resched: only when used.
+  bool interleaves = std::any_of(s_.steps.begin(), s_.steps.end(),
+                                 [](const Step &st) { return !st.interleave.empty(); });
+  if (interleaves || opt_.list_points)
+    k_.on_point = [this](const char *name) { on_point(name); };
+  for (std::size_t i = 0; i < s_.ksm.size(); i++) {
+    long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
+    if (r < 0)
+      throw ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 0, 0},
+                          fmt::format("ksm: {}: the kernel refuses '{}' ({})", s_.ksm[i].first,
+                                      s_.ksm[i].second, errno_name(static_cast<int>(r))));
+  }
+  if (opt_.check == CheckMode::Page)
+    k_.ksm.after_page_scanned = [this]() {
+      if (report_.violations().empty())
+        check_invariants("after a page scanned by ksmd");
+    };
+  run_steps(s_.steps);
+  RunResult r;
+  r.exit_code = report_.exit_code(k_);
+  r.summary = report_.summary(k_);
+  r.json = report_.json(k_);
+  if (opt_.trace)
+    r.trace = k_.trace.file_text(2);
+  r.points = points_;
+  r.checkpoints = checkpoints_;
+  for (const OopsRecord &o : k_.oopses())
+    r.oopses.push_back(fmt::format("{} in {}: {}", o.kind, o.function, o.message));
+  r.violations = report_.violations();
+  return r;
+}
+
+} // namespace
+
+RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
+  ProfileSpec spec;
+  if (opt.kernel) {
+    try {
+      spec = parse_profile_text(*opt.kernel);
+    } catch (const std::invalid_argument &e) {
+      throw ScenarioError(Location{"--kernel", 0, 0}, e.what());
+    }
+  } else {
+    spec.version = s.kernel.version;
+    spec.without = s.kernel.without;
+  }
+  // page frames keep 32-bit pfns and swap entries
+  if (std::uint64_t(s.machine.nodes) * s.machine.pages_per_node >= (1ULL << 32) ||
+      s.machine.swap_pages >= (1ULL << 32))
+    throw ScenarioError(Location{s.file, 1, 1},
+                        "machine: nodes x pages_per_node and swap_pages must each be below 2^32");
+  MachineConfig m;
+  m.nodes = s.machine.nodes;
+  m.pages_per_node = s.machine.pages_per_node;
+  m.swap_pages = s.machine.swap_pages;
+  std::unique_ptr<Kernel> kernel;
+  try {
+    kernel = std::make_unique<Kernel>(m, make_profile(spec));
+  } catch (const std::length_error &e) {
+    throw ScenarioError(Location{s.file, 1, 1}, fmt::format("machine: {}", e.what()));
+  }
+  Kernel &k = *kernel;
+  Runner runner(s, opt, k);
+  return runner.run();
+}
+
+} // namespace ksmsim
