@@ -32,8 +32,16 @@ void kernel_warn(const char *fn, const std::string &message) {
 }
 
 void use_after_free(const char *fn, const std::string &what) {
-  record("use-after-free", fn, what);
-  throw OopsException(std::string(fn) + ": use of freed " + what);
+  detector_stop(fn, "use of freed " + what);
+}
+
+void detector_report(const char *fn, const std::string &message) {
+  record("detector", fn, message);
+}
+
+void detector_stop(const char *fn, const std::string &message) {
+  record("detector", fn, message);
+  throw OopsException(std::string(fn) + ": " + message);
 }
 
 } // namespace ksmsim

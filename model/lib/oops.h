@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Kernel BUG_ON/VM_BUG_ON/WARN_ON sites and uses of freed objects become a
-// recorded oops instead of a crash of the simulator. Ported functions push
-// their name on a simulated call path (KFUNC) so an oops can say how it was
-// reached.
+// What the kernel itself would print, and what only the simulator can see:
+// - an oops (BUG_ON, VM_BUG_ON, a NULL dereference the kernel would take):
+//   recorded, and the run stops there, as the kernel's task would die;
+// - a warning (WARN_ON, "Bad page map", bad_page): recorded, the run goes on;
+// - a detector report (like KASAN's or lockdep's; the kernel cannot see
+//   these): a node erased from a tree that does not hold it, a mapcount
+//   going negative, use of a freed object, taking a lock the same context
+//   holds. detector_report goes on, as the kernel would carry on unaware;
+//   detector_stop ends the run where the kernel's behaviour is undefined
+//   (use after free) or it would hang (deadlock).
+// Ported functions push their name on a simulated call path (KFUNC) so each
+// record can say how it was reached.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +22,7 @@
 namespace ksmsim {
 
 struct OopsRecord {
-  std::string kind;     // "BUG", "WARNING" or "use-after-free"
+  std::string kind;     // "BUG", "WARNING" or "detector"
   std::string function; // the kernel function where it happened
   std::string message;
   std::vector<std::string> call_path; // outermost first
@@ -22,7 +30,7 @@ struct OopsRecord {
   int step = 0; // 1-based scenario step index, 0 if none
 };
 
-// Thrown by a BUG or use-after-free: the run stops, as the kernel would.
+// Thrown by a BUG or a stopping detector report: the run stops there.
 class OopsException : public std::runtime_error {
 public:
   explicit OopsException(const std::string &what) : std::runtime_error(what) {}
@@ -74,7 +82,9 @@ void set_oops_sink(OopsSink *sink);
 
 [[noreturn]] void kernel_bug(const char *fn, const std::string &message);
 void kernel_warn(const char *fn, const std::string &message);
-[[noreturn]] void use_after_free(const char *fn, const std::string &what);
+[[noreturn]] void use_after_free(const char *fn, const std::string &what); // detector_stop
+void detector_report(const char *fn, const std::string &message);
+[[noreturn]] void detector_stop(const char *fn, const std::string &message);
 
 #define BUG_ON(cond)                                                                               \
   do {                                                                                             \
