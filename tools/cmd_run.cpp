@@ -34,7 +34,9 @@ int cmd_run(const std::vector<std::string> &args) {
       "json", po::value<std::string>(&json_out), "write the results as JSON to OUT")(
       "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
       "quiet", "print nothing when every expectation holds")(
-      "list-points", "print the preemption points each step reaches, with counts")(
+      "strict", "also fail (exit 1) on a warning, detector report or invariant violation that no "
+                "expectation names")("list-points",
+                                     "print the preemption points each step reaches, with counts")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
   po::variables_map vm;
@@ -53,6 +55,7 @@ int cmd_run(const std::vector<std::string> &args) {
     ro.kernel = kernel;
   ro.trace = !trace_out.empty();
   ro.list_points = vm.count("list-points") > 0;
+  ro.strict = vm.count("strict") > 0;
   const std::string file = vm["file"].as<std::string>();
   RunResult result;
   scenario::Scenario s;

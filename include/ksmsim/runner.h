@@ -21,6 +21,7 @@ struct RunOptions {
   bool trace = false;                // collect the ftrace-format trace
   std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
   bool list_points = false;          // count the preemption points each step reaches
+  bool strict = false; // an unexpected warning, detector report or violation fails the run
 };
 
 // The /sys/kernel/mm/ksm files read at each `expect:` checkpoint, in the
@@ -33,8 +34,9 @@ struct RunResult {
   std::string summary; // the human summary
   std::string json;    // the same for scripts
   std::string trace;   // the trace file's text, if asked for
-  // What went wrong in the kernel, whatever the expectations said.
-  std::vector<std::string> oopses;     // "KIND in FUNCTION: message"
+  // What went wrong in the kernel, whatever the expectations said: oopses,
+  // warnings and detector reports, in order (oops_headline's text).
+  std::vector<std::string> oopses;
   std::vector<std::string> violations; // invariant violations
   // The /sys/kernel/mm/ksm counters at each `expect:` step, in order.
   struct Checkpoint {

@@ -145,7 +145,10 @@ struct Expect {
   std::vector<MmExpect> mms;
   std::vector<PageExpect> pages;   // `page:` may be one map or a list of maps
   std::optional<std::string> oops; // "none" or a kernel function name
-  std::optional<bool> invariants;  // `ok` -> true; `violated` -> false
+  // Extensions: "none", or the kernel function that warned (WARN_ON, Bad
+  // page map, ...); "none", or a detector name or the function it fired in.
+  std::optional<std::string> warning, detected;
+  std::optional<bool> invariants; // `ok` -> true; `violated` -> false
   // Extension: the block applies only to kernel profiles that have every
   // fix in if_with and none in if_without, so that one file can state what
   // the kernel shows with and without a fix.

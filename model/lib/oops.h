@@ -22,13 +22,26 @@
 namespace ksmsim {
 
 struct OopsRecord {
-  std::string kind;     // "BUG", "WARNING" or "detector"
+  std::string kind;     // "BUG", "WARNING" or "detector" (see is_oops & co. below)
   std::string function; // the kernel function where it happened
-  std::string message;
+  std::string message;  // as the kernel prints it (for a detector: "ksmsim: ...")
+  std::string site;     // WARN_ON: the kernel's file:line ("mm/ksm.c:713")
+  std::string name;     // detector: a short name for `detected:` ("rb-erase-not-in-tree")
   std::vector<std::string> call_path; // outermost first
   std::uint64_t time_us = 0;
   int step = 0; // 1-based scenario step index, 0 if none
 };
+inline bool is_oops(const OopsRecord &r) {
+  return r.kind == "BUG";
+}
+inline bool is_warning(const OopsRecord &r) {
+  return r.kind == "WARNING";
+}
+inline bool is_detector(const OopsRecord &r) {
+  return r.kind == "detector";
+}
+// The line the kernel's log would show (or, for a detector, ksmsim's report).
+std::string oops_headline(const OopsRecord &r);
 
 // Thrown by a BUG or a stopping detector report: the run stops there.
 class OopsException : public std::runtime_error {
@@ -77,14 +90,28 @@ class OopsSink {
 public:
   virtual ~OopsSink() = default;
   virtual void record_oops(OopsRecord rec) = 0;
+  // WARN_ON_ONCE: true the first time a site warns in this run (the
+  // kernel's static __warned flag; a run is one boot).
+  virtual bool first_warning_at(const std::string &site) = 0;
 };
 void set_oops_sink(OopsSink *sink);
 
+// A BUG: the oops stops the run.
 [[noreturn]] void kernel_bug(const char *fn, const std::string &message);
+// A NULL dereference the kernel itself would take, in fn.
+[[noreturn]] void kernel_null_deref(const char *fn);
+// The kernel's non-fatal complaints: WARN_ON at file:line, and printed
+// errors such as "BUG: Bad page map" or "BUG: Bad page state" (the kernel
+// taints itself and goes on).
+void kernel_warn_at(const char *fn, const char *site);
+void kernel_warn_once_at(const char *fn, const char *site);
 void kernel_warn(const char *fn, const std::string &message);
-[[noreturn]] void use_after_free(const char *fn, const std::string &what); // detector_stop
-void detector_report(const char *fn, const std::string &message);
-[[noreturn]] void detector_stop(const char *fn, const std::string &message);
+// What only the simulator can see: detector_report goes on (the kernel
+// carries on unaware), detector_stop ends the run (use after free: no
+// defined behaviour follows; a self-deadlock: the kernel would hang).
+void detector_report(const char *fn, const char *name, const std::string &message);
+[[noreturn]] void detector_stop(const char *fn, const char *name, const std::string &message);
+[[noreturn]] void use_after_free(const char *fn, const std::string &what);
 
 #define BUG_ON(cond)                                                                               \
   do {                                                                                             \
@@ -97,8 +124,9 @@ void detector_report(const char *fn, const std::string &message);
       ::ksmsim::kernel_bug(__func__, "VM_BUG_ON(" #cond ")");                                      \
   } while (0)
 // WARN_ON evaluates to its condition, as in the kernel; the run continues.
-#define WARN_ON(cond)                                                                              \
-  ((cond) ? (::ksmsim::kernel_warn(__func__, "WARN_ON(" #cond ")"), true) : false)
-#define WARN_ON_ONCE(cond) WARN_ON(cond)
+// SITE is the kernel's "file:line" of that WARN_ON (v3.9's line numbers).
+#define WARN_ON(cond, site) ((cond) ? (::ksmsim::kernel_warn_at(__func__, site), true) : false)
+#define WARN_ON_ONCE(cond, site)                                                                   \
+  ((cond) ? (::ksmsim::kernel_warn_once_at(__func__, site), true) : false)
 
 } // namespace ksmsim

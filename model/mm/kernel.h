@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -191,6 +192,7 @@ public:
 
   // ---- the oops record ----
   void record_oops(OopsRecord rec) override;
+  bool first_warning_at(const std::string &site) override;
   const std::vector<OopsRecord> &oopses() const { return oopses_; }
 
   // ---- simulation context ----
@@ -259,7 +261,8 @@ private:
   std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
   std::vector<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
-  std::vector<OopsRecord> oopses_;
+  std::vector<OopsRecord> oopses_; // oopses, warnings and detector reports, in order
+  std::set<std::string> warned_sites_; // WARN_ON_ONCE sites that have warned
   friend class Ksm;
 };
 

@@ -194,8 +194,9 @@ void Kernel::lock_conflict(const char *fn, const std::string &lock) {
   if (nested_depth > 0)
     throw LockConflict(lock);
   // One simulated CPU runs at a time: waiting on a lock it holds itself
-  // would never end.
-  kernel_bug(fn, lock + " is already held: would deadlock");
+  // would never end. The kernel would hang here (lockdep would say so).
+  detector_stop(fn, "deadlock",
+                fmt::format("ksmsim: would deadlock: {} is already held by this context", lock));
 }
 
 void Kernel::unlock_page(page *p) {
@@ -206,8 +207,15 @@ void Kernel::unlock_page(page *p) {
 void Kernel::record_oops(OopsRecord rec) {
   rec.time_us = now_us;
   rec.step = current_step;
-  trace_fmt("ksmsim_oops", "{} in {}: {}", rec.kind, rec.function, rec.message);
+  const char *event = is_oops(rec)      ? "ksmsim_oops"
+                      : is_warning(rec) ? "ksmsim_warning"
+                                        : "ksmsim_detector";
+  trace_fmt(event, "{}", oops_headline(rec));
   oopses_.push_back(std::move(rec));
+}
+
+bool Kernel::first_warning_at(const std::string &site) {
+  return warned_sites_.insert(site).second;
 }
 
 } // namespace ksmsim

@@ -125,7 +125,13 @@ void Kernel::page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t 
 
 void Kernel::page_remove_rmap(page *p) {
   KFUNC();
-  VM_BUG_ON(p->_mapcount < 0);
+  // v3.9 checks nothing here (atomic_add_negative(-1, &page->_mapcount)):
+  // an unmapped page's count goes below -1, and zap_pte_range then prints
+  // "Bad page map". Only the simulator sees the moment it goes wrong.
+  if (p->_mapcount < 0)
+    detector_report(__func__, "negative-mapcount",
+                    fmt::format("ksmsim: page_remove_rmap of pfn {} takes its mapcount below 0",
+                                page_to_pfn(p)));
   --p->_mapcount;
 }
 

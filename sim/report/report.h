@@ -25,9 +25,17 @@ public:
                  const std::vector<std::string> &v);
   void acknowledge_oops() { oops_expected_ = true; }
   void acknowledge_violations() { violations_expected_ = true; }
+  // `warning: F` / `detected: N`: those records are expected (for --strict).
+  void acknowledge_warning(std::string fn) { warnings_expected_.push_back(std::move(fn)); }
+  void acknowledge_detector(std::string name) { detectors_expected_.push_back(std::move(name)); }
+  // --strict: an unexpected warning, detector report or invariant violation
+  // also fails the run.
+  void set_strict(bool strict) { strict_ = strict; }
   const std::vector<std::string> &violations() const { return violations_; }
 
   int exit_code(const Kernel &k) const;
+  // Why the run failed beyond its expectations ("unexpected oops", ...).
+  std::vector<std::string> unexpected(const Kernel &k) const;
   std::string summary(Kernel &k) const;
   std::string json(Kernel &k) const;
 
@@ -47,6 +55,8 @@ private:
   std::uint64_t violation_time_ = 0;
   bool oops_expected_ = false;
   bool violations_expected_ = false;
+  std::vector<std::string> warnings_expected_, detectors_expected_;
+  bool strict_ = false;
 };
 
 } // namespace ksmsim

@@ -52,7 +52,42 @@ void check_page(std::vector<std::string> &out, const scenario::PageExpect &pe, K
   compare(out, where + " shared_with", pe.shared_with, std::uint64_t(Kernel::page_mapcount(p)));
   compare(out, where + " node", pe.node, k.page_to_nid(p));
 }
+
+// `oops:`, `warning:`, `detected:`: "none" means no record of that kind so
+// far; a name means one of them is named so (for oops: the first oops,
+// since an oops stops the machine).
+void check_records(std::vector<std::string> &out, const char *key,
+                   const std::optional<std::string> &expected,
+                   const std::vector<OopsRecord> &records, bool (*kind)(const OopsRecord &),
+                   bool (*named)(const OopsRecord &, const std::string &)) {
+  if (!expected)
+    return;
+  const OopsRecord *first = nullptr, *match = nullptr;
+  for (const OopsRecord &r : records) {
+    if (!kind(r))
+      continue;
+    if (!first)
+      first = &r;
+    if (!match && named(r, *expected))
+      match = &r;
+  }
+  if (*expected == "none") {
+    if (first)
+      out.push_back(fmt::format("{}: expected none, found {}", key, oops_headline(*first)));
+  } else if (!first) {
+    out.push_back(fmt::format("{}: expected {}, found none", key, *expected));
+  } else if (!match || (kind == is_oops && match != first)) {
+    out.push_back(fmt::format("{}: expected {}, found {}", key, *expected, oops_headline(*first)));
+  }
+}
 } // namespace
+
+bool names_function(const OopsRecord &r, const std::string &name) {
+  return r.function == name;
+}
+bool names_detector(const OopsRecord &r, const std::string &name) {
+  return r.name == name || r.function == name;
+}
 
 std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k,
                                          const ExpectContext &ctx) {
@@ -72,20 +107,9 @@ std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k,
   }
   for (const scenario::PageExpect &pe : x.pages)
     check_page(out, pe, k, ctx, ctx.mm_of(pe.mm));
-  if (x.oops) {
-    const auto &oopses = *ctx.oopses;
-    if (*x.oops == "none") {
-      if (!oopses.empty())
-        out.push_back(fmt::format("oops: expected none, found {} in {}: {}", oopses.front().kind,
-                                  oopses.front().function, oopses.front().message));
-    } else if (oopses.empty()) {
-      out.push_back(fmt::format("oops: expected one in {}, found none", *x.oops));
-    } else if (oopses.front().function != *x.oops) {
-      out.push_back(fmt::format("oops: expected one in {}, found {} in {}: {}", *x.oops,
-                                oopses.front().kind, oopses.front().function,
-                                oopses.front().message));
-    }
-  }
+  check_records(out, "oops", x.oops, *ctx.oopses, is_oops, names_function);
+  check_records(out, "warning", x.warning, *ctx.oopses, is_warning, names_function);
+  check_records(out, "detected", x.detected, *ctx.oopses, is_detector, names_detector);
   if (x.invariants) {
     // Those recorded so far, or else a check of the state now.
     std::vector<std::string> v = *ctx.violations;

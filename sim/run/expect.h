@@ -23,6 +23,11 @@ struct ExpectContext {
 std::vector<std::string> evaluate_expect(const scenario::Expect &x, Kernel &k,
                                          const ExpectContext &ctx);
 
+// Does `oops:`/`warning:` (a function) or `detected:` (a detector name or
+// a function) name this record?
+bool names_function(const OopsRecord &r, const std::string &name);
+bool names_detector(const OopsRecord &r, const std::string &name);
+
 // Per-mm figures, as /proc/PID/ksm_stat would give them.
 struct MmKsmStat {
   std::uint64_t ksm_rmap_items = 0;

@@ -14,11 +14,11 @@
 #include <type_traits>
 
 #include "model/check/invariants.h"
-#include "model/mm/kernel.h"
 #include "model/lib/points.h"
+#include "model/mm/kernel.h"
+#include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
-#include "sim/report/report.h"
 
 namespace ksmsim {
 
@@ -122,7 +122,9 @@ struct Process {
 class Runner {
 public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
-      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {}
+      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {
+    report_.set_strict(opt.strict);
+  }
   ~Runner() {
     k_.ksm.after_page_scanned = nullptr;
     k_.on_point = nullptr;
@@ -429,6 +431,10 @@ void Runner::op(const Expect &x, const Step &st) {
   report_.expectation(st, evaluate_expect(x, k_, ctx));
   if (x.oops && *x.oops != "none")
     report_.acknowledge_oops();
+  if (x.warning && *x.warning != "none")
+    report_.acknowledge_warning(*x.warning);
+  if (x.detected && *x.detected != "none")
+    report_.acknowledge_detector(*x.detected);
   if (x.invariants && !*x.invariants)
     report_.acknowledge_violations();
 }
@@ -620,7 +626,7 @@ RunResult Runner::run() {
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())
-    r.oopses.push_back(fmt::format("{} in {}: {}", o.kind, o.function, o.message));
+    r.oopses.push_back(oops_headline(o));
   r.violations = report_.violations();
   return r;
 }

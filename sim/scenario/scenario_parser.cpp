@@ -94,8 +94,11 @@ constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
 constexpr std::array<std::string_view, 9> kCounters{
     "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile", "full_scans",
     "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs"};
-constexpr std::array<std::string_view, 6> kExpectExtras{"mm",         "page",    "oops",
-                                                        "invariants", "if_with", "if_without"};
+constexpr std::array<std::string_view, 8> kExpectExtras{
+    "mm", "page", "oops", "warning", "detected", "invariants", "if_with", "if_without"};
+// The names `detected:` takes (model/lib/oops.h's detector reports).
+constexpr std::array<std::string_view, 5> kDetectorNames{
+    "rb-erase-not-in-tree", "use-after-free", "deadlock", "negative-mapcount", "fault-no-progress"};
 constexpr std::array<std::string_view, 2> kMmExpectKeys{"ksm_rmap_items", "merged"};
 constexpr std::array<std::string_view, 8> kPageExpectKeys{
     "mm", "vma", "page", "ksm", "shared_with", "node", "present", "swapped"};
@@ -993,7 +996,8 @@ StepBody Parser::parse_expect(const Field &f) {
   for (const Field &field : m.fields()) {
     parse_expect_field(e, field);
   }
-  if (e.counters.empty() && e.mms.empty() && e.pages.empty() && !e.oops && !e.invariants) {
+  if (e.counters.empty() && e.mms.empty() && e.pages.empty() && !e.oops && !e.warning &&
+      !e.detected && !e.invariants) {
     rep_.fail(f.value, "expect: if_with/if_without need something to check");
   }
   return e;
@@ -1069,6 +1073,19 @@ void Parser::parse_expect_field(Expect &e, const Field &f) {
       rep_.fail(f.value, "oops: expected none or a kernel function name, got " + quote(oops));
     }
     e.oops = oops;
+  } else if (f.key == "warning") {
+    std::string fn = read_name(rep_, f.value, "warning");
+    if (!is_identifier(fn)) {
+      rep_.fail(f.value, "warning: expected none or a kernel function name, got " + quote(fn));
+    }
+    e.warning = fn;
+  } else if (f.key == "detected") {
+    std::string name = read_name(rep_, f.value, "detected");
+    if (name != "none" && !contains(kDetectorNames, name) && !is_identifier(name)) {
+      rep_.fail(f.value, "detected: expected none, a detector (" + join(kDetectorNames) +
+                             ") or the function it fired in, got " + quote(name));
+    }
+    e.detected = name;
   } else if (f.key == "invariants") {
     e.invariants = read_choice(rep_, f.value, "invariants value", kInvariants) == 0;
   } else if (f.key == "if_with" || f.key == "if_without") {

@@ -11,8 +11,8 @@
 
 #include <cstddef>
 
-#include "model/mm/kernel.h"
 #include "model/ksm/v3.9/ksm_tree.h"
+#include "model/mm/kernel.h"
 
 namespace ksmsim {
 
@@ -380,7 +380,7 @@ int Ksm::remove_stable_node(stable_node *node) {
   if (!p)
     return 0; // get_ksm_page did remove_node_from_stable_tree itself
   int err;
-  if (WARN_ON_ONCE(Kernel::page_mapped(p))) {
+  if (WARN_ON_ONCE(Kernel::page_mapped(p), "mm/ksm.c:715")) {
     // This should not happen: but if it does, just refuse to let
     // merge_across_nodes be switched - there is no need to panic.
     err = -EBUSY;
