@@ -193,3 +193,25 @@ TEST_CASE("docs/preemption-points.md lists every point", "[interleave][docs]") {
   for (const PreemptionPoint &p : preemption_points())
     CHECK(text.str().find(std::string("`") + p.name + "`") != std::string::npos);
 }
+
+TEST_CASE("a process cannot run a step while it is inside its own", "[interleave]") {
+  // C is inside do_swap_page (its own read fault) at the point: its exit
+  // (final mmput) cannot come then; B's can.
+  const std::string faulting = R"(
+  - spawn: C
+  - mmap: {mm: C, vma: heap, pages: 1}
+  - write: {mm: C, vma: heap, pages: 0, fill: 'c'}
+  - swapout: {mm: C, vma: heap, pages: 0}
+  - read: {mm: C, vma: heap, pages: 0}
+    interleave:
+      - point: do_swap_page:lock_page
+        steps:
+)";
+  CHECK_THAT(error_of(faulting + "          - exit: C\n"),
+             Catch::Matchers::Contains(
+                 "interleaving refused at do_swap_page:lock_page: C is the task interrupted "
+                 "there (inside its own read)"));
+  CHECK_THAT(error_of(faulting + "          - write: {mm: C, vma: heap, pages: 0, fill: 'd'}\n"),
+             Catch::Matchers::Contains("interleaving refused"));
+  CHECK(error_of(faulting + "          - exit: B\n").empty());
+}

@@ -182,6 +182,7 @@ private:
   Report report_;
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
+  std::string performing_kind_;         // the kind of the step the current task is performing
   bool stopped_ = false;                // an oops or invariant violation froze the machine
   std::vector<Armed> *armed_ = nullptr; // the interleavings of the step now running
   std::vector<RunResult::Checkpoint> checkpoints_;
@@ -480,6 +481,7 @@ void Runner::perform(const Step &step, int cpu) {
     if (has_fix(k_.profile, fix))
       expect_error.reset();
   k_.current = step_task(step, cpu);
+  performing_kind_ = step.kind;
   k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
   try {
     do_body(step);
@@ -547,10 +549,21 @@ void Runner::run_interleaved(const Interleave &il) {
   int cpu = interrupted.cpu == 0 ? 1 : 0;
   k_.trace_fmt("ksmsim_interleave", "at {} ({} time): {} step(s) on cpu {}", il.point, il.after,
                il.steps.size(), cpu);
+  const std::string interrupted_kind = performing_kind_;
   k_.nested_depth++;
   for (const Step &step : il.steps) {
     if (step.kind == "sleep" || step.kind == "wait" || step.at)
       throw ScenarioError(step.loc, "a step run at a preemption point cannot advance virtual time");
+    // A process is one task: while it is inside its own fault, madvise,
+    // fork or exit it cannot also run another step (least of all exit: its
+    // final mmput cannot come while it is still using the mm).
+    Task nested = step_task(step, cpu);
+    if (procs_.count(interrupted.comm) && nested.comm == interrupted.comm)
+      throw ScenarioError(
+          step.loc,
+          fmt::format("interleaving refused at {}: {} is the task interrupted there (inside its "
+                      "own {}), so it cannot run this {} until that returns",
+                      il.point, interrupted.comm, interrupted_kind, step.kind));
     try {
       with_interleaves(step, [&]() { perform(step, cpu); });
     } catch (const LockConflict &lock) {
@@ -562,6 +575,7 @@ void Runner::run_interleaved(const Interleave &il) {
   }
   k_.nested_depth--;
   k_.current = interrupted;
+  performing_kind_ = interrupted_kind;
 }
 
 void Runner::run_step(const Step &step) {
