@@ -7,8 +7,8 @@
 // Every expected value is derived from the 3.9 sources (see the comments).
 
 #include "model/check/invariants.h"
-#include "model/mm/kernel.h"
 #include "model/ksm/v3.9/ksm.h"
+#include "model/mm/kernel.h"
 #include "sim/run/expect.h"
 #include "tests/machine.h"
 
@@ -895,5 +895,69 @@ TEST_CASE("run=2 sweeps stable nodes of unmapped KSM pages only with the fix",
     CHECK(m.k.page_stable_node(kp) == node);
     CHECK(m.k.ksm.in_stable_tree(node));
   }
+  m.check_invariants();
+}
+
+TEST_CASE("rb_erase of a stale stable node from another tree: a detector report, no oops",
+          "[ksm][numa][rbtree]") {
+  // cbf86cfe04 cause 1, without the sweep (as
+  // scenarios/regressions/stale-stable-node-swapcache.yaml): S stays alone in
+  // one_stable_tree, which merge_across_nodes=0 orphans.
+  KernelProfile prof;
+  prof.stale_stable_sweep = false;
+  Machine m(prof, 2);
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  mm_struct *b = m.k.mm_alloc("B", 1001);
+  const std::uint64_t sa = m.k.do_mmap_anon(a, 1, 0), sb = m.k.do_mmap_anon(b, 1, 1);
+  m.write(a, sa, A_WORD);
+  m.write(b, sb, A_WORD);
+  REQUIRE(m.k.sys_madvise(a, sa, P, MADV_MERGEABLE) == 0);
+  REQUIRE(m.k.sys_madvise(b, sb, P, MADV_MERGEABLE) == 0);
+  REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
+  m.full_scan();
+  m.full_scan();
+  page *kp = m.mapped(b, sb); // B0 found A0 in the unstable tree: B's page
+  REQUIRE(kp);
+  REQUIRE(m.mapped(a, sa) == kp);
+  REQUIRE(m.k.page_to_nid(kp) == 1);
+  stable_node *s = m.k.page_stable_node(kp);
+  REQUIRE(s);
+  REQUIRE(s->nid == 0); // merge_across_nodes 1: get_kpfn_nid is 0
+  REQUIRE(m.k.ksm.one_stable_tree[0].rb_node == &s->node);
+
+  REQUIRE(m.k.shrink_page(kp, true)); // both ptes to swap, kp in the swap cache
+  REQUIRE(m.k.ksm.sysfs_store("run", "2\n") == 2);
+  REQUIRE(m.k.ksm.sysfs_store("merge_across_nodes", "0\n") == 2);
+  REQUIRE(m.k.ksm.root_stable_tree != m.k.ksm.one_stable_tree);
+  REQUIRE(m.k.ksm.root_stable_tree[0].rb_node == nullptr); // kcalloc'd
+  REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
+  m.fault(b, sb, false); // do_swap_page: kp, still PageKsm with S
+  REQUIRE(m.mapped(b, sb) == kp);
+
+  // cmp_and_merge_page(kp): get_kpfn_nid(kpfn) 1 != S->nid 0, so
+  // rb_erase(&S->node, root_stable_tree + 0). v3.9 rb_erase: S has no left
+  // child and a NULL parent, so __rb_change_child sets the root it was
+  // handed (already NULL) to S's right child, NULL; nothing to rebalance.
+  // Then S goes on migrate_nodes; stable_tree_search(kp) finds page_node S
+  // there and links it into the empty root_stable_tree[1] (nid 1);
+  // try_to_merge_one_page(kp, kp) returns 0 (the same page), and
+  // stable_tree_append makes B's item S's first: pages_shared 1.
+  REQUIRE_NOTHROW(m.full_scan());
+  const std::vector<OopsRecord> &rec = m.k.oopses();
+  REQUIRE(rec.size() == 1);
+  CHECK(rec[0].kind == "detector");
+  CHECK(rec[0].function == "cmp_and_merge_page");
+  CHECK(rec[0].message == "ksmsim: rb_erase of a node that is not in root_stable_tree[0]");
+  CHECK(m.k.ksm.root_stable_tree[0].rb_node == nullptr);
+  CHECK(m.k.ksm.root_stable_tree[1].rb_node == &s->node);
+  CHECK(s->nid == 1);
+  CHECK(m.k.ksm.stable_tree_nid_of(s) == 1);
+  // full_scans is ksm_scan.seqnr, which run=2's
+  // unmerge_and_remove_all_rmap_items set back to 0.
+  m.check_counters(1, 0, 0, 0, 1);
+  // The next scan finds B's item already on S (item->head == S): no change.
+  m.full_scan();
+  m.check_counters(1, 0, 0, 0, 2);
+  CHECK(m.k.oopses().size() == 1);
   m.check_invariants();
 }

@@ -36,8 +36,8 @@ constexpr std::size_t RMAP_QUARANTINE = 4096;
 // Not the kernel's: a hint to fetch both children of a tree node while this
 // level's page is compared, since the tree walks wait on memory.
 inline void prefetch_children(const rb_node *n) {
-  __builtin_prefetch(n->left);
-  __builtin_prefetch(n->right);
+  __builtin_prefetch(n->rb_left);
+  __builtin_prefetch(n->rb_right);
 }
 
 std::string ptr(HandleKind kind, std::uint32_t id) {
@@ -50,16 +50,6 @@ rmap_item *Ksm::rmap_of_hlist(list_node *n) {
 }
 stable_node *Ksm::stable_of_list(list_node *n) {
   return container_of(n, &stable_node::list);
-}
-
-rb_root::rb_root() {
-  rbtree::init_header(&header);
-}
-rb_node *rb_root::rb_node_() const {
-  return rb_traits::get_parent(&header);
-}
-void rb_root::reset() {
-  rbtree::init_header(&header);
 }
 
 Ksm::Ksm(Kernel &kernel) : k(kernel) {
@@ -87,25 +77,40 @@ void Ksm::check_live(const mm_slot *slot, const char *fn) const {
 
 namespace {
 // Is node linked in the tree under root? Walks up checking every parent's
-// child link, so a node left over from a reset tree is not mistaken.
+// child link, so a node left over from a reset or orphaned tree is not
+// mistaken. Bounded: a stale parent chain may be cyclic.
 bool rb_in_tree(const rb_root &root, const rb_node *n) {
   for (int depth = 0; depth < 256; depth++) {
-    const rb_node *p = rb_traits::get_parent(n);
-    if (p == &root.header)
-      return root.rb_node_() == n;
-    if (!p || (p->left != n && p->right != n))
+    const rb_node *p = rb_parent(n);
+    if (!p)
+      return root.rb_node == n;
+    if (p->rb_left != n && p->rb_right != n)
       return false;
     n = p;
   }
   return false;
 }
-
-void rb_erase(rb_node *n, rb_root *root, const char *fn) {
-  if (!rb_in_tree(*root, n))
-    kernel_bug(fn, "rb_erase of a node that is not in that tree");
-  rbtree::erase(&root->header, n);
-}
 } // namespace
+
+std::string Ksm::root_name(const rb_root *root) const {
+  for (int nid = 0; nid < nr_roots(); nid++) {
+    if (root == &root_stable_tree[nid])
+      return fmt::format("root_stable_tree[{}]", nid);
+    if (root == &root_unstable_tree[nid])
+      return fmt::format("root_unstable_tree[{}]", nid);
+  }
+  return root == one_stable_tree ? "one_stable_tree" : "one_unstable_tree";
+}
+
+// The kernel's rb_erase checks nothing: it rewrites whatever node's own
+// links point at (a parent of another tree, or root if the parent is NULL).
+// Only the simulator can see that node is not in root's tree: a detector
+// report, then the kernel's erase as it is.
+void Ksm::rb_erase(rb_node *node, rb_root *root, const char *fn) {
+  if (!rb_in_tree(*root, node))
+    detector_report(fn, "ksmsim: rb_erase of a node that is not in " + root_name(root));
+  ksmsim::rb_erase(node, root);
+}
 
 int Ksm::nr_roots() const {
   return root_stable_tree == one_stable_tree ? 1 : k.machine.nodes;
@@ -399,8 +404,8 @@ int Ksm::remove_all_stable_nodes() {
   KFUNC();
   int err = 0;
   for (int nid = 0; nid < ksm_nr_node_ids; nid++) {
-    while (root_stable_tree[nid].rb_node_()) {
-      stable_node *node = stable_of_node(root_stable_tree[nid].rb_node_());
+    while (root_stable_tree[nid].rb_node) {
+      stable_node *node = stable_of_node(root_stable_tree[nid].rb_node);
       if (remove_stable_node(node)) {
         err = -EBUSY;
         break; // proceed to next nid
@@ -606,26 +611,25 @@ page *Ksm::stable_tree_search(page *p) {
   int nid = get_kpfn_nid(k.page_to_pfn(p));
   rb_root *root = &root_stable_tree[nid];
   stable_node *node = nullptr;
+  rb_node **new_;
+  rb_node *parent;
 again:
-  rb_node *parent = nullptr;
-  bool left = false;
-  rb_node *cur = root->rb_node_();
-  while (cur) {
+  new_ = &root->rb_node;
+  parent = nullptr;
+  while (*new_) {
     k.cond_resched("stable_tree_search:cond_resched");
-    node = stable_of_node(cur);
-    prefetch_children(cur);
+    node = stable_of_node(*new_);
+    prefetch_children(*new_);
     page *tree_page = get_ksm_page(node, false);
     if (!tree_page)
       return nullptr;
     int ret = memcmp_pages(p, tree_page);
     k.put_page(tree_page);
-    parent = cur;
+    parent = *new_;
     if (ret < 0) {
-      cur = parent->left;
-      left = true;
+      new_ = &parent->rb_left;
     } else if (ret > 0) {
-      cur = parent->right;
-      left = false;
+      new_ = &parent->rb_right;
     } else {
       // Lock and unlock the stable_node's page (which might already have
       // been migrated) so that page migration is sure to notice its raised
@@ -651,7 +655,8 @@ again:
   list_del(&page_node->list);
   page_node->head = nullptr;
   page_node->nid = nid;
-  rb_link_and_insert(root, parent, left, &page_node->node);
+  rb_link_node(&page_node->node, parent, new_);
+  rb_insert_color(&page_node->node, root);
   k.get_page(p);
   return p;
 
@@ -660,7 +665,7 @@ replace:
     list_del(&page_node->list);
     page_node->head = nullptr;
     page_node->nid = nid;
-    rbtree::replace_node(&node->node, &root->header, &page_node->node);
+    rb_replace_node(&node->node, &page_node->node, root);
     k.get_page(p);
   } else {
     rb_erase(&node->node, root, __func__);
@@ -676,25 +681,22 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   std::uint64_t kpfn = k.page_to_pfn(kpage);
   int nid = get_kpfn_nid(kpfn);
   rb_root *root = &root_stable_tree[nid];
+  rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
-  bool left = false;
-  rb_node *cur = root->rb_node_();
-  while (cur) {
+  while (*new_) {
     k.cond_resched("stable_tree_insert:cond_resched");
-    stable_node *node = stable_of_node(cur);
-    prefetch_children(cur);
+    stable_node *node = stable_of_node(*new_);
+    prefetch_children(*new_);
     page *tree_page = get_ksm_page(node, false);
     if (!tree_page)
       return nullptr;
     int ret = memcmp_pages(kpage, tree_page);
     k.put_page(tree_page);
-    parent = cur;
+    parent = *new_;
     if (ret < 0) {
-      cur = parent->left;
-      left = true;
+      new_ = &parent->rb_left;
     } else if (ret > 0) {
-      cur = parent->right;
-      left = false;
+      new_ = &parent->rb_right;
     } else {
       // Not a bug that stable_tree_search didn't find this node: our page
       // was not yet write-protected then, so may have changed since.
@@ -706,7 +708,8 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   node->kpfn = kpfn;
   k.set_page_stable_node(kpage, node);
   node->nid = nid;
-  rb_link_and_insert(root, parent, left, &node->node);
+  rb_link_node(&node->node, parent, new_);
+  rb_insert_color(&node->node, root);
   return node;
 }
 
@@ -714,13 +717,12 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   KFUNC();
   int nid = get_kpfn_nid(k.page_to_pfn(p));
   rb_root *root = &root_unstable_tree[nid];
+  rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
-  bool left = false;
-  rb_node *cur = root->rb_node_();
-  while (cur) {
+  while (*new_) {
     k.cond_resched("unstable_tree_search_insert:cond_resched");
-    rmap_item *tree_item = rmap_of_node(cur);
-    prefetch_children(cur);
+    rmap_item *tree_item = rmap_of_node(*new_);
+    prefetch_children(*new_);
     check_live(tree_item, __func__);
     page *tree_page = get_mergeable_page(tree_item);
     if (!tree_page)
@@ -731,15 +733,13 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
       return nullptr;
     }
     int ret = memcmp_pages(p, tree_page);
-    parent = cur;
+    parent = *new_;
     if (ret < 0) {
       k.put_page(tree_page);
-      cur = parent->left;
-      left = true;
+      new_ = &parent->rb_left;
     } else if (ret > 0) {
       k.put_page(tree_page);
-      cur = parent->right;
-      left = false;
+      new_ = &parent->rb_right;
     } else if (!ksm_merge_across_nodes && k.page_to_nid(tree_page) != nid) {
       // tree_page was migrated to another node: it goes to the right
       // unstable tree next time; only merge with it when across nodes.
@@ -753,7 +753,8 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   item->address |= UNSTABLE_FLAG;
   item->address |= (ksm_scan.seqnr & SEQNR_MASK);
   item->nid = nid;
-  rb_link_and_insert(root, parent, left, &item->node);
+  rb_link_node(&item->node, parent, new_);
+  rb_insert_color(&item->node, root);
   ksm_pages_unshared++;
   return nullptr;
 }
@@ -781,7 +782,7 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
       node->head = &migrate_nodes;
       list_add(&node->list, node->head);
     }
-    // item->head overlays node.parent_color, as in the kernel: a stale
+    // item->head overlays node.__rb_parent_color, as in the kernel: a stale
     // head left from an earlier stable period counts here too.
     if (node->head != &migrate_nodes && item->head == node)
       return;
@@ -883,7 +884,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
       }
     }
     for (int nid = 0; nid < ksm_nr_node_ids; nid++)
-      root_unstable_tree[nid].reset();
+      root_unstable_tree[nid] = RB_ROOT;
 
     slot = slot_of_list(slot->mm_list.next);
     ksm_scan.mm_slot = slot;

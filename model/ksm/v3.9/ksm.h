@@ -76,8 +76,8 @@ public:
   // one_unstable_tree until merge_across_nodes is first switched off, then
   // a buffer of one root per node for each (nodes left in one_stable_tree
   // then are orphaned, as in the kernel).
-  rb_root one_stable_tree[1];
-  rb_root one_unstable_tree[1];
+  rb_root one_stable_tree[1] = {RB_ROOT};
+  rb_root one_unstable_tree[1] = {RB_ROOT};
   std::unique_ptr<rb_root[]> roots_buf;
   rb_root *root_stable_tree = one_stable_tree;
   rb_root *root_unstable_tree = one_unstable_tree;
@@ -156,6 +156,11 @@ private:
   rmap_item *get_next_rmap_item(mm_slot *slot, rmap_item **rmap_list, std::uint64_t addr);
   rmap_item *scan_get_next_rmap_item(page **pagep);
   page *ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address);
+
+  // The kernel's rb_erase, after the simulator's check that node is in the
+  // tree under root (a detector report if not; the erase runs anyway).
+  void rb_erase(rb_node *node, rb_root *root, const char *fn);
+  std::string root_name(const rb_root *root) const;
 
   // checks that turn a use of a freed object into an oops
   void check_live(const stable_node *node, const char *fn) const;

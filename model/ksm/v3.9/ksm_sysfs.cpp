@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
-#include "model/mm/kernel.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/ksm/v3.9/ksm_tree.h"
+#include "model/mm/kernel.h"
 
 namespace ksmsim {
 
@@ -112,10 +112,10 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
       // The first switch away from merging across nodes: a buffer of roots
       // for every node, stable and unstable together. The stable tree is
       // empty (or so it is assumed) but not the unstable one.
-      roots_buf.reset(new rb_root[2 * k.machine.nodes]);
+      roots_buf.reset(new rb_root[2 * k.machine.nodes]()); // kcalloc: all RB_ROOT
       root_stable_tree = roots_buf.get();
       root_unstable_tree = roots_buf.get() + k.machine.nodes;
-      rb_root_assign(&root_unstable_tree[0], &one_unstable_tree[0]);
+      root_unstable_tree[0] = one_unstable_tree[0];
     }
     if (!err) {
       ksm_merge_across_nodes = static_cast<unsigned>(knob);

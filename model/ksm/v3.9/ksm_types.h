@@ -1,31 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// mm/ksm.c's objects: stable_node, rmap_item, mm_slot, ksm_scan. The rbtree
-// and list links are plain structs here; Boost.Intrusive's algorithms drive
-// them (model/ksm/v3.9/ksm_tree.h), so this header stays light.
+// mm/ksm.c's objects: stable_node, rmap_item, mm_slot, ksm_scan. The tree
+// links are the kernel's rb_node (model/lib/rbtree.h); the list links are
+// plain structs that Boost.Intrusive's algorithms drive
+// (model/ksm/v3.9/ksm_tree.h), so this header stays light.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
+#include "model/lib/rbtree.h"
 #include "model/mm/mm_types.h"
 
 namespace ksmsim {
-
-// struct rb_node: parent (with the colour in bit 0), left, right.
-// Trivial, like the kernel's: zeroed by the allocator (kmem_cache_zalloc).
-struct rb_node {
-  std::uintptr_t parent_color;
-  rb_node *left;
-  rb_node *right;
-};
-
-// struct rb_root: Boost.Intrusive keeps a header node whose parent is the root.
-struct rb_root {
-  rb_node header;
-  rb_root();
-  rb_node *rb_node_() const; // the root node, or nullptr (kernel: root->rb_node)
-  void reset();              // root = RB_ROOT
-};
 
 // A doubly linked list node (struct list_head / hlist_node).
 struct list_node {
@@ -72,6 +59,11 @@ struct rmap_item {
   };
 };
 static_assert(sizeof(rmap_item) == 64, "rmap_item should be as small as the kernel's");
+// As in the kernel: head overlays node.__rb_parent_color, hlist.next
+// node.rb_right and hlist.prev (the kernel's pprev) node.rb_left.
+static_assert(offsetof(rmap_item, head) == offsetof(rmap_item, node) &&
+                  offsetof(rmap_item, hlist) == offsetof(rmap_item, node) + sizeof(void *),
+              "head and hlist should overlay rb_node's fields as in the kernel");
 
 struct mm_slot {
   list_node mm_list{};
