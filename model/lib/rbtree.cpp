@@ -74,7 +74,8 @@ public:
   explicit LoopBound(const char *fn) : fn_(fn) {}
   void step() {
     if (++n_ > 4096)
-      detector_stop(fn_, "ksmsim: rbtree loop does not end (a cyclic tree; the kernel would hang)");
+      detector_stop(fn_, "rbtree-cycle",
+                    "ksmsim: rbtree loop does not end (a cyclic tree; the kernel would hang)");
   }
 
 private:

@@ -108,7 +108,8 @@ std::string Ksm::root_name(const rb_root *root) const {
 // report, then the kernel's erase as it is.
 void Ksm::rb_erase(rb_node *node, rb_root *root, const char *fn) {
   if (!rb_in_tree(*root, node))
-    detector_report(fn, "ksmsim: rb_erase of a node that is not in " + root_name(root));
+    detector_report(fn, "rb-erase-not-in-tree",
+                    "ksmsim: rb_erase of a node that is not in " + root_name(root));
   ksmsim::rb_erase(node, root);
 }
 
@@ -653,9 +654,8 @@ again:
   if (!page_node)
     return nullptr;
   list_del(&page_node->list);
-  page_node->head = nullptr;
   page_node->nid = nid;
-  rb_link_node(&page_node->node, parent, new_);
+  rb_link_node(&page_node->node, parent, new_); // overwrites head (the union)
   rb_insert_color(&page_node->node, root);
   k.get_page(p);
   return p;
@@ -663,9 +663,8 @@ again:
 replace:
   if (page_node) {
     list_del(&page_node->list);
-    page_node->head = nullptr;
     page_node->nid = nid;
-    rb_replace_node(&node->node, &page_node->node, root);
+    rb_replace_node(&node->node, &page_node->node, root); // overwrites head (the union)
     k.get_page(p);
   } else {
     rb_erase(&node->node, root, __func__);

@@ -36,7 +36,7 @@ inline void list_add_tail(list_node *n, list_node *h) {
 }
 inline void list_del(list_node *n) {
   clist::unlink(n);
-  n->next = n->prev = nullptr;
+  n->next = n->prev = nullptr; // the kernel poisons them (LIST_POISON1/2): both fault if followed
 }
 inline void list_move(list_node *n, list_node *h) {
   clist::unlink(n);

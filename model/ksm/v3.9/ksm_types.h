@@ -22,16 +22,28 @@ struct list_node {
 
 struct rmap_item;
 
+// As in the kernel, the migrate_nodes link overlays the tree links: head
+// is node.__rb_parent_color, list is node.rb_right/rb_left. Moving a node
+// to migrate_nodes overwrites its tree links, and linking it into a tree
+// overwrites head.
 struct stable_node {
-  rb_node node{};            // when a node of a stable tree
-  list_node *head = nullptr; // &migrate_nodes when listed for migration
-  list_node list{};          // link in migrate_nodes
-  list_node hlist{};         // header of the rmap_items using this ksm page
+  union {
+    rb_node node;      // when a node of a stable tree
+    struct {           // when listed for migration
+      list_node *head; // &migrate_nodes
+      list_node list;
+    };
+  };
+  list_node hlist{}; // header of the rmap_items using this ksm page
   std::uint64_t kpfn = 0;
   int nid = 0;
   std::uint32_t id = 0;
   bool freed = false;
+  stable_node() : node{} {}
 };
+static_assert(offsetof(stable_node, head) == offsetof(stable_node, node) &&
+                  offsetof(stable_node, list) == offsetof(stable_node, node) + sizeof(void *),
+              "stable_node's head and list overlay its rb_node as in the kernel");
 
 // Low bits of rmap_item->address.
 constexpr std::uint64_t SEQNR_MASK = 0x0ff;
