@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -337,7 +338,8 @@ struct Sandbox {
   }
 
   // Start `ksmsim ARGS` in the sandbox; its output goes to root/out.
-  pid_t start(const std::string &args) {
+  // nofile > 0: that RLIMIT_NOFILE (to make socketpair fail).
+  pid_t start(const std::string &args, rlim_t nofile = 0) {
     int go[2];
     REQUIRE(pipe(go) == 0);
     pid_t pid = fork();
@@ -352,6 +354,9 @@ struct Sandbox {
           ::mount(tracing.c_str(), "/sys/kernel/tracing", nullptr, MS_BIND, nullptr) ||
           ::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") || ::mkdir("/run/ksmsim", 0700) ||
           ::mount(state.c_str(), "/run/ksmsim", nullptr, MS_BIND, nullptr))
+        _exit(77);
+      struct rlimit lim = {nofile, nofile};
+      if (nofile && setrlimit(RLIMIT_NOFILE, &lim))
         _exit(77);
       std::string cmd =
           std::string("exec ") + KSMSIM_BINARY + " " + args + " >" + root + "/out 2>&1";
@@ -647,4 +652,25 @@ TEST_CASE("sandbox: live time is bounded, and memory is checked against MemAvail
   CHECK(sb.out().find("failed: ETIME (the bound on live time (--max-live-time) was reached)") !=
         std::string::npos);
   sb.check_as_found();
+}
+
+TEST_CASE("sandbox: a worker that cannot be started (socketpair fails) ends record and compare "
+          "with everything restored",
+          "[live][safety][sandbox]") {
+  SANDBOX_OR_SKIP();
+  std::string text = "scenario: many\nsteps:\n";
+  for (int i = 0; i < 40; i++)
+    text += "  - spawn: P" + std::to_string(i) + "\n";
+  for (const char *command : {"record", "compare"}) {
+    Sandbox sb;
+    sb.scenario(text);
+    pid_t pid =
+        sb.start(std::string(command) + " --live --unmerge-others " + sb.root + "/s.yaml", 24);
+    int sig = 0;
+    CHECK(sb.wait(pid, &sig) == 2);
+    CHECK(sig == 0); // not std::terminate
+    INFO(command << ": " << sb.out());
+    CHECK(sb.out().find("socketpair: Too many open files") != std::string::npos);
+    sb.check_as_found();
+  }
 }
