@@ -13,9 +13,10 @@ std::string KnobFailure::text() const {
   return fmt::format("{}={}: {}", knob, value, errno_str(err));
 }
 
-int write_retrying(const KnobWriter &write, const std::string &name, const std::string &value,
-                   std::chrono::milliseconds busy_for, std::chrono::milliseconds pause) {
-  auto until = std::chrono::steady_clock::now() + busy_for;
+namespace {
+
+int write_until(const KnobWriter &write, const std::string &name, const std::string &value,
+                std::chrono::steady_clock::time_point until, std::chrono::milliseconds pause) {
   for (;;) {
     int r = write(name, value);
     if ((r != -EBUSY && r != -EINTR) || std::chrono::steady_clock::now() >= until)
@@ -24,23 +25,26 @@ int write_retrying(const KnobWriter &write, const std::string &name, const std::
   }
 }
 
+} // namespace
+
 std::vector<KnobFailure> restore_knobs(const Knobs &knobs, const KnobWriter &write,
                                        std::chrono::milliseconds busy_for,
                                        std::chrono::milliseconds pause) {
   std::vector<KnobFailure> failures;
+  auto until = std::chrono::steady_clock::now() + busy_for; // for all of them together
   const std::pair<std::string, std::string> *run = nullptr;
   for (const auto &knob : knobs)
     if (knob.first == "run")
       run = &knob;
   if (run)
-    if (int r = write_retrying(write, "run", "2", busy_for, pause))
+    if (int r = write_until(write, "run", "2", until, pause))
       failures.push_back({"run", "2", -r});
   for (const auto &[name, value] : knobs)
     if (name != "run")
-      if (int r = write_retrying(write, name, value, busy_for, pause))
+      if (int r = write_until(write, name, value, until, pause))
         failures.push_back({name, value, -r});
   if (run)
-    if (int r = write_retrying(write, "run", run->second, busy_for, pause))
+    if (int r = write_until(write, "run", run->second, until, pause))
       failures.push_back({"run", run->second, -r});
   return failures;
 }

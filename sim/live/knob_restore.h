@@ -26,14 +26,11 @@ struct KnobFailure {
 
 // run=2 first (unmerge what is left, so the other knobs may change), then
 // every knob but run, then run. A write that gets EBUSY or EINTR is tried
-// again every `pause` for up to `busy_for`.
+// again every `pause`, for up to `busy_for` for all of them together (so a
+// restore ends, whatever the kernel answers).
 std::vector<KnobFailure>
 restore_knobs(const Knobs &knobs, const KnobWriter &write,
               std::chrono::milliseconds busy_for = std::chrono::seconds(5),
               std::chrono::milliseconds pause = std::chrono::milliseconds(50));
-
-// Write one knob, retried as above: 0 or -errno.
-int write_retrying(const KnobWriter &write, const std::string &name, const std::string &value,
-                   std::chrono::milliseconds busy_for, std::chrono::milliseconds pause);
 
 } // namespace ksmsim::live
