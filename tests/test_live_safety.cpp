@@ -402,6 +402,13 @@ struct Sandbox {
     REQUIRE(knob("max_page_sharing") == "2147483647");
     std::this_thread::sleep_for(std::chrono::milliseconds(50)); // past the initial knobs
   }
+  // The sleepy scenario, started and in its steps.
+  pid_t start_sleepy();
+  // A knob that cannot be written from now on (EISDIR).
+  void break_knob(const std::string &k) const {
+    fs::remove(ksm + "/" + k);
+    fs::create_directory(ksm + "/" + k);
+  }
   // Every knob, trace setting and file as the sandbox began.
   void check_as_found() const {
     for (const auto &[k, v] : kFakeKsm)
@@ -435,6 +442,13 @@ const char *kSleepy = "scenario: sleepy\n"
 
 const std::string kRecord = "record --live --unmerge-others ";
 
+pid_t Sandbox::start_sleepy() {
+  scenario(kSleepy);
+  pid_t pid = start(kRecord + root + "/s.yaml");
+  await_steps(pid);
+  return pid;
+}
+
 } // namespace
 
 TEST_CASE("sandbox: a recording puts back every knob, traces in its own instance and leaves the "
@@ -451,7 +465,7 @@ TEST_CASE("sandbox: a recording puts back every knob, traces in its own instance
               "  - fork: {parent: A, child: B}\n"
               "  - fork: {parent: B, child: C}\n"
               "  - sysfs: {run: 1}\n"
-              "  - sleep: 1s\n"
+              "  - sleep: 3s\n"
               "  - sysfs: {run: 0}\n");
   pid_t pid = sb.start(kRecord + sb.root + "/s.yaml --trace " + sb.root + "/trace.out");
   sb.await_steps(pid);
@@ -470,9 +484,7 @@ TEST_CASE("sandbox: a second recording is refused while the first holds the lock
           "[live][safety][sandbox]") {
   SANDBOX_OR_SKIP();
   Sandbox sb;
-  sb.scenario(kSleepy);
-  pid_t first = sb.start(kRecord + sb.root + "/s.yaml");
-  sb.await_steps(first);
+  pid_t first = sb.start_sleepy();
   Sandbox other; // its own files, the same lock (state directory)
   fs::remove_all(other.state);
   fs::create_directory_symlink(sb.state, other.state);
@@ -493,9 +505,7 @@ TEST_CASE("sandbox: every catchable terminating signal ends a recording with eve
   SANDBOX_OR_SKIP();
   for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2}) {
     Sandbox sb;
-    sb.scenario(kSleepy);
-    pid_t pid = sb.start(kRecord + sb.root + "/s.yaml");
-    sb.await_steps(pid);
+    pid_t pid = sb.start_sleepy();
     CHECK(fs::exists(sb.state + "/journal"));
     ::kill(pid, sig);
     INFO("signal " << sigabbrev_np(sig));
@@ -511,9 +521,7 @@ TEST_CASE("sandbox: after a SIGKILL the next recording restores from the journal
           "[live][safety][sandbox]") {
   SANDBOX_OR_SKIP();
   Sandbox sb;
-  sb.scenario(kSleepy);
-  pid_t pid = sb.start(kRecord + sb.root + "/s.yaml");
-  sb.await_steps(pid);
+  pid_t pid = sb.start_sleepy();
   ::kill(pid, SIGKILL);
   int sig = 0;
   int status = 0;
@@ -527,8 +535,7 @@ TEST_CASE("sandbox: after a SIGKILL the next recording restores from the journal
   CHECK(fs::exists(sb.instance(pid)));
 
   SECTION("a knob the journal cannot put back: refused, saying how") {
-    fs::remove(sb.ksm + "/max_page_sharing");
-    fs::create_directory(sb.ksm + "/max_page_sharing");
+    sb.break_knob("max_page_sharing");
     sb.scenario("scenario: after\nsteps:\n  - spawn: A\n");
     CHECK(sb.refused(kRecord + sb.root + "/s.yaml") == 2);
     INFO(sb.out());
@@ -552,11 +559,8 @@ TEST_CASE("sandbox: a knob that cannot be put back makes the exit status 2, nami
           "[live][safety][sandbox]") {
   SANDBOX_OR_SKIP();
   Sandbox sb;
-  sb.scenario(kSleepy);
-  pid_t pid = sb.start(kRecord + sb.root + "/s.yaml");
-  sb.await_steps(pid);
-  fs::remove(sb.ksm + "/max_page_sharing");
-  fs::create_directory(sb.ksm + "/max_page_sharing");
+  pid_t pid = sb.start_sleepy();
+  sb.break_knob("max_page_sharing");
   CHECK(sb.wait(pid) == 2);
   INFO(sb.out());
   CHECK(sb.out().find("NOT RESTORED: max_page_sharing=256: EISDIR") != std::string::npos);
@@ -573,7 +577,7 @@ TEST_CASE("sandbox: a worker that dies is a failed step, and the recording still
               "steps:\n"
               "  - spawn: A\n"
               "  - mmap: {mm: A, vma: heap, pages: 4}\n"
-              "  - sleep: 1s\n"
+              "  - sleep: 3s\n"
               "  - write: {mm: A, vma: heap, pages: 0-3, fill: 'a'}\n");
   pid_t pid = sb.start(kRecord + sb.root + "/s.yaml");
   sb.await_steps(pid);
@@ -597,8 +601,7 @@ TEST_CASE("sandbox: a refused initial ksm: knob fails the recording as the simul
           "[live][safety][sandbox]") {
   SANDBOX_OR_SKIP();
   Sandbox sb;
-  fs::remove(sb.ksm + "/merge_across_nodes");
-  fs::create_directory(sb.ksm + "/merge_across_nodes"); // not a knob that can be written
+  sb.break_knob("merge_across_nodes");
   sb.scenario("scenario: refused\nksm: {pages_to_scan: 7, merge_across_nodes: 0}\n"
               "steps:\n  - spawn: A\n");
   CHECK(sb.run(kRecord + sb.root + "/s.yaml") == 2);
