@@ -471,10 +471,14 @@ TEST_CASE("sandbox: a recording puts back every knob, traces in its own instance
   sb.await_steps(pid);
   CHECK(slurp(sb.instance(pid) + "/events/ksm/enable") == "1\n");
   CHECK(slurp(sb.instance(pid) + "/tracing_on") == "1\n");
-  spit(sb.instance(pid) + "/trace", "ksm events of this recording\n"); // as the kernel would
+  // As the kernel would, with the mm of a process that is not the recording's.
+  const std::string trace = "    other-1 [000] .....  1.0: ksm_enter: mm=00000000feed\n";
+  spit(sb.instance(pid) + "/trace", trace);
   CHECK(sb.wait(pid) == 0);
   INFO(sb.out());
-  CHECK(slurp(sb.root + "/trace.out") == "ksm events of this recording\n");
+  CHECK(slurp(sb.root + "/trace.out") == trace);
+  CHECK(sb.out().find("warning: the trace holds 1 mm(s) that are not the recording's "
+                      "(00000000feed)") != std::string::npos);
   CHECK(sb.out().find("pinned to behave like 3.9: max_page_sharing=2147483647") !=
         std::string::npos);
   sb.check_as_found();
