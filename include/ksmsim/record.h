@@ -3,8 +3,9 @@
 // `ksmsim record`: replay a scenario's real-machine steps with real
 // processes on the running kernel, with its ksm tracepoints on, and record
 // the kernel's trace and the counters after every step. It changes global
-// kernel state: it saves every KSM knob and the trace settings first and
-// restores them on every way out.
+// kernel state: under a lock of its own, it journals every KSM knob first
+// and restores them on every way out; it traces in a tracing instance of
+// its own (docs/live.md, "What it does to the machine").
 #pragma once
 
 #include <cstdint>
