@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
@@ -60,7 +61,19 @@ std::string parse_command(const std::vector<std::string> &args, const po::option
 void add_live_options(po::options_description &opts) {
   opts.add_options()("i-understand-this-changes-ksm",
                      "allow changing the running kernel's KSM settings (saved and restored)")(
-      "live", "the same as --i-understand-this-changes-ksm");
+      "live", "the same as --i-understand-this-changes-ksm")(
+      "max-live-time", po::value<double>()->default_value(600),
+      "SECONDS of real time that sleep, at: and wait may take live, together")(
+      "unmerge-others", "record even while other processes use KSM (run=2 unmerges them)");
+}
+
+RecordOptions live_record_options(const po::variables_map &vm, const std::string &command) {
+  RecordOptions ro;
+  ro.max_live_ms =
+      static_cast<std::uint64_t>(std::max(0.0, vm["max-live-time"].as<double>()) * 1000);
+  ro.unmerge_others = vm.count("unmerge-others") > 0;
+  ro.command = command + " " + vm["file"].as<std::string>();
+  return ro;
 }
 
 int check_live(const po::variables_map &vm, const std::string &command) {

@@ -4,6 +4,7 @@
 // output files whole.
 #pragma once
 
+#include "ksmsim/record.h"
 #include <boost/program_options.hpp>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ void add_live_options(po::options_description &opts);
 // 0 when the command may touch the live kernel: the flag was given and
 // record_preflight passes; else the exit status, with the reason printed.
 int check_live(const po::variables_map &vm, const std::string &command);
+// The RecordOptions that add_live_options's flags give.
+RecordOptions live_record_options(const po::variables_map &vm, const std::string &command);
 
 // Write a whole file or nothing: a temporary file renamed into place.
 bool write_file(const std::string &path, const std::string &text);

@@ -62,7 +62,7 @@ int cmd_compare(const std::vector<std::string> &args) {
     return usage_error("compare: " + err);
   if (int status = check_live(vm, "compare"))
     return status;
-  RecordOptions ro;
+  RecordOptions ro = live_record_options(vm, "compare");
   scenario::Scenario s;
   RunResult sim;
   RecordResult live;
@@ -71,11 +71,17 @@ int cmd_compare(const std::vector<std::string> &args) {
     RunOptions opt;
     opt.trace = true;
     sim = run_scenario(s, opt);
-    live = record_live(s, ro);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;
+  } catch (const std::exception &e) {
+    std::cerr << "ksmsim: compare: " << e.what() << "\n";
+    return 2;
   }
+  live = record_live(s, ro); // never throws: restores on every way out
+  std::cerr << live.notes("compare");
+  if (!live.error.empty() && live.steps.empty())
+    return live.exit_code; // refused: nothing was recorded
   if (!trace_dir.empty() && (!write_file(trace_dir + "/simulated.trace", sim.trace) ||
                              !write_file(trace_dir + "/live.trace", live.trace))) {
     std::cerr << "ksmsim: compare: cannot write into " << trace_dir << "\n";
@@ -90,7 +96,9 @@ int cmd_compare(const std::vector<std::string> &args) {
       tracediff::diff(trace_of(sim.trace, "simulated"), trace_of(live.trace, "live"), dopt);
   out += tracediff::text_report(d, dopt.context);
   std::cout << out;
-  return differ ? 1 : 0;
+  if (live.exit_code == 2)
+    return 2; // not all restored, or the recording failed
+  return differ || live.interrupted ? 1 : 0;
 }
 
 } // namespace ksmsim::cli

@@ -22,17 +22,20 @@ int cmd_record(const std::vector<std::string> &args) {
     return usage_error("record: " + err);
   if (int status = check_live(vm, "record"))
     return status;
-  RecordOptions ro;
+  RecordOptions ro = live_record_options(vm, "record");
   RecordResult result;
   try {
     result = record_live(scenario::parse_file(vm["file"].as<std::string>()), ro);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;
-  } catch (const std::exception &e) {
+  } catch (const std::exception &e) { // the scenario could not be read; nothing was changed
     std::cerr << "ksmsim: record: " << e.what() << "\n";
     return 2;
   }
+  std::cerr << result.notes("record");
+  if (!result.error.empty() && result.steps.empty())
+    return result.exit_code; // refused: nothing was recorded
   if ((!trace_out.empty() && !write_file(trace_out, result.trace)) ||
       (!json_out.empty() && !write_file(json_out, result.json()))) {
     std::cerr << "ksmsim: record: cannot write an output file\n";

@@ -3,8 +3,9 @@
 // `ksmsim record`: replay a scenario's real-machine steps with real
 // processes on the running kernel, with its ksm tracepoints on, and record
 // the kernel's trace and the counters after every step. It changes global
-// kernel state: it saves every KSM knob and the trace settings first and
-// restores them on every way out.
+// kernel state: under a lock of its own, it journals every KSM knob first
+// and restores them on every way out; it traces in a tracing instance of
+// its own (docs/live.md, "What it does to the machine").
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,10 @@ struct RecordOptions {
   std::string ksm_dir = "/sys/kernel/mm/ksm";
   std::string tracing_dir = "/sys/kernel/tracing";
   std::uint64_t max_wait_ms = 120000; // a `wait` gives up after this much real time at most
+  std::uint64_t max_live_ms = 600000; // all of sleep, at: and wait together (--max-live-time)
+  bool unmerge_others = false;        // record even while other processes use KSM
+  std::string command = "record";     // "record FILE": written in the lock and the journal
+  std::string state_dir;              // the journal and lock's; "" is /run/ksmsim (or /var/tmp)
 };
 
 struct StepRecord {
@@ -36,16 +41,27 @@ struct RecordResult {
   std::string trace;               // /sys/kernel/tracing/trace at the end
   std::vector<std::string> pinned; // knobs set so the live kernel behaves like 3.9
   std::string kernel_release;
-  int exit_code = 0; // 0: every replayed expectation held; 1: not
+  // 0: every replayed expectation held; 1: not, or a signal ended the
+  // recording; 2: refused or failed (error), or not all restored.
+  int exit_code = 0;
+  std::string error;                 // why the recording was refused or stopped
+  std::vector<std::string> warnings; // other users of KSM, a journal restored, ...
+  std::vector<std::string>
+      restore_failures; // "knob=value: ERRNO": the kernel was not left as found
+  int interrupted = 0;  // the signal that ended it, or 0
   std::string json() const;
   std::string summary() const;
+  // The warnings, the error and what could not be restored, one a line,
+  // each starting "ksmsim: COMMAND: " (for stderr).
+  std::string notes(const std::string &command) const;
 };
 
 // Why recording cannot run here ("" if it can): root, KSM and tracefs.
 std::string record_preflight(const RecordOptions &opt);
 
-// Interrupts (SIGINT, SIGTERM) during a recording end it early, restoring
-// everything; the result then says so.
+// Never throws. A catchable terminating signal (SIGINT, SIGTERM, SIGHUP,
+// ...) during a recording ends it early, restoring everything; the result
+// then says so. See docs/live.md for what it does to the machine.
 RecordResult record_live(const scenario::Scenario &s, const RecordOptions &opt);
 
 } // namespace ksmsim

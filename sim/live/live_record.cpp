@@ -3,8 +3,6 @@
 // ksmsim record: the scenario's real-machine steps on the running kernel.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -16,13 +14,19 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "ksmsim/record.h"
 #include "ksmsim/runner.h"
-#include "sim/report/json.h"
+#include "sim/live/live_limits.h"
+#include "sim/live/live_session.h"
+#include "sim/live/live_signals.h"
+#include "sim/live/live_sysfs.h"
 #include "sim/live/live_worker.h"
+#include "sim/live/other_users.h"
+#include "sim/report/json.h"
 
 namespace ksmsim {
 
@@ -30,105 +34,15 @@ using namespace scenario;
 
 namespace {
 
-volatile sig_atomic_t interrupted = 0;
-void on_signal(int) {
-  interrupted = 1;
+using live::read_text;
+using live::write_text;
+
+bool interrupted() {
+  return live::interrupted_by() != 0;
 }
-
-std::string read_text(const std::string &path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  std::string t = s.str();
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' '))
-    t.pop_back();
-  return t;
-}
-
-// Write value to a sysfs file as `echo value > path` would: 0 or -errno.
-int write_text(const std::string &path, const std::string &value, int flags = 0) {
-  int fd = ::open(path.c_str(), O_WRONLY | flags);
-  if (fd < 0)
-    return -errno;
-  std::string v = value + "\n";
-  ssize_t n = ::write(fd, v.data(), v.size());
-  int err = n < 0 ? -errno : 0;
-  ::close(fd);
-  return err;
-}
-
-bool writable(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IWUSR);
-}
-
-// Knobs the simulated 3.9 kernel lacks, and the values that make the live
-// kernel behave like 3.9 (no page chains, no zero-page merging, no
-// skipping of unchanged pages, no auto-tuning).
-const std::pair<const char *, const char *> kPins[] = {
-    {"max_page_sharing", "2147483647"},
-    {"use_zero_pages", "0"},
-    {"smart_scan", "0"},
-    {"advisor_mode", "none"},
-};
-
-// The KSM knobs and trace settings as found, put back on every way out.
-class SavedState {
-public:
-  explicit SavedState(const RecordOptions &opt) : opt_(opt) {
-    DIR_scan();
-    if (::access((opt.tracing_dir + "/trace").c_str(), F_OK) != 0) {
-      if (::mount("nodev", opt.tracing_dir.c_str(), "tracefs", 0, nullptr) == 0)
-        mounted_ = true;
-    }
-    for (const char *f : {"tracing_on", "events/ksm/enable", "current_tracer"})
-      trace_.emplace_back(f, read_text(opt.tracing_dir + "/" + f));
-  }
-  ~SavedState() { restore(); }
-  void restore() {
-    if (restored_)
-      return;
-    restored_ = true;
-    write_text(opt_.ksm_dir + "/run", "2"); // unmerge what we merged before the knobs go back
-    for (const auto &[name, value] : knobs_)
-      if (name != "run")
-        write_text(opt_.ksm_dir + "/" + name, value);
-    for (const auto &[name, value] : knobs_)
-      if (name == "run")
-        write_text(opt_.ksm_dir + "/" + name, value);
-    for (const auto &[name, value] : trace_)
-      if (name != "events/ksm/enable" || value == "0" || value == "1")
-        write_text(opt_.tracing_dir + "/" + name, value == "X" ? "0" : value);
-    if (mounted_)
-      ::umount(opt_.tracing_dir.c_str());
-  }
-
-private:
-  void DIR_scan() {
-    for (const char *name :
-         {"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes", "max_page_sharing",
-          "use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs", "advisor_mode",
-          "advisor_max_cpu", "advisor_min_pages_to_scan", "advisor_max_pages_to_scan",
-          "advisor_target_scan_time"}) {
-      std::string path = opt_.ksm_dir + "/" + name;
-      if (!writable(path))
-        continue;
-      std::string v = read_text(path);
-      if (std::string(name) == "advisor_mode") { // "[none] scan-time": the bracketed one
-        auto a = v.find('['), b = v.find(']');
-        if (a != std::string::npos && b != std::string::npos)
-          v = v.substr(a + 1, b - a - 1);
-      }
-      knobs_.emplace_back(name, v);
-    }
-  }
-  const RecordOptions &opt_;
-  std::vector<std::pair<std::string, std::string>> knobs_, trace_;
-  bool mounted_ = false;
-  bool restored_ = false;
-};
 
 struct LiveProcess {
+  std::string name;
   live::Worker worker;
   std::map<std::string, std::pair<std::uint64_t, std::uint32_t>> regions; // vma -> start, pages
   bool exited = false;
@@ -137,15 +51,8 @@ struct LiveProcess {
 class Recorder {
 public:
   Recorder(const Scenario &s, const RecordOptions &opt) : s_(s), opt_(opt) {}
-  ~Recorder() { kill_workers(); }
   RecordResult run();
   void record_steps(RecordResult &res);
-  // Only the processes the recorder started, on every way out.
-  void kill_workers() {
-    for (auto &[name, p] : procs_)
-      if (!p.exited)
-        p.worker.kill_now();
-  }
 
 private:
   struct Skip {
@@ -156,7 +63,13 @@ private:
     std::string what;
   };
   void step(const Step &st, StepRecord &rec);
+  std::string initial_knobs();
   LiveProcess &proc(const std::string &name);
+  // A command to a worker; a worker that died (killed, the OOM killer) or a
+  // signal ending the recording makes the step fail, never ksmsim.
+  live::Reply send(LiveProcess &p, const live::Command &c);
+  void check_lost(LiveProcess &p);
+  void add_worker(const std::string &name, live::Worker w);
   std::uint64_t addr(LiveProcess &p, const std::string &vma, std::uint32_t idx);
   std::vector<std::uint32_t> all_or(LiveProcess &p, const std::string &vma,
                                     const std::optional<PageSet> &pages);
@@ -180,12 +93,42 @@ private:
       write_text(ksm("run"), "0");
   }
 
+  // Real time ends at the bound (--max-live-time) whatever the steps say.
+  std::chrono::steady_clock::time_point deadline() const {
+    return start_ + std::chrono::milliseconds(opt_.max_live_ms);
+  }
+
   const Scenario &s_;
   const RecordOptions &opt_;
   std::string run_ = "0";
+  live::WorkerGroup group_; // before procs_: its workers outlive their sockets
   std::map<std::string, LiveProcess> procs_;
+  std::set<pid_t> pids_; // every worker's, for the trace's mms
   std::chrono::steady_clock::time_point start_;
 };
+
+live::Reply Recorder::send(LiveProcess &p, const live::Command &c) {
+  live::Reply r = p.worker.send(c);
+  check_lost(p);
+  return r;
+}
+
+void Recorder::check_lost(LiveProcess &p) {
+  if (p.worker.lost()) {
+    if (interrupted())
+      throw Fail{EINTR, "interrupted"};
+    p.exited = true;
+    throw Fail{EPIPE, fmt::format("process '{}' (pid {}) died", p.name, p.worker.pid())};
+  }
+}
+
+void Recorder::add_worker(const std::string &name, live::Worker w) {
+  pids_.insert(w.pid());
+  LiveProcess &p = procs_[name];
+  p = LiveProcess{};
+  p.name = name;
+  p.worker = std::move(w);
+}
 
 LiveProcess &Recorder::proc(const std::string &name) {
   auto it = procs_.find(name);
@@ -219,7 +162,7 @@ void Recorder::madvise_pages(LiveProcess &p, const std::string &vma,
     c.addr = addr(p, vma, first);
     c.len = std::uint64_t(count) * 4096;
     c.advice = advice;
-    if (long r = p.worker.send(c).result)
+    if (long r = send(p, c).result)
       throw Fail{static_cast<int>(-r), "madvise"};
   }
 }
@@ -245,9 +188,13 @@ void Recorder::write_run(const std::string &value) {
 void Recorder::sleep_ms(std::uint64_t ms) {
   resume_ksmd();
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!interrupted && std::chrono::steady_clock::now() < until)
+  bool bounded = until > deadline();
+  until = std::min(until, deadline());
+  while (!interrupted() && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::uint64_t>(ms, 10)));
   pause_ksmd();
+  if (bounded)
+    throw Fail{ETIME, "the bound on live time (--max-live-time) was reached"};
 }
 
 // One page's state through /proc/PID/pagemap, /proc/kpageflags, /proc/kpagecount.
@@ -355,7 +302,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
       [&](const auto &b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, Spawn>) {
-          procs_[b.mm].worker = live::Worker::spawn();
+          add_worker(b.mm, group_.spawn());
         } else if constexpr (std::is_same_v<T, Mmap>) {
           if (b.node && *b.node > 0)
             throw Skip{"a NUMA node other than 0 (simulator only)"};
@@ -363,7 +310,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
           live::Command c;
           c.op = live::Op::Mmap;
           c.len = std::uint64_t(b.pages) * 4096;
-          live::Reply r = p.worker.send(c);
+          live::Reply r = send(p, c);
           if (r.result)
             throw Fail{static_cast<int>(-r.result), "mmap"};
           p.regions[b.vma] = {r.value, b.pages};
@@ -374,7 +321,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
             c.op = live::Op::Munmap;
             c.addr = addr(p, b.vma, idx);
             c.len = 4096;
-            p.worker.send(c);
+            send(p, c);
           }
         } else if constexpr (std::is_same_v<T, Write>) {
           LiveProcess &p = proc(b.mm);
@@ -389,7 +336,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
               c.poke_offset = static_cast<int>(b.content.poke->offset);
               c.poke_byte = b.content.poke->byte;
             }
-            p.worker.send(c);
+            send(p, c);
           }
         } else if constexpr (std::is_same_v<T, Read> || std::is_same_v<T, Swapin>) {
           if constexpr (std::is_same_v<T, Swapin>)
@@ -400,7 +347,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
             live::Command c;
             c.op = live::Op::Read;
             c.addr = addr(p, b.vma, idx);
-            p.worker.send(c);
+            send(p, c);
           }
         } else if constexpr (std::is_same_v<T, Madvise>) {
           if (b.advice == Advice::Pageout && !swap_is_on())
@@ -414,12 +361,13 @@ void Recorder::step(const Step &st, StepRecord &rec) {
         } else if constexpr (std::is_same_v<T, Fork>) {
           LiveProcess &parent = proc(b.parent);
           live::Reply r;
-          LiveProcess child;
-          child.worker = parent.worker.fork_child(&r);
+          live::Worker child = parent.worker.fork_child(&r);
+          check_lost(parent);
           if (r.result)
             throw Fail{static_cast<int>(-r.result), "fork"};
-          child.regions = parent.regions;
-          procs_[b.child] = std::move(child);
+          auto regions = parent.regions;
+          add_worker(b.child, std::move(child));
+          procs_[b.child].regions = std::move(regions);
         } else if constexpr (std::is_same_v<T, Exit>) {
           LiveProcess &p = proc(b.mm);
           p.worker.exit_and_wait();
@@ -448,9 +396,13 @@ void Recorder::step(const Step &st, StepRecord &rec) {
           auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit);
           resume_ksmd();
           while (std::strtoull(read_text(ksm("full_scans")).c_str(), nullptr, 10) < goal) {
-            if (interrupted || std::chrono::steady_clock::now() > until) {
+            if (interrupted() || std::chrono::steady_clock::now() > until) {
               pause_ksmd();
               throw Fail{ETIMEDOUT, "waiting for full scans"};
+            }
+            if (std::chrono::steady_clock::now() > deadline()) {
+              pause_ksmd();
+              throw Fail{ETIME, "the bound on live time (--max-live-time) was reached"};
             }
             std::this_thread::sleep_for(std::chrono::microseconds(500));
           }
@@ -478,52 +430,74 @@ std::string record_preflight(const RecordOptions &opt) {
   return "";
 }
 
+// The scenario's `ksm:` knobs, refused as the simulation refuses them.
+std::string Recorder::initial_knobs() {
+  for (std::size_t i = 0; i < s_.ksm.size(); i++) {
+    const auto &[name, value] = s_.ksm[i];
+    if (name == "run" && value == "1") {
+      run_ = value; // applied when time advances
+      continue;
+    }
+    if (int err = write_text(ksm(name), value))
+      return ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 0, 0},
+                           fmt::format("ksm: {}: the kernel refuses '{}' ({})", name, value,
+                                       live::errno_str(err)))
+          .what();
+    if (name == "run")
+      run_ = value;
+  }
+  return "";
+}
+
 RecordResult Recorder::run() {
   RecordResult res;
   struct utsname u;
   if (uname(&u) == 0)
     res.kernel_release = u.release;
-  struct sigaction sa {
-  }, old_int{}, old_term{};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  interrupted = 0;
-  {
-    SavedState saved(opt_);
-    write_text(ksm("run"), "2");
-    for (const auto &[name, value] : kPins)
-      if (writable(ksm(name)) && write_text(ksm(name), value) == 0)
-        res.pinned.push_back(fmt::format("{}={}", name, value));
-    write_text(ksm("run"), "0");
-    for (const auto &[name, value] : s_.ksm) {
-      if (name == "run")
-        run_ = value == "1" ? "1" : (write_text(ksm(name), value), value);
-      else
-        write_text(ksm(name), value);
-    }
-    const std::string &t = opt_.tracing_dir;
-    write_text(t + "/tracing_on", "0");
-    write_text(t + "/current_tracer", "nop");
-    write_text(t + "/trace", "", O_TRUNC); // echo > trace: clears the buffer
-    write_text(t + "/events/ksm/enable", "1");
-    write_text(t + "/tracing_on", "1");
-    start_ = std::chrono::steady_clock::now();
-    try {
-      record_steps(res);
-    } catch (...) {
-      kill_workers(); // before the knobs go back
-      throw;
-    }
-    write_text(t + "/tracing_on", "0");
-    res.trace = read_text(t + "/trace") + "\n";
-    kill_workers();
-    saved.restore();
+  if (std::string why = live::check_limits(s_, opt_.max_live_ms); !why.empty()) {
+    res.error = why; // nothing was changed
+    res.exit_code = 2;
+    return res;
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  if (interrupted)
-    res.exit_code = 1;
+  live::SignalGuard signals;
+  {
+    live::LiveSession session(opt_);
+    try {
+      std::string why = session.begin(&res.warnings, &res.pinned);
+      if (why.empty())
+        why = initial_knobs();
+      if (!why.empty()) {
+        res.error = why;
+        res.exit_code = 2;
+      } else {
+        start_ = std::chrono::steady_clock::now();
+        record_steps(res);
+        res.trace = session.instance()->stop_and_read();
+        if (std::vector<std::string> mms = live::foreign_mms(res.trace, pids_); !mms.empty())
+          res.warnings.push_back(fmt::format(
+              "the trace holds {} mm(s) that are not the recording's ({}): another process "
+              "used KSM meanwhile, and the counts may include its pages",
+              mms.size(), fmt::join(mms, " ")));
+      }
+    } catch (const std::exception &e) { // socketpair, fork: restored all the same
+      res.error = e.what();
+      res.exit_code = 2;
+    }
+    // Every worker gone before the knobs go back: a KSM page still mapped
+    // makes the kernel refuse max_page_sharing (EBUSY).
+    if (std::vector<pid_t> left = group_.kill_and_reap(); !left.empty())
+      res.restore_failures.push_back(
+          fmt::format("worker process groups still there after SIGKILL: {}", fmt::join(left, " ")));
+    procs_.clear();
+    for (std::string &f : session.end())
+      res.restore_failures.push_back(std::move(f));
+  }
+  if (int sig = live::interrupted_by()) {
+    res.interrupted = sig;
+    res.exit_code = std::max(res.exit_code, 1);
+  }
+  if (!res.restore_failures.empty())
+    res.exit_code = 2;
   return res;
 }
 
@@ -535,7 +509,7 @@ void Recorder::record_steps(RecordResult &res) {
       rec.line = st.loc.line;
       rec.kind = st.kind;
       rec.status = "done";
-      if (interrupted) {
+      if (interrupted()) {
         rec.status = "skipped: interrupted";
       } else {
         try {
@@ -546,9 +520,7 @@ void Recorder::record_steps(RecordResult &res) {
         } catch (const Skip &sk) {
           rec.status = "skipped: " + sk.why;
         } catch (const Fail &f) {
-          std::string name = f.err == ETIMEDOUT       ? "ETIMEDOUT"
-                             : strerrorname_np(f.err) ? strerrorname_np(f.err)
-                                                      : "E?";
+          std::string name = live::errno_str(f.err);
           rec.status = st.expect_error && *st.expect_error == name
                            ? fmt::format("done ({} as expected)", name)
                            : fmt::format("failed: {} ({})", name, f.what);
@@ -566,6 +538,20 @@ void Recorder::record_steps(RecordResult &res) {
 
 RecordResult record_live(const Scenario &s, const RecordOptions &opt) {
   return Recorder(s, opt).run();
+}
+
+std::string RecordResult::notes(const std::string &command) const {
+  std::string out;
+  for (const std::string &w : warnings)
+    out += fmt::format("ksmsim: {}: warning: {}\n", command, w);
+  if (interrupted)
+    out += fmt::format("ksmsim: {}: interrupted by SIG{}: the steps left were skipped\n", command,
+                       sigabbrev_np(interrupted) ? sigabbrev_np(interrupted) : "?");
+  if (!error.empty())
+    out += fmt::format("ksmsim: {}: {}\n", command, error);
+  for (const std::string &f : restore_failures)
+    out += fmt::format("ksmsim: {}: NOT RESTORED: {}\n", command, f);
+  return out;
 }
 
 std::string RecordResult::summary() const {

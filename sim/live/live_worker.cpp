@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,9 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
+
+#include "sim/live/live_signals.h"
 
 namespace ksmsim::live {
 
@@ -21,7 +25,7 @@ bool read_all(int fd, void *buf, std::size_t n) {
   auto *p = static_cast<char *>(buf);
   while (n) {
     ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR)
+    if (r < 0 && errno == EINTR && !interrupted_by())
       continue;
     if (r <= 0)
       return false;
@@ -34,8 +38,8 @@ bool read_all(int fd, void *buf, std::size_t n) {
 bool write_all(int fd, const void *buf, std::size_t n) {
   const auto *p = static_cast<const char *>(buf);
   while (n) {
-    ssize_t r = ::write(fd, p, n);
-    if (r < 0 && errno == EINTR)
+    ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (r < 0 && errno == EINTR && !interrupted_by())
       continue;
     if (r <= 0)
       return false;
@@ -61,7 +65,7 @@ void send_reply(int sock, const Reply &r, int fd) {
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
   }
-  while (sendmsg(sock, &msg, 0) < 0 && errno == EINTR) {
+  while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
 
@@ -74,7 +78,7 @@ bool recv_reply(int sock, Reply *r, int *fd) {
   msg.msg_control = ctrl;
   msg.msg_controllen = sizeof ctrl;
   ssize_t n;
-  while ((n = recvmsg(sock, &msg, 0)) < 0 && errno == EINTR) {
+  while ((n = recvmsg(sock, &msg, 0)) < 0 && errno == EINTR && !interrupted_by()) {
   }
   if (n != static_cast<ssize_t>(sizeof *r))
     return false;
@@ -97,6 +101,7 @@ void fill_page(unsigned char *p, const Command &c) {
 
 // The command loop of a worker process; never returns.
 [[noreturn]] void serve(int sock) {
+  default_signals();        // ended by the recording, not by a handler of its
   signal(SIGCHLD, SIG_IGN); // forked workers are reaped by the kernel
   for (Command c; read_all(sock, &c, sizeof c);) {
     Reply r;
@@ -156,25 +161,33 @@ void fill_page(unsigned char *p, const Command &c) {
 
 } // namespace
 
-Worker Worker::spawn() {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-    throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
-  pid_t pid = fork();
-  if (pid < 0)
-    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    close(sv[0]);
-    serve(sv[1]);
+Worker &Worker::operator=(Worker &&o) noexcept {
+  if (this != &o) {
+    close_socket();
+    pid_ = o.pid_;
+    fd_ = o.fd_;
+    lost_ = o.lost_;
+    o.fd_ = -1;
   }
-  close(sv[1]);
-  return Worker(pid, sv[0]);
+  return *this;
+}
+
+Worker::~Worker() {
+  close_socket();
+}
+
+void Worker::close_socket() {
+  if (fd_ >= 0)
+    ::close(fd_);
+  fd_ = -1;
 }
 
 Reply Worker::send(const Command &c) {
   Reply r;
-  if (!write_all(fd_, &c, sizeof c) || !recv_reply(fd_, &r, nullptr))
+  if (fd_ < 0 || !write_all(fd_, &c, sizeof c) || !recv_reply(fd_, &r, nullptr)) {
     r.result = -EPIPE;
+    lost_ = true;
+  }
   return r;
 }
 
@@ -182,8 +195,9 @@ Worker Worker::fork_child(Reply *r) {
   Command c;
   c.op = Op::Fork;
   int fd = -1;
-  if (!write_all(fd_, &c, sizeof c) || !recv_reply(fd_, r, &fd)) {
+  if (fd_ < 0 || !write_all(fd_, &c, sizeof c) || !recv_reply(fd_, r, &fd)) {
     r->result = -EPIPE;
+    lost_ = true;
     return Worker();
   }
   if (r->result)
@@ -198,20 +212,75 @@ void Worker::exit_and_wait() {
   c.op = Op::Exit;
   write_all(fd_, &c, sizeof c);
   char byte;
-  while (::read(fd_, &byte, 1) > 0) { // EOF: the process has exited (exit_mm before exit_files)
+  for (;;) { // EOF: the process has exited (exit_mm before exit_files)
+    ssize_t n = ::read(fd_, &byte, 1);
+    if (n > 0 || (n < 0 && errno == EINTR && !interrupted_by()))
+      continue;
+    break;
   }
-  close(fd_);
-  fd_ = -1;
-  waitpid(pid_, nullptr, WNOHANG); // our own child: reap it; a forked one is reaped by its parent
+  close_socket();
+  waitpid(pid_, nullptr, WNOHANG); // our own child: reap it; the rest are reaped by kill_and_reap
 }
 
-void Worker::kill_now() {
-  if (fd_ < 0)
-    return;
-  ::kill(pid_, SIGKILL);
-  close(fd_);
-  fd_ = -1;
-  waitpid(pid_, nullptr, 0);
+WorkerGroup::WorkerGroup() {
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+Worker WorkerGroup::spawn() {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+    throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    close(sv[0]);
+    close(sv[1]);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != parent)
+      _exit(1);
+    // No descriptor of ksmsim's (the lock, other workers' sockets) stays open here.
+    if (sv[1] != 3 && dup2(sv[1], 3) != 3)
+      _exit(1);
+    close_range(4, ~0U, 0);
+    serve(3);
+  }
+  close(sv[1]);
+  // The child does nothing before its first command: join it to the group
+  // here (the first group, or a new one if every member of that is gone).
+  if (groups_.empty() || setpgid(pid, groups_.back()) != 0) {
+    setpgid(pid, pid);
+    groups_.push_back(pid);
+  }
+  return Worker(pid, sv[0]);
+}
+
+std::vector<pid_t> WorkerGroup::kill_and_reap(std::chrono::milliseconds limit) {
+  for (pid_t g : groups_)
+    ::kill(-g, SIGKILL);
+  auto until = std::chrono::steady_clock::now() + limit;
+  std::vector<pid_t> left;
+  for (;;) {
+    left.clear();
+    for (pid_t g : groups_) {
+      pid_t r;
+      while ((r = waitpid(-g, nullptr, WNOHANG)) > 0) {
+      }
+      // A child not dead yet, or a member not yet reparented to us.
+      if (r == 0 || ::kill(-g, 0) == 0) {
+        ::kill(-g, SIGKILL);
+        left.push_back(g);
+      }
+    }
+    if (left.empty() || std::chrono::steady_clock::now() >= until)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  groups_ = left;
+  return left;
 }
 
 } // namespace ksmsim::live
