@@ -311,8 +311,12 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
       if (pte_none(pte))
         continue;
       if (!pte_present(pte)) {
-        if (swap_duplicate(pte_to_swp_entry(pte)) < 0)
-          return -ENOMEM;
+        // copy_one_pte returns the entry when swap_duplicate fails (its
+        // GFP_ATOMIC continuation); copy_pte_range adds one with
+        // GFP_KERNEL and copies the pte again.
+        while (swap_duplicate(pte_to_swp_entry(pte)) < 0)
+          if (add_swap_count_continuation(pte_to_swp_entry(pte)) < 0)
+            return -ENOMEM;
         dst_mm->swap_ents++;
       } else {
         if (cow) {
