@@ -164,5 +164,61 @@ TEST_CASE("a write to a slot with more than 63 references copies; the others kee
   }
 }
 
+TEST_CASE("the zap of a swap-cache page's last pte frees the page and its slot", "[swap][zap]") {
+  const int how = GENERATE(0, 1, 2); // exit, munmap, MADV_DONTNEED
+  Machine m;
+  auto [a, s] = m.swapped_page(0x5a);
+  const std::uint64_t entry = pte_to_swp_entry(m.pte_val(a, s));
+  // A read fault brings it back: do_swap_page maps it and swap_free drops the
+  // pte's count; vm_swap_full() is false, so it stays in the swap cache.
+  CHECK(m.fault(a, s, false) == VM_FAULT_MAJOR);
+  page *p = m.mapped(a, s);
+  REQUIRE(p);
+  REQUIRE(Kernel::PageSwapCache(p));
+  REQUIRE(m.k.swap_map_at(entry) == SWAP_HAS_CACHE);
+  REQUIRE(m.k.frames_in_use() == 1);
+  // zap_pte_range: page_remove_rmap, then (tlb_flush_mmu)
+  // free_pages_and_swap_cache -> free_swap_cache: PageSwapCache,
+  // !page_mapped, trylock_page -> try_to_free_swap: page_swapcount 0 ->
+  // delete_from_swap_cache (swapcache_free frees the slot); release_pages
+  // drops the pte's reference: the frame is free.
+  if (how == 0)
+    m.k.mmput(a);
+  else if (how == 1)
+    CHECK(m.k.do_munmap(a, s, PAGE_SIZE) == 0);
+  else
+    CHECK(m.k.sys_madvise(a, s, PAGE_SIZE, MADV_DONTNEED) == 0);
+  CHECK(m.k.frames_in_use() == 0);
+  CHECK(m.k.swap_map_at(entry) == 0);
+  CHECK(m.k.swap_cache_pfn(entry) == 0);
+  CHECK(m.k.swap_slots_used() == 0);
+  m.check_invariants();
+}
+
+TEST_CASE("a zap leaves a swap-cache page whose slot other ptes still hold", "[swap][zap]") {
+  Machine m;
+  auto [a, s] = m.swapped_page(0x5b);
+  const std::uint64_t entry = pte_to_swp_entry(m.pte_val(a, s));
+  mm_struct *c = m.k.do_fork(a, "C", 1001); // two swap ptes
+  CHECK(m.fault(a, s, false) == VM_FAULT_MAJOR);
+  page *p = m.mapped(a, s);
+  REQUIRE(p);
+  REQUIRE(m.k.swap_map_at(entry) == (SWAP_HAS_CACHE | 1));
+  // free_swap_cache -> try_to_free_swap: page_swapcount 1 (C's pte) -> 0:
+  // the page stays in the swap cache, held by the cache alone.
+  m.k.mmput(a);
+  CHECK(m.k.frames_in_use() == 1);
+  CHECK(Kernel::PageSwapCache(p));
+  CHECK(Kernel::page_count(p) == 1);
+  CHECK(m.k.swap_map_at(entry) == (SWAP_HAS_CACHE | 1));
+  m.check_invariants();
+  // C's swap pte goes: free_swap_and_cache -> swap_entry_free leaves
+  // SWAP_HAS_CACHE -> the page is unmapped: delete_from_swap_cache.
+  m.k.mmput(c);
+  CHECK(m.k.frames_in_use() == 0);
+  CHECK(m.k.swap_slots_used() == 0);
+  m.check_invariants();
+}
+
 } // namespace
 } // namespace ksmsim

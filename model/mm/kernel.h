@@ -185,6 +185,8 @@ public:
   page *read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, std::uint64_t addr);
   int reuse_swap_page(page *p);
   int try_to_free_swap(page *p);
+  void free_swap_cache(page *p);
+  void free_page_and_swap_cache(page *p);
   // Reclaim one page as shrink_page_list would (swap it out); keep_swapcache
   // stops before __remove_mapping. Returns true if it was unmapped.
   bool shrink_page(page *p, bool keep_swapcache);

@@ -148,6 +148,22 @@ int Kernel::try_to_free_swap(page *p) {
   return 1;
 }
 
+// free_swap_cache (mm/swap_state.c): a swap-cache page that nothing maps
+// any more leaves the swap cache if its slot has no other reference.
+void Kernel::free_swap_cache(page *p) {
+  if (PageSwapCache(p) && !page_mapped(p) && trylock_page(p)) {
+    try_to_free_swap(p);
+    unlock_page(p);
+  }
+}
+
+// free_page_and_swap_cache: the zap's release of a page (tlb_remove_page).
+void Kernel::free_page_and_swap_cache(page *p) {
+  KFUNC();
+  free_swap_cache(p);
+  page_cache_release(p);
+}
+
 bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   KFUNC();
   get_page(p); // isolate_lru_page's reference
