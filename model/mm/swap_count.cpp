@@ -35,11 +35,7 @@ bool Kernel::swap_count_continued(std::uint64_t offset, std::uint8_t count) {
   }
   std::vector<std::vector<std::uint8_t>> &pages = head->second;
   const std::uint64_t off = offset % SWAP_MAP_PER_PAGE;
-  std::size_t i = 0; // list_entry(head->lru.next)
-  if (pages.empty()) {
-    BUG_ON(count & COUNT_CONTINUED);
-    return false;
-  }
+  std::size_t i = 0; // list_entry(head->lru.next): a head always has a page
 
   if (count == SWAP_MAP_MAX) { // initial increment from swap_map
     pages[i][off] = 0;         // init_map: "we didn't zero the page"
