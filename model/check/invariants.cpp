@@ -133,7 +133,7 @@ struct Checker {
       }
     });
     for (std::uint64_t off = 1; off <= k.machine.swap_pages; off++) {
-      unsigned count = k.swap_map_at(off) & (SWAP_HAS_CACHE - 1);
+      std::uint64_t count = k.swap_refs(off); // through the count continuations
       bool cached = k.swap_map_at(off) & SWAP_HAS_CACHE;
       int refs = swap_refs.count(off) ? swap_refs[off] : 0;
       if (static_cast<int>(count) != refs)

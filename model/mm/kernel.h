@@ -21,9 +21,9 @@
 #include <fmt/format.h>
 
 #include "model/ksm/v3.9/ksm.h"
-#include "model/mm/mm_types.h"
 #include "model/lib/oops.h"
 #include "model/lib/trace.h"
+#include "model/mm/mm_types.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -166,9 +166,17 @@ public:
 
   // ---- swap (model/mm/swap.cpp) ----
   std::uint64_t get_swap_page(); // 0: none free (slot 0 is never used)
+  // swap counts and their continuations (model/mm/swap_count.cpp)
+  int __swap_duplicate(std::uint64_t entry, std::uint8_t usage);
   int swap_duplicate(std::uint64_t entry);
+  int swapcache_prepare(std::uint64_t entry);
+  int add_swap_count_continuation(std::uint64_t entry);
+  bool swap_count_continued(std::uint64_t offset, std::uint8_t count);
+  std::uint8_t swap_entry_free(std::uint64_t entry, std::uint8_t usage);
   void swap_free(std::uint64_t entry);
   void swapcache_free(std::uint64_t entry);
+  bool swap_entry_valid(std::uint64_t entry) const;
+  std::uint64_t swap_refs(std::uint64_t off) const; // the count, read through continuations
   int free_swap_and_cache(std::uint64_t entry);
   int page_swapcount(page *p);
   int add_to_swap(page *p);
@@ -178,11 +186,13 @@ public:
   page *read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, std::uint64_t addr);
   int reuse_swap_page(page *p);
   int try_to_free_swap(page *p);
+  void free_swap_cache(page *p);
+  void free_page_and_swap_cache(page *p);
   // Reclaim one page as shrink_page_list would (swap it out); keep_swapcache
   // stops before __remove_mapping. Returns true if it was unmapped.
   bool shrink_page(page *p, bool keep_swapcache);
   std::uint64_t swap_slots_used() const;
-  std::uint16_t swap_map_at(std::uint64_t off) const { return swap_map_[off]; }
+  std::uint8_t swap_map_at(std::uint64_t off) const { return swap_map_[off]; }
   std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_[off]; }
   bool swap_read_error_next = false; // the next swap read fails (page stays !Uptodate)
 
@@ -257,7 +267,10 @@ private:
   std::vector<std::unique_ptr<struct anon_vma>> anon_vma_store_;
   std::uint32_t next_vma_id_ = 1, next_anon_vma_id_ = 1, next_mm_id_ = 1;
   // swap: per-slot reference counts, the swap cache, and the written data
-  std::vector<std::uint16_t> swap_map_;
+  std::vector<std::uint8_t> swap_map_;
+  // count continuation pages: per page of swap_map (offset / PAGE_SIZE), the
+  // list after its head, each a page of digits (model/mm/swap_count.cpp)
+  std::map<std::uint64_t, std::vector<std::vector<std::uint8_t>>> swap_cont_;
   std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
   std::vector<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
@@ -272,6 +285,11 @@ template <class F> void Kernel::for_each_frame(F &&f) {
       f(&mem_map_[nid * machine.pages_per_node + i]);
 }
 
-constexpr unsigned SWAP_HAS_CACHE = 0x40;
+// include/linux/swap.h (v3.9): swap_map values.
+constexpr unsigned SWAP_MAP_MAX = 0x3e;    // max count, in the first digit
+constexpr unsigned SWAP_MAP_BAD = 0x3f;    // a bad slot
+constexpr unsigned SWAP_HAS_CACHE = 0x40;  // the slot is in the swap cache
+constexpr unsigned SWAP_CONT_MAX = 0x7f;   // max count of a continuation digit
+constexpr unsigned COUNT_CONTINUED = 0x80; // see swap_count_continued
 
 } // namespace ksmsim

@@ -264,7 +264,9 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
 }
 
 // zap_pte_range over [start, end) of one vma. Pages are released at once
-// (the kernel batches them in an mmu_gather until the end of the range).
+// (the kernel batches them in an mmu_gather until the end of the range):
+// a page whose last pte goes leaves the swap cache (free_swap_cache) and a
+// swap pte drops its slot reference (free_swap_and_cache).
 void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end) {
   KFUNC();
   mm_struct *mm = vma->vm_mm;
@@ -282,7 +284,9 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
       page_remove_rmap(p);
       if (page_mapcount(p) < 0)
         kernel_warn("print_bad_pte", fmt::format("bad pte: pfn {} mapcount < 0", page_to_pfn(p)));
-      put_page(p);
+      // __tlb_remove_page; tlb_flush_mmu -> free_pages_and_swap_cache:
+      // at once here, which frees the same pages as the batch would.
+      free_page_and_swap_cache(p);
       continue;
     }
     mm->swap_ents--;
@@ -311,8 +315,12 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
       if (pte_none(pte))
         continue;
       if (!pte_present(pte)) {
-        if (swap_duplicate(pte_to_swp_entry(pte)) < 0)
-          return -ENOMEM;
+        // copy_one_pte returns the entry when swap_duplicate fails (its
+        // GFP_ATOMIC continuation); copy_pte_range adds one with
+        // GFP_KERNEL and copies the pte again.
+        while (swap_duplicate(pte_to_swp_entry(pte)) < 0)
+          if (add_swap_count_continuation(pte_to_swp_entry(pte)) < 0)
+            return -ENOMEM;
         dst_mm->swap_ents++;
       } else {
         if (cow) {

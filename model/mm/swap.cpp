@@ -10,10 +10,6 @@
 
 namespace ksmsim {
 
-namespace {
-constexpr std::uint16_t SWAP_COUNT_MASK = SWAP_HAS_CACHE - 1;
-}
-
 std::uint64_t Kernel::get_swap_page() {
   // scan_swap_map: next free slot after the last one handed out, wrapping
   for (std::uint64_t n = 0; n < machine.swap_pages; n++) {
@@ -34,46 +30,12 @@ std::uint64_t Kernel::swap_slots_used() const {
   return used;
 }
 
-int Kernel::swap_duplicate(std::uint64_t entry) {
-  if (entry == 0 || entry > machine.swap_pages || swap_map_[entry] == 0)
-    return -EINVAL;
-  swap_map_[entry]++;
-  return 0;
-}
-
-namespace {
-// swap_entry_free: drop one reference (or the cache's); the slot is free at 0.
-std::uint16_t swap_entry_free(std::vector<std::uint16_t> &map, std::vector<PageContent> &data,
-                              ContentStore &contents, std::uint64_t entry, bool cache) {
-  std::uint16_t &m = map[entry];
-  if (cache)
-    m &= ~SWAP_HAS_CACHE;
-  else if (m & SWAP_COUNT_MASK)
-    m--;
-  if (m == 0)
-    contents.release(data[entry]);
-  return m;
-}
-} // namespace
-
-void Kernel::swap_free(std::uint64_t entry) {
-  if (entry == 0 || entry > machine.swap_pages || swap_map_[entry] == 0) {
-    kernel_warn(__func__, fmt::format("swap_free: bad swap entry {}", entry));
-    return;
-  }
-  swap_entry_free(swap_map_, swap_data_, contents, entry, false);
-}
-
-void Kernel::swapcache_free(std::uint64_t entry) {
-  swap_entry_free(swap_map_, swap_data_, contents, entry, true);
-}
-
 int Kernel::free_swap_and_cache(std::uint64_t entry) {
   KFUNC();
-  if (entry == 0 || entry > machine.swap_pages || swap_map_[entry] == 0)
-    return 0;
+  if (!swap_entry_valid(entry) || swap_map_[entry] == 0)
+    return 0; // swap_info_get: "Unused swap offset entry"
   page *p = nullptr;
-  if (swap_entry_free(swap_map_, swap_data_, contents, entry, false) == SWAP_HAS_CACHE) {
+  if (swap_entry_free(entry, 1) == SWAP_HAS_CACHE) {
     p = swap_cache_[entry] ? pfn_to_page(swap_cache_[entry]) : nullptr;
     if (p) {
       get_page(p); // find_get_page
@@ -92,12 +54,6 @@ int Kernel::free_swap_and_cache(std::uint64_t entry) {
     page_cache_release(p);
   }
   return 1;
-}
-
-int Kernel::page_swapcount(page *p) {
-  if (!PageSwapCache(p))
-    return 0;
-  return swap_map_[page_private(p)] & SWAP_COUNT_MASK;
 }
 
 int Kernel::add_to_swap_cache(page *p, std::uint64_t entry) {
@@ -142,12 +98,15 @@ page *Kernel::read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, st
   KFUNC();
   if (page *found = lookup_swap_cache(entry))
     return found;
-  if (entry == 0 || entry > machine.swap_pages || swap_map_[entry] == 0)
+  if (!swap_entry_valid(entry) || swap_map_[entry] == 0)
     return nullptr;
   page *new_page = alloc_page_vma(vma, addr);
   if (!new_page)
     return nullptr;
-  swap_map_[entry] |= SWAP_HAS_CACHE; // swapcache_prepare
+  if (swapcache_prepare(entry)) { // -ENOENT: no users left (-EEXIST cannot happen here)
+    put_page(new_page);
+    return nullptr;
+  }
   new_page->flags |= PG_locked | PG_swapbacked;
   add_to_swap_cache(new_page, entry);
   // swap_readpage: the I/O completes at once
@@ -187,6 +146,22 @@ int Kernel::try_to_free_swap(page *p) {
   delete_from_swap_cache(p);
   p->flags |= PG_dirty;
   return 1;
+}
+
+// free_swap_cache (mm/swap_state.c): a swap-cache page that nothing maps
+// any more leaves the swap cache if its slot has no other reference.
+void Kernel::free_swap_cache(page *p) {
+  if (PageSwapCache(p) && !page_mapped(p) && trylock_page(p)) {
+    try_to_free_swap(p);
+    unlock_page(p);
+  }
+}
+
+// free_page_and_swap_cache: the zap's release of a page (tlb_remove_page).
+void Kernel::free_page_and_swap_cache(page *p) {
+  KFUNC();
+  free_swap_cache(p);
+  page_cache_release(p);
 }
 
 bool Kernel::shrink_page(page *p, bool keep_swapcache) {

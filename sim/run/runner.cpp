@@ -19,6 +19,7 @@
 #include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
+#include "sim/run/user_fault.h"
 
 namespace ksmsim {
 
@@ -157,7 +158,7 @@ private:
   vm_area_struct *user_vma(mm_struct *mm, std::uint64_t addr, bool write);
   page *mapped_anon_page(Process &p, const std::string &vma, std::uint32_t idx,
                          const Location &loc);
-  void fault(mm_struct *mm, std::uint64_t addr, bool write);
+  page *fault(mm_struct *mm, std::uint64_t addr, bool write);
 
   void op(const Spawn &x, const Step &st);
   void op(const Mmap &x, const Step &st);
@@ -244,19 +245,23 @@ vm_area_struct *Runner::user_vma(mm_struct *mm, std::uint64_t addr, bool write) 
   return vma;
 }
 
-// __do_page_fault: one user access that may fault.
-void Runner::fault(mm_struct *mm, std::uint64_t addr, bool write) {
-  k_.down_read(mm);
-  vm_area_struct *vma = user_vma(mm, addr, write);
-  pte_t *ptep = k_.pte_offset(mm, addr, false);
-  int ret = 0;
-  if (!ptep || !pte_present(*ptep) || (write && !pte_write(*ptep)))
-    ret = k_.handle_mm_fault(mm, vma, addr, write ? FAULT_FLAG_WRITE : 0);
-  k_.up_read(mm);
-  if (ret & VM_FAULT_OOM)
+// __do_page_fault: one user access that may fault (sim/run/user_fault.cpp:
+// retried while a fault maps nothing). Returns the page accessed.
+page *Runner::fault(mm_struct *mm, std::uint64_t addr, bool write) {
+  UserFault f = user_fault(k_, mm, addr, write);
+  if (f.status == UserFaultStatus::not_mapped)
+    throw StepError{EFAULT, fmt::format("SIGSEGV: {:#x} is not mapped", addr)};
+  if (f.status == UserFaultStatus::not_writable)
+    throw StepError{EFAULT, fmt::format("SIGSEGV: {:#x} is not writable", addr)};
+  if (f.status == UserFaultStatus::no_progress)
+    throw StepError{ETIMEDOUT, fmt::format("fault at {:#x} made no progress", addr)};
+  if (f.ret & VM_FAULT_OOM)
     throw StepError{ENOMEM, fmt::format("out of memory faulting {:#x}", addr)};
-  if (ret & VM_FAULT_SIGBUS)
+  if (f.ret & VM_FAULT_SIGBUS)
     throw StepError{EIO, fmt::format("SIGBUS faulting {:#x} (I/O error)", addr)};
+  if (f.ret & VM_FAULT_SIGSEGV)
+    throw StepError{EFAULT, fmt::format("SIGSEGV faulting {:#x}", addr)};
+  return f.accessed;
 }
 
 void Runner::op(const Spawn &x, const Step &st) {
@@ -291,8 +296,7 @@ void Runner::op(const Write &x, const Step &st) {
   std::vector<PageContent *> written;
   for (std::size_t i = 0; i < x.pages.indexes.size(); i++) {
     std::uint64_t addr = page_addr(p, x.vma, x.pages.indexes[i], x.pages.loc);
-    fault(p.mm, addr, true);
-    page *pg = k_.pfn_to_page(pte_pfn(*k_.pte_offset(p.mm, addr, false)));
+    page *pg = fault(p.mm, addr, true);
     const Content &c = x.content;
     if (std::optional<std::uint64_t> word = base_word(c, i))
       k_.contents.set_word(pg->content, *word);
@@ -554,16 +558,16 @@ void Runner::run_interleaved(const Interleave &il) {
   for (const Step &step : il.steps) {
     if (step.kind == "sleep" || step.kind == "wait" || step.at)
       throw ScenarioError(step.loc, "a step run at a preemption point cannot advance virtual time");
-    // A process is one task: while it is inside its own fault, madvise,
-    // fork or exit it cannot also run another step (least of all exit: its
-    // final mmput cannot come while it is still using the mm).
+    // Another thread of the process may fault, madvise or fork (the locks
+    // decide), but its exit cannot come while the interrupted thread is
+    // inside its own step on that mm: the final mmput waits for it.
     Task nested = step_task(step, cpu);
-    if (procs_.count(interrupted.comm) && nested.comm == interrupted.comm)
+    if (step.kind == "exit" && procs_.count(interrupted.comm) && nested.comm == interrupted.comm)
       throw ScenarioError(
           step.loc,
-          fmt::format("interleaving refused at {}: {} is the task interrupted there (inside its "
-                      "own {}), so it cannot run this {} until that returns",
-                      il.point, interrupted.comm, interrupted_kind, step.kind));
+          fmt::format("interleaving refused at {}: {} is interrupted there inside its own {}, "
+                      "so its exit (the final mmput) cannot come until that returns",
+                      il.point, interrupted.comm, interrupted_kind));
     try {
       with_interleaves(step, [&]() { perform(step, cpu); });
     } catch (const LockConflict &lock) {
