@@ -170,3 +170,25 @@ TEST_CASE("parser: warning: and detected: take none or a name", "[oops][parser]"
   CHECK_THROWS_WITH(scenario::parse_text(head + "  - expect: {warning: 'a b'}\n", "t.yaml"),
                     Contains("warning: expected none or a kernel function name"));
 }
+
+TEST_CASE("zap of a pte whose page's mapcount went wrong prints Bad page map and goes on",
+          "[oops][mmu]") {
+  Machine m;
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  std::uint64_t s = m.k.do_mmap_anon(a, 1, -1);
+  page *p = m.write(a, s, 1);
+  m.k.page_remove_rmap(p); // a corruption: the pte still maps p
+  REQUIRE(m.k.oopses().empty());
+  // zap_pte_range: page_remove_rmap takes _mapcount to -2 (the detector
+  // sees it), then page_mapcount < 0 -> print_bad_pte; the kernel goes on.
+  CHECK_NOTHROW(m.k.sys_madvise(a, s, PAGE_SIZE, MADV_DONTNEED));
+  bool detected = false, bad_map = false;
+  for (const OopsRecord &r : m.k.oopses()) {
+    CHECK_FALSE(is_oops(r));
+    detected |= is_detector(r) && r.name == "negative-mapcount";
+    bad_map |= is_warning(r) && r.function == "zap_pte_range" &&
+               r.message.rfind("BUG: Bad page map in process A", 0) == 0;
+  }
+  CHECK(detected);
+  CHECK(bad_map);
+}

@@ -282,8 +282,12 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
         continue;
       mm->anon_rss--;
       page_remove_rmap(p);
-      if (page_mapcount(p) < 0)
-        kernel_warn("print_bad_pte", fmt::format("bad pte: pfn {} mapcount < 0", page_to_pfn(p)));
+      if (page_mapcount(p) < 0) // print_bad_pte: logged, the kernel is tainted and goes on
+        kernel_warn("zap_pte_range",
+                    fmt::format("BUG: Bad page map in process {}  pte:{:08x} page:pfn {} "
+                                "count:{} mapcount:{}",
+                                mm->name, ptent.val, page_to_pfn(p), page_count(p),
+                                page_mapcount(p)));
       // __tlb_remove_page; tlb_flush_mmu -> free_pages_and_swap_cache:
       // at once here, which frees the same pages as the batch would.
       free_page_and_swap_cache(p);
@@ -291,7 +295,8 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
     }
     mm->swap_ents--;
     if (!free_swap_and_cache(pte_to_swp_entry(ptent)))
-      kernel_warn("print_bad_pte", "bad swap entry");
+      kernel_warn("zap_pte_range",
+                  fmt::format("BUG: Bad page map in process {}  pte:{:08x}", mm->name, ptent.val));
   }
 }
 
