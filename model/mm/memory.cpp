@@ -11,7 +11,7 @@
 namespace ksmsim {
 
 pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
-  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  std::uint64_t key = pgtable_key(addr);
   if (key != mm->pt_cache_key) {
     if (key >= mm->pgtables.size() || !mm->pgtables[key]) {
       if (!alloc)
@@ -27,7 +27,7 @@ pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
 }
 
 bool Kernel::mm_find_pmd(mm_struct *mm, std::uint64_t addr) {
-  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  std::uint64_t key = pgtable_key(addr);
   return key < mm->pgtables.size() && mm->pgtables[key];
 }
 
@@ -35,11 +35,6 @@ page *Kernel::vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte)
   if (pte_special(pte))
     return nullptr;
   return pfn_to_page(pte_pfn(pte));
-}
-
-page *Kernel::alloc_page_vma(vm_area_struct *vma, std::uint64_t address) {
-  int nid = vma->node >= 0 ? vma->node : vma->vm_mm->node;
-  return alloc_page_node(nid);
 }
 
 // follow_page_mask (3.9): the page mapped at address, with a reference if
@@ -298,12 +293,16 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
   if (!vma->anon_vma)
     return 0;
   bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; // is_cow_mapping
-  for (std::uint64_t key = 0; key < src_mm->pgtables.size(); key++) {
+  // The vma's tables in ascending address order (keys count down).
+  const std::uint64_t last_key = pgtable_key(vma->vm_end - 1);
+  for (std::uint64_t key = pgtable_key(vma->vm_start) + 1; key-- > last_key;) {
+    if (key >= src_mm->pgtables.size())
+      continue;
     const auto &table = src_mm->pgtables[key];
     if (!table)
       continue;
     for (unsigned i = 0; i < 512; i++) {
-      std::uint64_t addr = (key << (PAGE_SHIFT + 9)) | (std::uint64_t(i) << PAGE_SHIFT);
+      std::uint64_t addr = pgtable_start(key) | (std::uint64_t(i) << PAGE_SHIFT);
       if (addr < vma->vm_start || addr >= vma->vm_end)
         continue;
       pte_t *src_pte = &(*table)[i];

@@ -80,12 +80,6 @@ void Kernel::put_anon_vma(struct anon_vma *av) {
   }
 }
 
-namespace {
-std::uint64_t linear_page_index(const vm_area_struct *vma, std::uint64_t address) {
-  return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
-}
-} // namespace
-
 void Kernel::page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address) {
   do_page_add_anon_rmap(p, vma, address, 0);
 }
@@ -130,7 +124,10 @@ void Kernel::page_remove_rmap(page *p) {
 }
 
 std::uint64_t Kernel::vma_address(const page *p, const vm_area_struct *vma) const {
-  return vma->vm_start + ((p->index - vma->vm_pgoff) << PAGE_SHIFT);
+  // page->index holds pgoff_t's low 32 bits: the offset is taken in 32 bits.
+  const auto pgoff =
+      static_cast<std::uint32_t>(p->index - static_cast<std::uint32_t>(vma->vm_pgoff));
+  return vma->vm_start + (std::uint64_t(pgoff) << PAGE_SHIFT);
 }
 
 // Returns the address, or (uint64_t)-EFAULT.

@@ -14,11 +14,11 @@
 #include <type_traits>
 
 #include "model/check/invariants.h"
-#include "model/mm/kernel.h"
 #include "model/lib/points.h"
+#include "model/mm/kernel.h"
+#include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
-#include "sim/report/report.h"
 
 namespace ksmsim {
 
@@ -270,6 +270,10 @@ void Runner::op(const Mmap &x, const Step &st) {
   k_.down_write(p.mm);
   std::uint64_t start = k_.do_mmap_anon(p.mm, x.pages, x.node ? *x.node : -1);
   k_.up_write(p.mm);
+  if (start >= static_cast<std::uint64_t>(-4095)) // IS_ERR_VALUE
+    throw StepError{-static_cast<int>(start), "mmap failed"};
+  // The name stands for this address range (vma_merge may have joined it
+  // to a neighbour, madvise may split it): steps by name act on the range.
   p.regions[x.vma] = Region{start, x.pages};
   k_.trace_fmt("ksmsim_mmap", "mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages);
 }

@@ -11,8 +11,8 @@
 
 #include <cstddef>
 
-#include "model/mm/kernel.h"
 #include "model/ksm/v3.9/ksm_tree.h"
+#include "model/mm/kernel.h"
 
 namespace ksmsim {
 
@@ -1085,7 +1085,7 @@ void Ksm::ksm_exit(mm_struct *mm) {
 page *Ksm::ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address) {
   KFUNC();
   struct anon_vma *av = k.page_anon_vma(p);
-  const std::uint64_t index = ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+  const std::uint32_t index = linear_page_index(vma, address);
   if (k.profile.unmerge_swapin_copy) {
     if (Kernel::PageKsm(p)) {
       if (k.page_stable_node(p) && !(ksm_run & KSM_RUN_UNMERGE))
