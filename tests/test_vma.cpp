@@ -229,6 +229,7 @@ TEST_CASE("a default-policy fault falls back to the next node; MPOL_BIND does no
   CHECK(m.fault(a, b, true) == VM_FAULT_OOM);
   CHECK(pte_none(m.pte_val(a, b)));
   // Migration allocates with GFP_THISNODE: node 0 has no frame for it.
+  m.k.migrate_prep();
   CHECK(m.k.migrate_page_to_node(m.mapped(a, s + 4095 * P), 0) == -ENOMEM);
   m.check_invariants();
 }

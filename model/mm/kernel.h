@@ -8,6 +8,7 @@
 
 #include <sys/mman.h> // MADV_*: Linux's values are the kernel's
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <functional>
@@ -200,8 +201,22 @@ public:
   std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_[off]; }
   bool swap_read_error_next = false; // the next swap read fails (page stays !Uptodate)
 
+  // ---- LRU-add pagevecs (model/mm/lru.cpp, mm/swap.c) ----
+  static constexpr std::size_t PAGEVEC_SIZE = 14;
+  enum : int { LRU_INACTIVE_ANON = 0, LRU_ACTIVE_ANON = 1, NR_ANON_LRU_LISTS = 2 };
+  void lru_cache_add_lru(page *p, int lru);
+  void lru_cache_add_anon(page *p);
+  void lru_add_drain();     // this CPU's (current.cpu)
+  void lru_add_drain_all(); // every CPU's
+  int isolate_lru_page(page *p);
+  void putback_lru_page(page *p);
+  std::size_t pagevec_count(int cpu, int lru) const;
+  static bool PageLRU(const page *p) { return p->flags & PG_lru; }
+
   // ---- migration (model/mm/migrate.cpp) ----
+  void migrate_prep() { lru_add_drain_all(); }
   int migrate_page_to_node(page *p, int nid);
+  int unmap_and_move(page *p, int nid);
   void remove_migration_ptes(page *old, page *new_page);
 
   // ---- the oops record ----
@@ -269,6 +284,11 @@ private:
   long madvise_vma(vm_area_struct *vma, vm_area_struct **prev, std::uint64_t start,
                    std::uint64_t end, int behavior);
   void build_all_zonelists();
+  using lru_pagevecs = std::array<std::vector<page *>, NR_ANON_LRU_LISTS>;
+  lru_pagevecs &lru_add_pvecs(int cpu);
+  void __lru_cache_add(page *p, int lru);
+  void __pagevec_lru_add(std::vector<page *> &pvec, int lru);
+  void lru_add_drain_cpu(int cpu);
 
   // Every node's frames, node after node, in one reservation of address
   // space: only the frames used are ever touched (and so take memory).
@@ -276,6 +296,7 @@ private:
   std::size_t mem_map_bytes_ = 0;
   std::vector<NodeFrames> nodes_;
   std::vector<std::vector<int>> node_zonelists_; // per node: the nodes in fallback order
+  std::vector<lru_pagevecs> lru_add_pvecs_;      // per cpu: lru_add_pvecs[NR_LRU_LISTS]
   std::unordered_map<std::uint32_t, std::uint32_t> page_private_; // pfn -> entry (lookups only)
   page *zero_page_;
   std::uint64_t frames_in_use_ = 0;

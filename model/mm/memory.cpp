@@ -183,7 +183,10 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
   std::uint64_t entry = pte_to_swp_entry(orig_pte);
   page *p = lookup_swap_cache(entry);
   if (!p) {
-    p = read_swap_cache_async(entry, vma, address); // swapin_readahead: no readahead here
+    // swapin_readahead: no readahead here, but its lru_add_drain() before
+    // reading the target page.
+    lru_add_drain();
+    p = read_swap_cache_async(entry, vma, address);
     if (!p)
       return pte_same(*ptep, orig_pte) ? VM_FAULT_OOM : 0;
     ret = VM_FAULT_MAJOR;
@@ -263,6 +266,7 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
 void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end) {
   KFUNC();
   mm_struct *mm = vma->vm_mm;
+  bool need_flush = false; // the mmu_gather's
   for (std::uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
     pte_t *ptep = pte_offset(mm, addr, false);
     if (!ptep || pte_none(*ptep))
@@ -270,6 +274,7 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
     pte_t ptent = *ptep;
     *ptep = pte_t{};
     if (pte_present(ptent)) {
+      need_flush = true; // tlb_remove_tlb_entry
       page *p = vm_normal_page(vma, addr, ptent);
       if (!p)
         continue;
@@ -284,6 +289,12 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
     if (!free_swap_and_cache(pte_to_swp_entry(ptent)))
       kernel_warn("print_bad_pte", "bad swap entry");
   }
+  // tlb_finish_mmu -> tlb_flush_mmu -> free_pages_and_swap_cache starts with
+  // lru_add_drain(): this CPU's pagevecs go to the LRU (and a page unmapped
+  // here that only a pagevec still held is freed). The simulation drops
+  // the pages' references at once instead of batching them.
+  if (need_flush)
+    lru_add_drain();
 }
 
 // copy_page_range + copy_one_pte for a private anonymous vma.

@@ -32,7 +32,9 @@ enum PageFlag : std::uint32_t {
   PG_swapbacked = 1u << 4,
   PG_mlocked = 1u << 5,
   PG_error = 1u << 6,
-  PG_zero = 1u << 7, // the shared zero page (not a kernel flag: its pfn is special)
+  PG_zero = 1u << 7,   // the shared zero page (not a kernel flag: its pfn is special)
+  PG_lru = 1u << 8,    // on an LRU list (not in a pagevec, not isolated)
+  PG_active = 1u << 9, // on (or from) the active list
 };
 
 constexpr std::uintptr_t PAGE_MAPPING_ANON = 1;

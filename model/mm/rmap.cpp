@@ -111,10 +111,19 @@ void Kernel::page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t 
   p->_mapcount = 0;
   struct anon_vma *av = vma->anon_vma;
   BUG_ON(!av);
-  if (PageAnon(p))
+  if (!PageAnon(p)) { // __page_set_anon_rmap(page, vma, address, 1)
+    p->mapping = reinterpret_cast<std::uintptr_t>(av) + PAGE_MAPPING_ANON;
+    p->index = linear_page_index(vma, address);
+  }
+  // mlocked_vma_newpage: a page of a VM_LOCKED vma goes straight onto the
+  // unevictable list (add_page_to_unevictable_list), any other through
+  // this CPU's pagevec (with its reference).
+  if ((vma->vm_flags & VM_LOCKED) &&
+      !(vma->vm_flags & (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP))) {
+    p->flags |= PG_mlocked | PG_lru;
     return;
-  p->mapping = reinterpret_cast<std::uintptr_t>(av) + PAGE_MAPPING_ANON;
-  p->index = linear_page_index(vma, address);
+  }
+  lru_cache_add_lru(p, LRU_ACTIVE_ANON);
 }
 
 void Kernel::page_remove_rmap(page *p) {

@@ -365,13 +365,12 @@ void Runner::op(const Swapout &x, const Step &st) {
 
 void Runner::op(const Migrate &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
+  k_.migrate_prep(); // move_pages: lru_add_drain_all() first
   for (std::uint32_t idx : x.pages.indexes) {
     page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc);
     if (!pg)
       continue;
-    int rc = -EAGAIN;
-    for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++) // migrate_pages retries
-      rc = k_.migrate_page_to_node(pg, x.node);
+    int rc = k_.migrate_page_to_node(pg, x.node);
     if (rc)
       throw StepError{rc == -EAGAIN ? EBUSY : -rc, fmt::format("migrating page {} failed", idx)};
   }

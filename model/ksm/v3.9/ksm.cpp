@@ -869,7 +869,9 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
   mm_slot *slot = ksm_scan.mm_slot;
   if (slot == &ksm_mm_head) {
     k.trace_fmt("ksm_start_scan", "seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items);
-    // lru_add_drain_all(): the simulation keeps no per-cpu pagevecs.
+    // A newly faulted page is not on the LRU yet: its pagevec's reference
+    // would make write_protect_page's page_count check refuse it.
+    k.lru_add_drain_all();
 
     // Stale nodes moved out to migrate_nodes can accumulate: prune them
     // once before each full scan.
