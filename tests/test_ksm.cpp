@@ -585,7 +585,7 @@ TEST_CASE("swap-in of a KSM page from swap cache during run=2", "[ksm][swap][pro
     CHECK(Kernel::PageAnon(pa));
     CHECK(m.k.page_anon_vma(pa) == m.k.find_vma(m.a, m.sa)->anon_vma);
     CHECK(Kernel::page_mapcount(pa) == 1);
-    CHECK(Kernel::page_count(pa) == 1);
+    CHECK(Kernel::page_count(pa) == 2); // the pte and this CPU's LRU-add pagevec
     CHECK(m.word_of(pa) == A_WORD);
     CHECK(Kernel::page_mapcount(kp) == 0);
     CHECK(Kernel::page_count(kp) == 1); // the swap cache's
@@ -714,6 +714,42 @@ TEST_CASE("an extra page reference refuses the merge and break_cow undoes it", "
   m.check_counters(0, 0, 0, 0, 4);
   CHECK(m.k.ksm.ksm_rmap_items == 0);
   CHECK(m.slot_order().empty());
+}
+
+TEST_CASE("a page faulted after the scan's lru_add_drain_all waits for the next full scan",
+          "[ksm][scan][pagevec]") {
+  Merged m; // A0 and B0 share B's KSM page; the scan cursor is at ksm_mm_head
+  mm_struct *c = m.k.mm_alloc("C", 1002);
+  const std::uint64_t sc = m.k.do_mmap_anon(c, 15, -1);
+  REQUIRE(m.k.sys_madvise(c, sc, 15 * P, MADV_MERGEABLE) == 0); // __ksm_enter: C after B
+  // Scan 3 starts: scan_get_next_rmap_item calls lru_add_drain_all(), then
+  // returns A0 (stable, head == node: nothing to do).
+  m.k.ksm.ksm_do_scan(1);
+  // C now faults 15 'a' pages on cpu 0: each goes through __lru_cache_add
+  // with a reference; the 15th finds the pagevec full (PAGEVEC_SIZE 14)
+  // and drains C0..C13 onto the LRU first. Only C14 is left in the pagevec.
+  for (int i = 0; i < 15; i++)
+    m.write(c, sc + i * P, A_WORD);
+  CHECK(m.k.pagevec_count(0, Kernel::LRU_ACTIVE_ANON) == 1);
+  m.full_scan(); // the rest of scan 3: B0, then C0..C14
+  // C0..C13: stable_tree_search finds the KSM page (3.9 searches before the
+  // checksum), try_to_merge_with_ksm_page -> write_protect_page: mapcount 1
+  // + 1 (follow_page's FOLL_GET) == page_count 2: merged, sharing 1 + 14.
+  // C14: page_count 3 (its pagevec's reference too) != 2 -> -EFAULT, not
+  // merged; cmp_and_merge_page returns. Its rmap_item is volatile:
+  // ksm_rmap_items 17 - shared 1 - sharing 15 - unshared 0 = 1.
+  m.check_counters(1, 15, 0, 1, 3);
+  page *c14 = m.mapped(c, sc + 14 * P);
+  REQUIRE(c14);
+  CHECK_FALSE(Kernel::PageKsm(c14));
+  CHECK(Kernel::page_count(c14) == 2);
+  CHECK(m.mapped(c, sc + 13 * P) == m.kpage());
+  m.check_invariants();
+  // Scan 4 drains first: C14 is on the LRU (count 1) and merges.
+  m.full_scan();
+  m.check_counters(1, 16, 0, 0, 4);
+  CHECK(m.mapped(c, sc + 14 * P) == m.kpage());
+  m.check_invariants();
 }
 
 TEST_CASE("rmap_items of pages that went away are dropped by the next scan", "[ksm][scan]") {

@@ -32,7 +32,9 @@ TEST_CASE("a write fault allocates a private anonymous page", "[mmu]") {
   Machine m;
   mm_struct *a = m.k.mm_alloc("A", 1000);
   std::uint64_t start = m.k.do_mmap_anon(a, 8, -1);
-  CHECK(start == 0x10000000);
+  // arch_get_unmapped_area_topdown: the top 8 pages below mmap_base
+  // (0x7ffff7fff000 for an 8 MiB stack rlimit, arch/x86/mm/mmap.c).
+  CHECK(start == 0x7ffff7fff000 - 8 * PAGE_SIZE);
   CHECK(m.k.frames_in_use() == 0);
   CHECK(m.pte(a, start) == nullptr); // nothing faulted in yet
 
@@ -44,6 +46,16 @@ TEST_CASE("a write fault allocates a private anonymous page", "[mmu]") {
   CHECK(pte_dirty(v));
   CHECK_FALSE(pte_special(v));
   page *p = m.k.pfn_to_page(pte_pfn(v));
+  // page_add_new_anon_rmap -> lru_cache_add_lru -> __lru_cache_add: the
+  // pte's reference and page_cache_get's for this CPU's pagevec (3.9
+  // mm/swap.c); not on the LRU until a drain.
+  CHECK(Kernel::page_count(p) == 2);
+  CHECK_FALSE(Kernel::PageLRU(p));
+  CHECK(m.k.pagevec_count(0, Kernel::LRU_ACTIVE_ANON) == 1);
+  m.k.lru_add_drain(); // __pagevec_lru_add: SetPageLRU, SetPageActive, release_pages
+  CHECK(Kernel::PageLRU(p));
+  CHECK((p->flags & PG_active) != 0);
+  CHECK(m.k.pagevec_count(0, Kernel::LRU_ACTIVE_ANON) == 0);
   CHECK(Kernel::page_count(p) == 1);
   CHECK(p->_mapcount == 0);
   CHECK(Kernel::page_mapcount(p) == 1);
@@ -51,8 +63,9 @@ TEST_CASE("a write fault allocates a private anonymous page", "[mmu]") {
   CHECK_FALSE(Kernel::PageKsm(p));
   CHECK(Kernel::PageUptodate(p));
   CHECK(m.k.page_anon_vma(p) == m.k.find_vma(a, start)->anon_vma);
-  CHECK(p->index == (start >> PAGE_SHIFT) + 3); // linear_page_index
-  CHECK(m.word_of(p) == 0);                     // a zeroed page
+  // linear_page_index, kept in 32 bits (mm_types.h)
+  CHECK(p->index == static_cast<std::uint32_t>((start >> PAGE_SHIFT) + 3));
+  CHECK(m.word_of(p) == 0); // a zeroed page
   CHECK(m.k.frames_in_use() == 1);
   CHECK(a->anon_rss == 1);
   // Neighbouring ptes are still none.
@@ -88,7 +101,7 @@ TEST_CASE("a read fault of an untouched page maps the zero page", "[mmu]") {
     CHECK(pte_pfn(w) != 0);
     page *p = m.k.pfn_to_page(pte_pfn(w));
     CHECK(Kernel::PageAnon(p));
-    CHECK(Kernel::page_count(p) == 1);
+    CHECK(Kernel::page_count(p) == 2); // the pte and this CPU's LRU-add pagevec
     CHECK(Kernel::page_mapcount(p) == 1);
     CHECK(m.word_of(p) == 0);
     CHECK(m.k.frames_in_use() == 1);
@@ -104,6 +117,7 @@ TEST_CASE("fork shares anonymous pages copy-on-write", "[mmu][fork]") {
   std::uint64_t start = m.k.do_mmap_anon(a, 2, -1);
   page *p = m.write(a, start, 0x1111111111111111ULL);
   const std::uint64_t pfn = m.k.page_to_pfn(p);
+  m.k.lru_add_drain_all(); // onto the LRU: only the pte's reference is left
   mm_struct *c = m.k.do_fork(a, "C", 1001);
 
   // copy_one_pte: both ptes write-protected, page_dup_rmap and get_page.
@@ -127,7 +141,7 @@ TEST_CASE("fork shares anonymous pages copy-on-write", "[mmu][fork]") {
   CHECK(m.k.page_to_pfn(cp) != pfn);
   CHECK(m.word_of(cp) == 0x1111111111111111ULL);
   CHECK(Kernel::page_mapcount(cp) == 1);
-  CHECK(Kernel::page_count(cp) == 1);
+  CHECK(Kernel::page_count(cp) == 2); // the pte and this CPU's LRU-add pagevec
   CHECK(pte_write(m.pte_val(c, start)));
   CHECK(pte_dirty(m.pte_val(c, start)));
   CHECK(m.k.page_anon_vma(cp) == m.k.find_vma(c, start)->anon_vma);
@@ -276,7 +290,8 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
   CHECK(Kernel::PageSwapCache(q)); // vm_swap_full() is false: kept in swap cache
   CHECK(m.k.page_private(q) == entry);
   CHECK(Kernel::page_mapcount(q) == 1);
-  CHECK(Kernel::page_count(q) == 2);               // the pte and the swap cache
+  // the pte, the swap cache, and read_swap_cache_async's lru_cache_add_anon
+  CHECK(Kernel::page_count(q) == 3);
   CHECK(m.k.swap_map_at(entry) == SWAP_HAS_CACHE); // swap_free dropped the pte's count
   CHECK(a->anon_rss == 1);
   CHECK(a->swap_ents == 0);
@@ -287,7 +302,7 @@ TEST_CASE("reclaim swaps an anonymous page out and a read fault brings it back",
   CHECK(pte_pfn(m.pte_val(a, s)) == m.k.page_to_pfn(q));
   CHECK(pte_write(m.pte_val(a, s)));
   CHECK_FALSE(Kernel::PageSwapCache(q));
-  CHECK(Kernel::page_count(q) == 1);
+  CHECK(Kernel::page_count(q) == 2); // the pte and this CPU's LRU-add pagevec
   CHECK(m.k.swap_map_at(entry) == 0);
   CHECK(m.k.swap_slots_used() == 0);
   m.check_invariants();
@@ -310,7 +325,7 @@ TEST_CASE("a write fault on a swapped-out page takes it out of swap", "[mmu][swa
   CHECK(pte_dirty(v));
   page *p = m.k.pfn_to_page(pte_pfn(v));
   CHECK_FALSE(Kernel::PageSwapCache(p));
-  CHECK(Kernel::page_count(p) == 1);
+  CHECK(Kernel::page_count(p) == 2); // the pte and this CPU's LRU-add pagevec
   CHECK(Kernel::page_mapcount(p) == 1);
   CHECK(m.k.page_anon_vma(p) == m.k.find_vma(a, s)->anon_vma); // exclusive: not the root
   CHECK(m.word_of(p) == 0x4242);
@@ -344,7 +359,7 @@ TEST_CASE("fork duplicates swap entries and both faults map one page", "[mmu][sw
   CHECK(m.fault(a, s, false) == 0);
   CHECK(m.mapped(a, s) == p);
   CHECK(Kernel::page_mapcount(p) == 2);
-  CHECK(Kernel::page_count(p) == 3); // two ptes and the swap cache
+  CHECK(Kernel::page_count(p) == 4); // two ptes, the swap cache and this CPU's LRU-add pagevec
   CHECK(m.k.swap_map_at(entry) == SWAP_HAS_CACHE);
   CHECK(m.k.frames_in_use() == 1);
   CHECK(m.word_of(p) == 0x99);
@@ -395,7 +410,7 @@ TEST_CASE("a swap read error leaves a !PageUptodate page and SIGBUS", "[mmu][swa
   page *sc = m.k.pfn_to_page(m.k.swap_cache_pfn(pte_to_swp_entry(v)));
   CHECK_FALSE(Kernel::PageUptodate(sc));
   CHECK(Kernel::PageSwapCache(sc));
-  CHECK(Kernel::page_count(sc) == 1);
+  CHECK(Kernel::page_count(sc) == 2); // the swap cache and this CPU's LRU-add pagevec
   m.check_invariants();
 }
 
@@ -411,6 +426,9 @@ TEST_CASE("migration moves an anonymous page to another node", "[mmu][migrate]")
   struct anon_vma *av = m.k.page_anon_vma(p);
   REQUIRE(m.k.page_to_nid(p) == 0);
 
+  // Not on the LRU yet: isolate_lru_page refuses it (move_pages' -EBUSY).
+  CHECK(m.k.migrate_page_to_node(p, 1) == -EBUSY);
+  m.k.migrate_prep(); // lru_add_drain_all, as move_pages does first
   CHECK(m.k.migrate_page_to_node(p, 1) == 0);
   page *q = m.mapped(a, s);
   REQUIRE(q);
@@ -418,10 +436,15 @@ TEST_CASE("migration moves an anonymous page to another node", "[mmu][migrate]")
   CHECK(m.k.page_to_nid(q) == 1);
   CHECK(m.k.contents.bytes(q->content) == before);
   CHECK(Kernel::page_mapcount(q) == 1);
-  CHECK(Kernel::page_count(q) == 1);
+  CHECK(Kernel::page_count(q) == 2); // the pte and putback_lru_page's pagevec
   CHECK(m.k.page_anon_vma(q) == av);
   CHECK(q->index == old_index);
   CHECK(pte_write(m.pte_val(a, s))); // a write migration entry restores write
+  // unmap_and_move put the old page back too: its last reference is the
+  // pagevec's, dropped (and the frame freed) when the pagevec drains.
+  CHECK(Kernel::page_count(m.k.pfn_to_page(old_pfn)) == 1);
+  CHECK(m.k.frames_in_use() == 2);
+  m.k.lru_add_drain();
   CHECK(Kernel::page_count(m.k.pfn_to_page(old_pfn)) == 0);
   CHECK(m.k.frames_in_use() == 1);
   // migrating to the node it is on does nothing
@@ -474,6 +497,7 @@ TEST_CASE("migrating a swap-cache page leaves swap ptes (3.9 try_to_unmap_one)",
   REQUIRE(Kernel::PageSwapCache(q));
   const std::uint64_t entry = m.k.page_private(q);
 
+  m.k.migrate_prep();
   CHECK(m.k.migrate_page_to_node(q, 1) == 0);
   pte_t v = m.pte_val(a, s);
   CHECK(is_swap_pte(v));

@@ -46,6 +46,11 @@ TEST_CASE("a write whose swap fault lost its race faults again and lands in its 
   CHECK(pte_write(m.pte_val(a, s)));
   CHECK(m.word_of(f.accessed) == 0); // a fresh page: the old content was zapped
   CHECK(m.k.swap_slots_used() == 0);
+  // The page read into the swap cache (read_swap_cache_async ->
+  // lru_cache_add_anon) and released by out_page is still held by this
+  // CPU's LRU-add pagevec; the next drain frees it.
+  CHECK(m.k.frames_in_use() == 2);
+  m.k.lru_add_drain_all();
   CHECK(m.k.frames_in_use() == 1);
   m.check_invariants();
 }

@@ -8,6 +8,7 @@
 
 #include <sys/mman.h> // MADV_*: Linux's values are the kernel's
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <functional>
@@ -72,6 +73,9 @@ public:
 
   // ---- physical memory (model/mm/physmem.cpp) ----
   page *alloc_page_node(int nid); // refcount 1, or nullptr when the node is full
+  // The zonelist walk: nid's zonelist, only bind_node if >= 0 (page_alloc.c).
+  page *__alloc_pages_nodemask(int nid, int bind_node);
+  const std::vector<int> &node_zonelist(int nid) const { return node_zonelists_[nid]; }
   page *pfn_to_page(std::uint64_t pfn);
   std::uint64_t page_to_pfn(const page *p) const {
     return static_cast<std::uint64_t>(p - mem_map_);
@@ -114,9 +118,21 @@ public:
   mm_struct *mm_alloc(const std::string &name, int pid);
   void mmdrop(mm_struct *mm);
   vm_area_struct *find_vma(mm_struct *mm, std::uint64_t addr);
-  // mmap of private anonymous memory; returns the start address.
+  vm_area_struct *find_vma_prev(mm_struct *mm, std::uint64_t addr, vm_area_struct **pprev);
+  // mmap of private anonymous memory (bound to node if >= 0); returns the
+  // start address, or -errno as an unsigned value.
   std::uint64_t do_mmap_anon(mm_struct *mm, std::uint64_t npages, int node);
   int do_munmap(mm_struct *mm, std::uint64_t start, std::uint64_t len);
+  // ---- the vma machinery (model/mm/vma.cpp, mmap_area.cpp, mempolicy.cpp) ----
+  vm_area_struct *vma_merge(mm_struct *mm, vm_area_struct *prev, std::uint64_t addr,
+                            std::uint64_t end, std::uint64_t vm_flags, struct anon_vma *anon_vma,
+                            std::uint64_t pgoff, int policy);
+  int vma_adjust(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, std::uint64_t pgoff,
+                 vm_area_struct *insert);
+  int split_vma(mm_struct *mm, vm_area_struct *vma, std::uint64_t addr, int new_below);
+  int mbind_range(mm_struct *mm, std::uint64_t start, std::uint64_t end, int node);
+  std::uint64_t get_unmapped_area(mm_struct *mm, std::uint64_t len);
+  // ---- madvise (model/mm/madvise.cpp) ----
   int sys_madvise(mm_struct *mm, std::uint64_t start, std::uint64_t len, int advice);
   mm_struct *do_fork(mm_struct *parent, const std::string &child_name, int child_pid);
   void mmput(mm_struct *mm);
@@ -196,8 +212,22 @@ public:
   std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_[off]; }
   bool swap_read_error_next = false; // the next swap read fails (page stays !Uptodate)
 
+  // ---- LRU-add pagevecs (model/mm/lru.cpp, mm/swap.c) ----
+  static constexpr std::size_t PAGEVEC_SIZE = 14;
+  enum : int { LRU_INACTIVE_ANON = 0, LRU_ACTIVE_ANON = 1, NR_ANON_LRU_LISTS = 2 };
+  void lru_cache_add_lru(page *p, int lru);
+  void lru_cache_add_anon(page *p);
+  void lru_add_drain();     // this CPU's (current.cpu)
+  void lru_add_drain_all(); // every CPU's
+  int isolate_lru_page(page *p);
+  void putback_lru_page(page *p);
+  std::size_t pagevec_count(int cpu, int lru) const;
+  static bool PageLRU(const page *p) { return p->flags & PG_lru; }
+
   // ---- migration (model/mm/migrate.cpp) ----
+  void migrate_prep() { lru_add_drain_all(); }
   int migrate_page_to_node(page *p, int nid);
+  int unmap_and_move(page *p, int nid);
   void remove_migration_ptes(page *old, page *new_page);
 
   // ---- the oops record ----
@@ -249,15 +279,36 @@ private:
   void free_page(page *p);
   void exit_mmap(mm_struct *mm);
   vm_area_struct *new_vma(mm_struct *mm);
-  int split_vma(mm_struct *mm, vm_area_struct *vma, std::uint64_t addr);
+  vm_area_struct *vma_prev(mm_struct *mm, const vm_area_struct *vma) const;
   void unlink_vma(mm_struct *mm, vm_area_struct *vma);
   void insert_vm_struct(mm_struct *mm, vm_area_struct *vma);
+  void anon_vma_clone(vm_area_struct *dst, vm_area_struct *src);
+  void arch_pick_mmap_layout(mm_struct *mm);
+  std::uint64_t unmapped_area_topdown(mm_struct *mm, std::uint64_t length, std::uint64_t low_limit,
+                                      std::uint64_t high_limit);
+  std::uint64_t arch_get_unmapped_area_topdown(mm_struct *mm, std::uint64_t len);
+  long madvise_behavior(vm_area_struct *vma, vm_area_struct **prev, std::uint64_t start,
+                        std::uint64_t end, int behavior);
+  long madvise_dontneed(vm_area_struct *vma, vm_area_struct **prev, std::uint64_t start,
+                        std::uint64_t end);
+  long madvise_pageout(vm_area_struct *vma, vm_area_struct **prev, std::uint64_t start,
+                       std::uint64_t end);
+  long madvise_vma(vm_area_struct *vma, vm_area_struct **prev, std::uint64_t start,
+                   std::uint64_t end, int behavior);
+  void build_all_zonelists();
+  using lru_pagevecs = std::array<std::vector<page *>, NR_ANON_LRU_LISTS>;
+  lru_pagevecs &lru_add_pvecs(int cpu);
+  void __lru_cache_add(page *p, int lru);
+  void __pagevec_lru_add(std::vector<page *> &pvec, int lru);
+  void lru_add_drain_cpu(int cpu);
 
   // Every node's frames, node after node, in one reservation of address
   // space: only the frames used are ever touched (and so take memory).
   page *mem_map_ = nullptr;
   std::size_t mem_map_bytes_ = 0;
   std::vector<NodeFrames> nodes_;
+  std::vector<std::vector<int>> node_zonelists_; // per node: the nodes in fallback order
+  std::vector<lru_pagevecs> lru_add_pvecs_;      // per cpu: lru_add_pvecs[NR_LRU_LISTS]
   std::unordered_map<std::uint32_t, std::uint32_t> page_private_; // pfn -> entry (lookups only)
   page *zero_page_;
   std::uint64_t frames_in_use_ = 0;

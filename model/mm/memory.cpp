@@ -11,7 +11,7 @@
 namespace ksmsim {
 
 pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
-  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  std::uint64_t key = pgtable_key(addr);
   if (key != mm->pt_cache_key) {
     if (key >= mm->pgtables.size() || !mm->pgtables[key]) {
       if (!alloc)
@@ -27,7 +27,7 @@ pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
 }
 
 bool Kernel::mm_find_pmd(mm_struct *mm, std::uint64_t addr) {
-  std::uint64_t key = addr >> (PAGE_SHIFT + 9);
+  std::uint64_t key = pgtable_key(addr);
   return key < mm->pgtables.size() && mm->pgtables[key];
 }
 
@@ -35,11 +35,6 @@ page *Kernel::vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte)
   if (pte_special(pte))
     return nullptr;
   return pfn_to_page(pte_pfn(pte));
-}
-
-page *Kernel::alloc_page_vma(vm_area_struct *vma, std::uint64_t address) {
-  int nid = vma->node >= 0 ? vma->node : vma->vm_mm->node;
-  return alloc_page_node(nid);
 }
 
 // follow_page_mask (3.9): the page mapped at address, with a reference if
@@ -188,7 +183,10 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
   std::uint64_t entry = pte_to_swp_entry(orig_pte);
   page *p = lookup_swap_cache(entry);
   if (!p) {
-    p = read_swap_cache_async(entry, vma, address); // swapin_readahead: no readahead here
+    // swapin_readahead: no readahead here, but its lru_add_drain() before
+    // reading the target page.
+    lru_add_drain();
+    p = read_swap_cache_async(entry, vma, address);
     if (!p)
       return pte_same(*ptep, orig_pte) ? VM_FAULT_OOM : 0;
     ret = VM_FAULT_MAJOR;
@@ -270,6 +268,7 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
 void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end) {
   KFUNC();
   mm_struct *mm = vma->vm_mm;
+  bool need_flush = false; // the mmu_gather's
   for (std::uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
     pte_t *ptep = pte_offset(mm, addr, false);
     if (!ptep || pte_none(*ptep))
@@ -277,6 +276,7 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
     pte_t ptent = *ptep;
     *ptep = pte_t{};
     if (pte_present(ptent)) {
+      need_flush = true; // tlb_remove_tlb_entry
       page *p = vm_normal_page(vma, addr, ptent);
       if (!p)
         continue;
@@ -298,6 +298,12 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
       kernel_warn("zap_pte_range",
                   fmt::format("BUG: Bad page map in process {}  pte:{:08x}", mm->name, ptent.val));
   }
+  // tlb_finish_mmu -> tlb_flush_mmu -> free_pages_and_swap_cache starts with
+  // lru_add_drain(): this CPU's pagevecs go to the LRU (and a page unmapped
+  // here that only a pagevec still held is freed). The simulation drops
+  // the pages' references at once instead of batching them.
+  if (need_flush)
+    lru_add_drain();
 }
 
 // copy_page_range + copy_one_pte for a private anonymous vma.
@@ -307,12 +313,16 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
   if (!vma->anon_vma)
     return 0;
   bool cow = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; // is_cow_mapping
-  for (std::uint64_t key = 0; key < src_mm->pgtables.size(); key++) {
+  // The vma's tables in ascending address order (keys count down).
+  const std::uint64_t last_key = pgtable_key(vma->vm_end - 1);
+  for (std::uint64_t key = pgtable_key(vma->vm_start) + 1; key-- > last_key;) {
+    if (key >= src_mm->pgtables.size())
+      continue;
     const auto &table = src_mm->pgtables[key];
     if (!table)
       continue;
     for (unsigned i = 0; i < 512; i++) {
-      std::uint64_t addr = (key << (PAGE_SHIFT + 9)) | (std::uint64_t(i) << PAGE_SHIFT);
+      std::uint64_t addr = pgtable_start(key) | (std::uint64_t(i) << PAGE_SHIFT);
       if (addr < vma->vm_start || addr >= vma->vm_end)
         continue;
       pte_t *src_pte = &(*table)[i];

@@ -26,14 +26,33 @@ void Kernel::remove_migration_ptes(page *old, page *new_page) {
   });
 }
 
+// move_pages(2) of one page after migrate_prep(): isolate_lru_page, then
+// migrate_pages' passes (10 while -EAGAIN) of unmap_and_move; a page left
+// unmigrated goes back to the LRU (putback_lru_pages).
 int Kernel::migrate_page_to_node(page *p, int nid) {
   KFUNC();
   if (page_to_nid(p) == nid)
     return 0;
+  if (int err = isolate_lru_page(p))
+    return err; // still in a pagevec: move_pages' status -EBUSY
+  int rc = -EAGAIN;
+  for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++)
+    rc = unmap_and_move(p, nid);
+  if (rc == -EAGAIN || rc == -ENOMEM)
+    putback_lru_page(p);
+  return rc;
+}
+
+// unmap_and_move with new_page_node's alloc_pages_exact_node(nid,
+// GFP_HIGHUSER_MOVABLE | GFP_THISNODE): the page holds the isolation
+// reference; both pages go back through putback_lru_page, the old one only
+// when the result is final (not -EAGAIN), and a migrated old page is freed
+// when its pagevec drains.
+int Kernel::unmap_and_move(page *p, int nid) {
+  KFUNC();
   page *newpage = alloc_page_node(nid);
   if (!newpage)
     return -ENOMEM;
-  get_page(p); // isolate_lru_page
   if (!trylock_page(p))
     lock_page(p);
   struct anon_vma *av = nullptr;
@@ -64,7 +83,8 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
       }
       // migrate_page_copy
       copy_user_highpage(newpage, p);
-      newpage->flags |= p->flags & (PG_uptodate | PG_dirty | PG_error | PG_mlocked);
+      newpage->flags |= p->flags & (PG_uptodate | PG_dirty | PG_error | PG_mlocked | PG_active);
+      p->flags &= ~PG_active; // TestClearPageActive
       ksm.ksm_migrate_page(newpage, p);
       p->flags &= ~(PG_swapcache | PG_dirty);
       set_page_private(p, static_cast<std::uint32_t>(0));
@@ -82,8 +102,9 @@ int Kernel::migrate_page_to_node(page *p, int nid) {
   unlock_page(p);
   trace_fmt("ksmsim_migrate", "pfn {} -> pfn {} node {} rc {}", page_to_pfn(p),
             page_to_pfn(newpage), nid, rc);
-  put_page(p);       // putback: the old page is freed if migrated
-  put_page(newpage); // putback_lru_page(newpage)
+  if (rc != -EAGAIN)
+    putback_lru_page(p);
+  putback_lru_page(newpage); // if migration failed this will free it (at the drain)
   return rc;
 }
 

@@ -32,7 +32,9 @@ enum PageFlag : std::uint32_t {
   PG_swapbacked = 1u << 4,
   PG_mlocked = 1u << 5,
   PG_error = 1u << 6,
-  PG_zero = 1u << 7, // the shared zero page (not a kernel flag: its pfn is special)
+  PG_zero = 1u << 7,   // the shared zero page (not a kernel flag: its pfn is special)
+  PG_lru = 1u << 8,    // on an LRU list (not in a pagevec, not isolated)
+  PG_active = 1u << 9, // on (or from) the active list
 };
 
 constexpr std::uintptr_t PAGE_MAPPING_ANON = 1;
@@ -48,11 +50,16 @@ struct page {
   std::uint32_t flags = 0;
   std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
   std::int32_t _count = 0;     // the refcount; 0 when free
-  // pgoff_t is unsigned long in the kernel; 32 bits hold every simulated
-  // address space (< 16 TiB).
+  // pgoff_t is unsigned long in the kernel; the simulation keeps its low 32
+  // bits (linear_page_index): an anon vma's pgoff is address >> PAGE_SHIFT,
+  // up to 2^35 below TASK_SIZE, but the differences the rmap computes
+  // within one vma (< 16 TiB) are exact in 32-bit arithmetic.
   std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
 };
 static_assert(sizeof(page) <= 40, "a simulated page frame must stay small");
+
+// x86-64 (3.9): TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE (arch/x86/include/asm/processor.h).
+constexpr std::uint64_t TASK_SIZE = (std::uint64_t(1) << 47) - PAGE_SIZE;
 
 // A pte: present pages carry a pfn; swap and migration entries carry an
 // offset or pfn; pte_none is 0.
@@ -151,7 +158,9 @@ struct vm_area_struct {
   struct anon_vma *anon_vma = nullptr;
   std::vector<struct anon_vma *> anon_vma_chain; // every anon_vma this vma is linked to
   vm_area_struct *vm_next = nullptr;
-  int node = -1; // the node its allocations are bound to (mempolicy), -1: the mm's node
+  // The vma's mempolicy: MPOL_BIND to this node, or -1 for none (the
+  // default policy: local allocation, falling back along the zonelist).
+  int node = -1;
   std::uint32_t id = 0;
 };
 
@@ -174,7 +183,8 @@ struct mm_struct {
   int mm_count = 1;
   std::uint64_t flags = 0; // MMF_VM_MERGEABLE
   vm_area_struct *mmap = nullptr;
-  // Indexed by address >> 21 (mmaps start low, at 256 MiB, and go up).
+  // Indexed from the top of the address space down (pgtable_key): mmaps
+  // go top-down from mmap_base, so the vector stays as short as they are.
   std::vector<std::unique_ptr<page_table>> pgtables;
   // The last page table looked up (a lookup cache; tables are freed only at exit).
   std::uint64_t pt_cache_key = ~std::uint64_t(0);
@@ -183,9 +193,22 @@ struct mm_struct {
   bool mmap_sem_writer = false;
   int node = 0; // default node of its allocations
   long anon_rss = 0, swap_ents = 0;
-  std::uint64_t next_mmap_base = 0x10000000; // where the next mmap goes
+  std::uint64_t mmap_base = 0; // arch_pick_mmap_layout: the top of the mmap area
   bool freed = false;
 };
 constexpr std::uint64_t MMF_VM_MERGEABLE = 1u << 16;
+
+// linear_page_index (include/linux/pagemap.h), kept as page->index keeps it.
+inline std::uint32_t linear_page_index(const vm_area_struct *vma, std::uint64_t address) {
+  return static_cast<std::uint32_t>(((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff);
+}
+
+// The page table of an address: tables are counted down from TASK_SIZE.
+inline std::uint64_t pgtable_key(std::uint64_t addr) {
+  return ((std::uint64_t(1) << 47) - 1 - addr) >> (PAGE_SHIFT + 9);
+}
+inline std::uint64_t pgtable_start(std::uint64_t key) {
+  return (std::uint64_t(1) << 47) - ((key + 1) << (PAGE_SHIFT + 9));
+}
 
 } // namespace ksmsim

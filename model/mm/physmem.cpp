@@ -6,6 +6,7 @@
 // free list hands them out.
 #include <sys/mman.h>
 
+#include <climits>
 #include <fmt/format.h>
 #include <new>
 #include <stdexcept>
@@ -32,6 +33,7 @@ Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
   zero_page_ = new (&mem_map_[0]) page{};
   zero_page_->_count = 1;
   zero_page_->flags = PG_zero | PG_uptodate;
+  build_all_zonelists();
   swap_map_.assign(machine.swap_pages + 1, 0);
   swap_cache_.assign(machine.swap_pages + 1, 0);
   swap_data_.resize(machine.swap_pages + 1);
@@ -80,6 +82,84 @@ const char *errno_name(int err) {
   }
 }
 
+// ---- zonelists (mm/page_alloc.c 3.9, CONFIG_NUMA, node order) ----
+// One zone a node: a node's zonelist is the node order build_zonelists
+// picks. No SLIT: node_distance is LOCAL_DISTANCE (10) to itself and
+// REMOTE_DISTANCE (20) to the others; every node has CPUs.
+namespace {
+constexpr int LOCAL_DISTANCE = 10, REMOTE_DISTANCE = 20;
+constexpr int PENALTY_FOR_NODE_WITH_CPUS = 1;
+constexpr int MAX_NUMNODES = 64; // CONFIG_NODES_SHIFT 6 (x86_64 defconfig)
+int node_distance(int a, int b) {
+  return a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
+}
+
+// find_next_best_node: the local node first, then the nearest unused node,
+// ties broken towards nodes above the local one and the less loaded.
+int find_next_best_node(int node, std::vector<bool> &used_node_mask,
+                        const std::vector<int> &node_load) {
+  const int nr_nodes = static_cast<int>(used_node_mask.size());
+  if (!used_node_mask[node]) {
+    used_node_mask[node] = true;
+    return node;
+  }
+  int min_val = INT_MAX, best_node = -1;
+  for (int n = 0; n < nr_nodes; n++) {
+    if (used_node_mask[n])
+      continue;
+    int val = node_distance(node, n);
+    val += (n < node);                 // penalize nodes under us
+    val += PENALTY_FOR_NODE_WITH_CPUS; // every simulated node has CPUs
+    val *= (nr_nodes * MAX_NUMNODES);  // MAX_NODE_LOAD * MAX_NUMNODES
+    val += node_load[n];
+    if (val < min_val) {
+      min_val = val;
+      best_node = n;
+    }
+  }
+  if (best_node >= 0)
+    used_node_mask[best_node] = true;
+  return best_node;
+}
+} // namespace
+
+// __build_all_zonelists -> build_zonelists for each node: node_load is
+// shared by all nodes' builds, so equal-distance nodes are taken round-robin.
+void Kernel::build_all_zonelists() {
+  const int nr_nodes = machine.nodes;
+  std::vector<int> node_load(nr_nodes, 0);
+  node_zonelists_.assign(nr_nodes, {});
+  for (int local_node = 0; local_node < nr_nodes; local_node++) {
+    std::vector<bool> used_mask(nr_nodes, false);
+    int load = nr_nodes, prev_node = local_node, node;
+    while ((node = find_next_best_node(local_node, used_mask, node_load)) >= 0) {
+      // Penalise the first node of each distance group (round-robin).
+      if (node_distance(local_node, node) != node_distance(local_node, prev_node))
+        node_load[node] = load;
+      prev_node = node;
+      load--;
+      node_zonelists_[local_node].push_back(node); // build_zonelists_in_node_order
+    }
+  }
+}
+
+// __alloc_pages_nodemask -> get_page_from_freelist: the first node of the
+// zonelist (of node nid) that is in the nodemask (bind_node, or every
+// node when it is -1) and has a free frame. Differs: no watermarks, and
+// no slow path (kswapd, direct reclaim, the OOM killer): a node is full
+// when its last frame is handed out, and nullptr means the allocation
+// failed (the fault returns VM_FAULT_OOM).
+page *Kernel::__alloc_pages_nodemask(int nid, int bind_node) {
+  for (int zone_nid : node_zonelists_[nid]) {
+    if (bind_node >= 0 && zone_nid != bind_node)
+      continue;
+    if (page *p = alloc_page_node(zone_nid))
+      return p;
+  }
+  return nullptr;
+}
+
+// alloc_pages_exact_node(nid, GFP_THISNODE) as well: the node's frames only.
 page *Kernel::alloc_page_node(int nid) {
   NodeFrames &n = nodes_[nid];
   std::uint64_t pfn;

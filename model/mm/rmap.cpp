@@ -80,12 +80,6 @@ void Kernel::put_anon_vma(struct anon_vma *av) {
   }
 }
 
-namespace {
-std::uint64_t linear_page_index(const vm_area_struct *vma, std::uint64_t address) {
-  return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
-}
-} // namespace
-
 void Kernel::page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address) {
   do_page_add_anon_rmap(p, vma, address, 0);
 }
@@ -117,10 +111,19 @@ void Kernel::page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t 
   p->_mapcount = 0;
   struct anon_vma *av = vma->anon_vma;
   BUG_ON(!av);
-  if (PageAnon(p))
+  if (!PageAnon(p)) { // __page_set_anon_rmap(page, vma, address, 1)
+    p->mapping = reinterpret_cast<std::uintptr_t>(av) + PAGE_MAPPING_ANON;
+    p->index = linear_page_index(vma, address);
+  }
+  // mlocked_vma_newpage: a page of a VM_LOCKED vma goes straight onto the
+  // unevictable list (add_page_to_unevictable_list), any other through
+  // this CPU's pagevec (with its reference).
+  if ((vma->vm_flags & VM_LOCKED) &&
+      !(vma->vm_flags & (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP))) {
+    p->flags |= PG_mlocked | PG_lru;
     return;
-  p->mapping = reinterpret_cast<std::uintptr_t>(av) + PAGE_MAPPING_ANON;
-  p->index = linear_page_index(vma, address);
+  }
+  lru_cache_add_lru(p, LRU_ACTIVE_ANON);
 }
 
 void Kernel::page_remove_rmap(page *p) {
@@ -136,7 +139,10 @@ void Kernel::page_remove_rmap(page *p) {
 }
 
 std::uint64_t Kernel::vma_address(const page *p, const vm_area_struct *vma) const {
-  return vma->vm_start + ((p->index - vma->vm_pgoff) << PAGE_SHIFT);
+  // page->index holds pgoff_t's low 32 bits: the offset is taken in 32 bits.
+  const auto pgoff =
+      static_cast<std::uint32_t>(p->index - static_cast<std::uint32_t>(vma->vm_pgoff));
+  return vma->vm_start + (std::uint64_t(pgoff) << PAGE_SHIFT);
 }
 
 // Returns the address, or (uint64_t)-EFAULT.

@@ -109,6 +109,7 @@ page *Kernel::read_swap_cache_async(std::uint64_t entry, vm_area_struct *vma, st
   }
   new_page->flags |= PG_locked | PG_swapbacked;
   add_to_swap_cache(new_page, entry);
+  lru_cache_add_anon(new_page);
   // swap_readpage: the I/O completes at once
   contents.copy(new_page->content, swap_data_[entry]);
   if (swap_read_error_next) {
@@ -166,15 +167,24 @@ void Kernel::free_page_and_swap_cache(page *p) {
 
 bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   KFUNC();
-  get_page(p); // isolate_lru_page's reference
+  // shrink_inactive_list: lru_add_drain(), then isolate the page from its
+  // LRU list; a page in another CPU's pagevec is not on a list: not reclaimed.
+  lru_add_drain();
+  if (isolate_lru_page(p))
+    return false;
   bool unmapped = false;
-  if (!trylock_page(p)) {
+  // putback_inactive_pages: straight back onto the LRU list, no pagevec.
+  auto putback = [&]() {
+    p->flags |= PG_lru;
     put_page(p);
+  };
+  if (!trylock_page(p)) {
+    putback();
     return false;
   }
   auto keep_locked = [&]() {
     unlock_page(p);
-    put_page(p); // putback_lru_page
+    putback();
     return unmapped;
   };
   if (PageAnon(p) && !PageSwapCache(p)) {

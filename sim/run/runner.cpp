@@ -278,6 +278,10 @@ void Runner::op(const Mmap &x, const Step &st) {
   k_.down_write(p.mm);
   std::uint64_t start = k_.do_mmap_anon(p.mm, x.pages, x.node ? *x.node : -1);
   k_.up_write(p.mm);
+  if (start >= static_cast<std::uint64_t>(-4095)) // IS_ERR_VALUE
+    throw StepError{-static_cast<int>(start), "mmap failed"};
+  // The name stands for this address range (vma_merge may have joined it
+  // to a neighbour, madvise may split it): steps by name act on the range.
   p.regions[x.vma] = Region{start, x.pages};
   k_.trace_fmt("ksmsim_mmap", "mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages);
 }
@@ -368,13 +372,12 @@ void Runner::op(const Swapout &x, const Step &st) {
 
 void Runner::op(const Migrate &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
+  k_.migrate_prep(); // move_pages: lru_add_drain_all() first
   for (std::uint32_t idx : x.pages.indexes) {
     page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc);
     if (!pg)
       continue;
-    int rc = -EAGAIN;
-    for (int pass = 0; pass < 10 && rc == -EAGAIN; pass++) // migrate_pages retries
-      rc = k_.migrate_page_to_node(pg, x.node);
+    int rc = k_.migrate_page_to_node(pg, x.node);
     if (rc)
       throw StepError{rc == -EAGAIN ? EBUSY : -rc, fmt::format("migrating page {} failed", idx)};
   }

@@ -869,7 +869,9 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
   mm_slot *slot = ksm_scan.mm_slot;
   if (slot == &ksm_mm_head) {
     k.trace_fmt("ksm_start_scan", "seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items);
-    // lru_add_drain_all(): the simulation keeps no per-cpu pagevecs.
+    // A newly faulted page is not on the LRU yet: its pagevec's reference
+    // would make write_protect_page's page_count check refuse it.
+    k.lru_add_drain_all();
 
     // Stale nodes moved out to migrate_nodes can accumulate: prune them
     // once before each full scan.
@@ -1085,7 +1087,7 @@ void Ksm::ksm_exit(mm_struct *mm) {
 page *Ksm::ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address) {
   KFUNC();
   struct anon_vma *av = k.page_anon_vma(p);
-  const std::uint64_t index = ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+  const std::uint32_t index = linear_page_index(vma, address);
   if (k.profile.unmerge_swapin_copy) {
     if (Kernel::PageKsm(p)) {
       if (k.page_stable_node(p) && !(ksm_run & KSM_RUN_UNMERGE))
