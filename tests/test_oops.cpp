@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
 
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
@@ -19,8 +20,12 @@ using Catch::Matchers::Contains;
 
 namespace {
 
+// One process A with one written page.
 struct Machine : testing::MachineBase {
   Machine() : MachineBase(1, KernelProfile{}) {}
+  mm_struct *a = k.mm_alloc("A", 1000);
+  std::uint64_t s = k.do_mmap_anon(a, 1, -1);
+  page *p = write(a, s, 1);
 };
 
 // B forks C while run=2 unmerges, behind the unmerge cursor: without
@@ -93,9 +98,7 @@ TEST_CASE("warning: names what warned; --strict fails an unnamed warning", "[oop
 TEST_CASE("page_remove_rmap of an unmapped page is a detector report, not a VM_BUG_ON",
           "[oops][mmu]") {
   Machine m;
-  mm_struct *a = m.k.mm_alloc("A", 1000);
-  std::uint64_t s = m.k.do_mmap_anon(a, 1, -1);
-  page *p = m.write(a, s, 1);
+  auto [a, s, p] = std::tuple(m.a, m.s, m.p);
   REQUIRE(Kernel::page_mapcount(p) == 1);
   m.k.page_remove_rmap(p);
   REQUIRE(m.k.oopses().empty());
@@ -113,9 +116,7 @@ TEST_CASE("page_remove_rmap of an unmapped page is a detector report, not a VM_B
 
 TEST_CASE("a lock its own context holds is a detector that stops the run", "[oops][mmu]") {
   Machine m;
-  mm_struct *a = m.k.mm_alloc("A", 1000);
-  std::uint64_t s = m.k.do_mmap_anon(a, 1, -1);
-  page *p = m.write(a, s, 1);
+  auto [a, s, p] = std::tuple(m.a, m.s, m.p);
   m.k.lock_page(p);
   CHECK_THROWS_AS(m.k.lock_page(p), OopsException);
   call_path().clear();
@@ -174,9 +175,7 @@ TEST_CASE("parser: warning: and detected: take none or a name", "[oops][parser]"
 TEST_CASE("zap of a pte whose page's mapcount went wrong prints Bad page map and goes on",
           "[oops][mmu]") {
   Machine m;
-  mm_struct *a = m.k.mm_alloc("A", 1000);
-  std::uint64_t s = m.k.do_mmap_anon(a, 1, -1);
-  page *p = m.write(a, s, 1);
+  auto [a, s, p] = std::tuple(m.a, m.s, m.p);
   m.k.page_remove_rmap(p); // a corruption: the pte still maps p
   REQUIRE(m.k.oopses().empty());
   // zap_pte_range: page_remove_rmap takes _mapcount to -2 (the detector
