@@ -99,7 +99,7 @@ TEST_CASE("restore_knobs retries a write refused with EBUSY and reports what sti
   }
 }
 
-TEST_CASE("the journal is written atomically and reads back; a damaged one is refused",
+TEST_CASE("the journal is written atomically and reads back, a damaged one is refused",
           "[live][safety]") {
   std::string dir = temp_dir();
   live::Journal j;

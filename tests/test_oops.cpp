@@ -77,7 +77,7 @@ TEST_CASE("a WARNING is a warning: reported, once per WARN_ON_ONCE site, and no 
   CHECK_THAT(r.json, Contains("\"oopses\": []"));
 }
 
-TEST_CASE("warning: names what warned; --strict fails an unnamed warning", "[oops]") {
+TEST_CASE("warning: names what warned, --strict fails an unnamed warning", "[oops]") {
   CHECK(run(kForkBehindCursor, true, kWithoutFix2).exit_code == 1);
   RunResult strict = run(kForkBehindCursor, true, kWithoutFix2);
   CHECK_THAT(strict.summary, Contains("unexpected warning (--strict)"));

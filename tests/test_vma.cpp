@@ -66,7 +66,7 @@ TEST_CASE("a later mmap goes below the earlier one, and merges with it", "[vma][
   m.check_invariants();
 }
 
-TEST_CASE("mmaps of other flags or policies stay apart; madvise joins equal flags",
+TEST_CASE("mmaps of other flags or policies stay apart, madvise joins equal flags",
           "[vma][merge][madvise]") {
   Machine m(2);
   mm_struct *a = m.k.mm_alloc("A", 1000);
@@ -107,7 +107,7 @@ TEST_CASE("mmaps of other flags or policies stay apart; madvise joins equal flag
   m.check_invariants();
 }
 
-TEST_CASE("madvise of part of a vma splits it; undoing it merges the three back",
+TEST_CASE("madvise of part of a vma splits it, undoing it merges the three back",
           "[vma][merge][madvise]") {
   Machine m;
   mm_struct *a = m.k.mm_alloc("A", 1000);
@@ -213,7 +213,7 @@ TEST_CASE("zonelists: local node first, equal-distance nodes round-robin", "[num
   CHECK(m.k.node_zonelist(3) == std::vector<int>{3, 0, 1, 2});
 }
 
-TEST_CASE("a default-policy fault falls back to the next node; MPOL_BIND does not",
+TEST_CASE("a default-policy fault falls back to the next node, MPOL_BIND does not",
           "[numa][zonelist]") {
   Machine m(2); // 4096 frames a node; node 0's first is the zero page
   mm_struct *a = m.k.mm_alloc("A", 1000);
