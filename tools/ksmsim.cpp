@@ -35,5 +35,7 @@ int main(int argc, char **argv) {
     return cmd_record({args.begin() + 1, args.end()});
   if (args[0] == "compare")
     return cmd_compare({args.begin() + 1, args.end()});
+  if (args[0] == "step")
+    return cmd_step({args.begin() + 1, args.end()});
   return usage_error(fmt::format("unknown command '{}'", args[0]));
 }
