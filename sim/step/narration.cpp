@@ -14,8 +14,6 @@ std::string Narration::subject(const Explained &e) const {
     return names_.item(e.other);
   if (e.mm)
     return names_.page(e.mm, e.addr);
-  if (e.node)
-    return fmt::format("stable#{}", e.node->id);
   return "ksmd";
 }
 
@@ -51,9 +49,10 @@ std::string Narration::phrase(const Explained &e) {
   case Why::merge_result: {
     const stable_node *node = e.pg ? k_.page_stable_node(e.pg) : nullptr;
     if (e.value)
-      return fmt::format(
-          "{}merge {} failed (error {})", who,
-          e.pg ? fmt::format("into pfn {}", k_.page_to_pfn(e.pg)) : "as a new KSM page", e.value);
+      return fmt::format("{}merge {} failed (-{})", who,
+                         e.pg ? fmt::format("into pfn {}", k_.page_to_pfn(e.pg))
+                              : "as a new KSM page",
+                         errno_name(static_cast<int>(e.value)));
     if (other_item || !node)
       return ""; // the new KSM page is narrated by stable_tree_insert
     return node == last_hit_ ? "merged" : fmt::format("merged into {}", S(node));
@@ -106,6 +105,7 @@ std::string Narration::phrase(const Explained &e) {
 void Narration::note(const Explained &e) {
   if (e.why == Why::page_begin) {
     current_ = e.item;
+    current_depth_ = k_.nested_depth;
     current_name_ = names_.item(e.item);
     phrases_.clear();
     last_hit_ = nullptr;
@@ -122,8 +122,12 @@ void Narration::note(const Explained &e) {
   std::string p = phrase(e);
   if (p.empty())
     return;
-  if (current_)
+  // Another CPU's step at a preemption point inside this page's scan tells
+  // its own story.
+  if (current_ && k_.nested_depth == current_depth_)
     phrases_.push_back(std::move(p));
+  else if (!e.item && !e.other && !e.mm)
+    sink_(p); // about a stable node, which the phrase names first
   else
     sink_(fmt::format("{}: {}", subject(e), p));
 }

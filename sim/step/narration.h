@@ -33,6 +33,7 @@ private:
   Sink sink_;
   const rmap_item *current_ = nullptr; // the page cmp_and_merge_page is looking at
   std::string current_name_;
+  int current_depth_ = 0; // Kernel::nested_depth when the page's scan began
   std::vector<std::string> phrases_;
   const stable_node *last_hit_ = nullptr; // the stable node this page's search found
 };
