@@ -307,3 +307,50 @@ TEST_CASE("step: ksmsim step --script, and --trace-level explain beside the defa
   for (const std::string &f : {script, trace, plain})
     std::filesystem::remove(f);
 }
+
+TEST_CASE("step: a Stepper run to the end gives run_scenario's result, byte for byte") {
+  for (const char *name : {"basics/fork-cow.yaml", "basics/merge-across-nodes.yaml",
+                           "coverage/stable-insert-stale-node.yaml"}) {
+    INFO(name);
+    scenario::Scenario s =
+        scenario::parse_file(std::string(KSMSIM_SOURCE_DIR) + "/scenarios/" + name);
+    RunOptions opt;
+    opt.trace = true;
+    RunResult whole = run_scenario(s, opt);
+    Stepper st(s, opt);
+    while (!st.done())
+      st.run_next_step();
+    RunResult stepped = st.finish();
+    CHECK(stepped.trace == whole.trace);
+    CHECK(stepped.summary == whole.summary);
+    CHECK(stepped.json == whole.json);
+    CHECK(stepped.exit_code == whole.exit_code);
+  }
+}
+
+TEST_CASE("step: explain lines for COW breaks, stale nodes and another CPU's steps") {
+  RunOptions opt;
+  opt.trace = opt.explain = true;
+  RunResult r =
+      run_scenario(scenario::parse_file(std::string(KSMSIM_SOURCE_DIR) +
+                                        "/scenarios/coverage/stable-insert-stale-node.yaml"),
+                   opt);
+  std::vector<std::string> explained;
+  for (const std::string &l : lines_of(r.trace))
+    if (std::size_t at = l.find("ksmsim_explain: "); at != std::string::npos)
+      explained.push_back(l.substr(at + 16));
+  auto has = [&](const std::string &line) {
+    return std::find(explained.begin(), explained.end(), line) != explained.end();
+  };
+  // C's writes run on the other CPU at a point inside A:heap[1]'s scan:
+  // their own lines, not phrases of A:heap[1]'s.
+  CHECK(has("C:heap[0]: write to KSM page pfn 2 of stable#1 (pfn 2, node 0): COW broken, now pfn "
+            "1"));
+  // stable_tree_insert meets the stale node and gives up: break_cow on both
+  // (each a COW break of the KSM page that has no stable node).
+  CHECK(has("A:heap[1]: not in the stable tree, checksum unchanged, unstable tree hit A:heap[0], "
+            "A:heap[0] taken out of this scan's unstable tree, stable#1 (pfn 2, node 0) is stale "
+            "(its page is gone): removed from the stable tree, break_cow A:heap[0], write to KSM "
+            "page pfn 4: COW broken, now pfn 3, break_cow A:heap[1], write to KSM page pfn 4: COW "
+            "broken, now pfn 2"));
+}

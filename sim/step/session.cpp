@@ -121,9 +121,7 @@ bool StepSession::execute(const std::string &line) {
     return true;
   try {
     return dispatch(w);
-  } catch (const std::invalid_argument &e) {
-    out_ << "error: " << e.what() << "\n";
-  } catch (const scenario::ScenarioError &e) {
+  } catch (const std::exception &e) { // a bad command, a scenario's defect: say it, go on
     out_ << "error: " << e.what() << "\n";
   }
   return true;
