@@ -86,8 +86,9 @@ std::string Narration::phrase(const Explained &e) {
   case Why::removed_stable:
     return fmt::format("{}taken off {}", who, S(e.node));
   case Why::removed_unstable:
-    return fmt::format("{}taken out of {} unstable tree", who,
-                       e.value ? "the last scan's" : "this scan's");
+    if (e.value) // age 1: that tree was reset at this scan's start, no rb_erase
+      return fmt::format("{}no longer counted in last scan's unstable tree", who);
+    return fmt::format("{}taken out of this scan's unstable tree", who);
   case Why::stale_node:
     return fmt::format("{} is stale (its page is gone): removed from the stable tree", S(e.node));
   case Why::wp_copy: {
