@@ -208,6 +208,7 @@ TEST_CASE("step: next runs to the end and prints the summary") {
       out.find("no steps left\nall steps run:\nscenario step-fork-two (kernel v3.9): 9 steps\n") !=
       std::string::npos);
   CHECK(out.find("result: PASS (1 expectations held, 0 failed)\n") != std::string::npos);
+  CHECK(out.find("step 9 (line 15): expect\n  step 9 (line 15) expect: ok\n") != std::string::npos);
   CHECK(out.find("(ksmsim) next\nno steps left\n(ksmsim) show counters") != std::string::npos);
 }
 

@@ -183,6 +183,12 @@ void StepSession::cmd_next(const std::vector<std::string> &w) {
                           k.ksm.ksm_pages_scanned - pages, k.ksm.ksm_scan.seqnr - scans,
                           k.now_us / 1000);
     report_new_oopses();
+    // What the report says of this step (an expectation's result, a failure).
+    const std::string tag = fmt::format("  step {} (", step.index);
+    std::istringstream summary(st_.finish().summary);
+    for (std::string l; std::getline(summary, l);)
+      if (l.starts_with(tag))
+        out_ << l << "\n";
   }
   if (st_.done() && !finished_) {
     finished_ = true;
