@@ -38,5 +38,6 @@ int cmd_explore(const std::vector<std::string> &args);
 int cmd_diff(const std::vector<std::string> &args);    // tools/cmd_diff.cpp
 int cmd_record(const std::vector<std::string> &args);  // tools/cmd_record.cpp
 int cmd_compare(const std::vector<std::string> &args); // tools/cmd_compare.cpp
+int cmd_step(const std::vector<std::string> &args);    // tools/cmd_step.cpp
 
 } // namespace ksmsim::cli

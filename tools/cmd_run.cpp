@@ -28,9 +28,11 @@ std::string points_listing(const scenario::Scenario &s, const RunResult &r) {
 
 int cmd_run(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim run options");
-  std::string trace_out, json_out, check = "step", kernel;
+  std::string trace_out, json_out, check = "step", kernel, trace_level = "default";
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
       "trace", po::value<std::string>(&trace_out), "write the trace (ftrace text format) to OUT")(
+      "trace-level", po::value<std::string>(&trace_level),
+      "default, or explain: add ksmsim_explain lines narrating ksmd's decisions")(
       "json", po::value<std::string>(&json_out), "write the results as JSON to OUT")(
       "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
       "quiet", "print nothing when every expectation holds")(
@@ -54,6 +56,10 @@ int cmd_run(const std::vector<std::string> &args) {
   if (vm.count("kernel"))
     ro.kernel = kernel;
   ro.trace = !trace_out.empty();
+  if (trace_level != "default" && trace_level != "explain")
+    return usage_error(
+        fmt::format("--trace-level takes default or explain, not '{}'", trace_level));
+  ro.explain = trace_level == "explain";
   ro.list_points = vm.count("list-points") > 0;
   ro.strict = vm.count("strict") > 0;
   const std::string file = vm["file"].as<std::string>();

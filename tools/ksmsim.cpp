@@ -20,7 +20,9 @@ int main(int argc, char **argv) {
                  "           exit 0: every expectation held; 1: one failed or the kernel oopsed\n"
                  "           unexpectedly; 2: the scenario or the command line is wrong\n"
                  "  explore  replay a scenario once per preemption point its `explore: true` step\n"
-                 "           reaches; exit 1 when a placement oopses or breaks an invariant\n";
+                 "           reaches; exit 1 when a placement oopses or breaks an invariant\n"
+                 "  step     run a scenario step by step and ksmd page by page, narrated (help\n"
+                 "           inside lists the commands; --script CMDS reads them from a file)\n";
     return 0;
   }
   if (args[0] == "--version")
@@ -35,5 +37,7 @@ int main(int argc, char **argv) {
     return cmd_record({args.begin() + 1, args.end()});
   if (args[0] == "compare")
     return cmd_compare({args.begin() + 1, args.end()});
+  if (args[0] == "step")
+    return cmd_step({args.begin() + 1, args.end()});
   return usage_error(fmt::format("unknown command '{}'", args[0]));
 }

@@ -19,6 +19,7 @@ enum class CheckMode { Step, Page, Off };
 struct RunOptions {
   CheckMode check = CheckMode::Step;
   bool trace = false;                // collect the ftrace-format trace
+  bool explain = false;              // with trace: the narration as ksmsim_explain lines
   std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
   bool list_points = false;          // count the preemption points each step reaches
   bool strict = false; // an unexpected warning, detector report or violation fails the run

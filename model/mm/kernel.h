@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "model/ksm/v3.9/ksm.h"
+#include "model/lib/narrate.h"
 #include "model/lib/oops.h"
 #include "model/lib/trace.h"
 #include "model/mm/mm_types.h"
@@ -243,6 +244,12 @@ public:
       on_point(point);
   }
   std::function<void(const char *)> on_point;
+  // The narration hooks (model/lib/narrate.h): off while narrator is null.
+  Narrator *narrator = nullptr;
+  void explain(const Explained &e) {
+    if (narrator)
+      narrator->note(e);
+  }
   // > 0 while another CPU's steps run at a preemption point.
   int nested_depth = 0;
   // Taking a held lock: another CPU's step cannot run here (LockConflict),

@@ -160,6 +160,7 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
     *ptep = pte_t{}; // ptep_clear_flush
     page_add_new_anon_rmap(new_page, vma, address);
     *ptep = entry;
+    explain({.why = Why::wp_copy, .pg = old_page, .mm = mm, .addr = address});
     if (old_page)
       page_remove_rmap(old_page);
     // Free the old page..

@@ -21,16 +21,20 @@ void Engine::deliver_wakeups() {
   }
 }
 
-void Engine::ksm_scan_thread_iteration() {
+void Engine::scan_now(unsigned n) {
   Task saved = k_.current;
   k_.current = Task{"ksmd", KSMD_PID, 1};
   FrameGuard frame("ksm_scan_thread");
   k_.ksm.mutex_lock();
   if (k_.ksm.ksmd_should_run()) {
-    k_.ksm.ksm_do_scan(k_.ksm.ksm_thread_pages_to_scan);
+    k_.ksm.ksm_do_scan(n);
   }
   k_.ksm.mutex_unlock();
   k_.current = saved;
+}
+
+void Engine::ksm_scan_thread_iteration() {
+  scan_now(k_.ksm.ksm_thread_pages_to_scan);
   if (k_.ksm.ksmd_should_run()) {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
     // 0 is modelled as one jiffy (1 ms), so virtual time always advances.

@@ -26,6 +26,9 @@ public:
   // Run events until done() holds or the next event is after deadline;
   // returns done(). Time ends at the last event run, or at deadline.
   bool run_until(const std::function<bool()> &done, std::uint64_t deadline);
+  // ksmd's batch, of n pages, now (ksmsim step's `scan`): its timed wake-ups
+  // stay as they are.
+  void scan_now(unsigned n);
 
   static constexpr int KSMD_PID = 42;
 

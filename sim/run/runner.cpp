@@ -19,7 +19,9 @@
 #include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
+#include "sim/run/stepping.h"
 #include "sim/run/user_fault.h"
+#include "sim/step/narration.h"
 
 namespace ksmsim {
 
@@ -120,7 +122,7 @@ struct Process {
   std::map<std::string, Region> regions;
 };
 
-class Runner {
+class Runner : public SteppingRunner {
 public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
       : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {
@@ -129,9 +131,17 @@ public:
   ~Runner() {
     k_.ksm.after_page_scanned = nullptr;
     k_.on_point = nullptr;
+    k_.narrator = nullptr;
   }
 
   RunResult run();
+  void start() override;
+  void run_step(const Step &step) override;
+  unsigned scan_pages(unsigned n) override;
+  RunResult finish() override;
+  const PageNames &names() const override { return names_; }
+  void observe_points(std::function<void(const char *)> fn) override { observer_ = std::move(fn); }
+  std::vector<NamedRegion> regions() const; // the scenario's names for the mappings
 
 private:
   struct Armed {
@@ -140,7 +150,6 @@ private:
     bool fired;
   };
   void run_steps(const std::vector<Step> &steps);
-  void run_step(const Step &step);
   void perform(const Step &step, int cpu);
   Task step_task(const Step &step, int cpu);
   void with_interleaves(const Step &step, const std::function<void()> &fn);
@@ -188,7 +197,18 @@ private:
   std::vector<Armed> *armed_ = nullptr; // the interleavings of the step now running
   std::vector<RunResult::Checkpoint> checkpoints_;
   std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
+  PageNames names_{[this]() { return regions(); }};
+  std::unique_ptr<Narration> explain_; // --trace-level explain
+  std::function<void(const char *)> observer_;
 };
+
+std::vector<NamedRegion> Runner::regions() const {
+  std::vector<NamedRegion> out;
+  for (const auto &[name, p] : procs_)
+    for (const auto &[vma, r] : p.regions)
+      out.push_back({name, p.mm, p.exited, vma, r.start, r.pages});
+  return out;
+}
 
 Task Runner::task_of(const std::string &mm) {
   auto it = procs_.find(mm);
@@ -538,6 +558,8 @@ void Runner::with_interleaves(const Step &step, const std::function<void()> &fn)
 }
 
 void Runner::on_point(const char *name) {
+  if (observer_)
+    observer_(name);
   if (opt_.list_points && k_.nested_depth == 0)
     points_[k_.current_step][name]++;
   if (!armed_)
@@ -617,13 +639,41 @@ void Runner::run_steps(const std::vector<Step> &steps) {
     run_step(step);
 }
 
+unsigned Runner::scan_pages(unsigned n) {
+  if (stopped_)
+    return 0;
+  const unsigned long before = k_.ksm.ksm_pages_scanned;
+  try {
+    engine_.scan_now(n);
+    if (opt_.check != CheckMode::Off && report_.violations().empty())
+      check_invariants("after pages scanned by ksmd");
+  } catch (const OopsException &) {
+    stopped_ = true;
+    k_.nested_depth = 0;
+    call_path().clear();
+  }
+  return static_cast<unsigned>(k_.ksm.ksm_pages_scanned - before);
+}
+
 RunResult Runner::run() {
+  start();
+  run_steps(s_.steps);
+  return finish();
+}
+
+void Runner::start() {
   if (opt_.trace)
     k_.trace.enable();
+  if (opt_.trace && opt_.explain) {
+    explain_ = std::make_unique<Narration>(k_, names_, [this](const std::string &line) {
+      k_.trace_fmt("ksmsim_explain", "{}", line);
+    });
+    k_.narrator = explain_.get();
+  }
   // The preemption-point hook costs a call per cond_resched: only when used.
   bool interleaves = std::any_of(s_.steps.begin(), s_.steps.end(),
                                  [](const Step &st) { return !st.interleave.empty(); });
-  if (interleaves || opt_.list_points)
+  if (interleaves || opt_.list_points || observer_)
     k_.on_point = [this](const char *name) { on_point(name); };
   for (std::size_t i = 0; i < s_.ksm.size(); i++) {
     long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
@@ -637,7 +687,9 @@ RunResult Runner::run() {
       if (report_.violations().empty())
         check_invariants("after a page scanned by ksmd");
     };
-  run_steps(s_.steps);
+}
+
+RunResult Runner::finish() {
   RunResult r;
   r.exit_code = report_.exit_code(k_);
   r.summary = report_.summary(k_);
@@ -654,7 +706,12 @@ RunResult Runner::run() {
 
 } // namespace
 
-RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
+std::unique_ptr<SteppingRunner> make_stepping_runner(const Scenario &s, const RunOptions &opt,
+                                                     Kernel &k) {
+  return std::make_unique<Runner>(s, opt, k);
+}
+
+std::unique_ptr<Kernel> make_kernel(const Scenario &s, const RunOptions &opt) {
   ProfileSpec spec;
   if (opt.kernel) {
     try {
@@ -681,8 +738,12 @@ RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
   } catch (const std::length_error &e) {
     throw ScenarioError(Location{s.file, 1, 1}, fmt::format("machine: {}", e.what()));
   }
-  Kernel &k = *kernel;
-  Runner runner(s, opt, k);
+  return kernel;
+}
+
+RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
+  std::unique_ptr<Kernel> kernel = make_kernel(s, opt);
+  Runner runner(s, opt, *kernel);
   return runner.run();
 }
 

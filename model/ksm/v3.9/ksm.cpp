@@ -237,6 +237,7 @@ void Ksm::break_cow(rmap_item *item) {
   KFUNC();
   mm_struct *mm = item->mm;
   std::uint64_t addr = item->address;
+  k.explain({.why = Why::break_cow, .item = item});
   // It is not an accident that whenever we want to break COW to undo, we
   // also need to drop a reference to the anon_vma.
   k.put_anon_vma(item->anon_vma);
@@ -325,6 +326,7 @@ page *Ksm::get_ksm_page(stable_node *node, bool lock_it) {
     // stale: but it might be under migration
     if (node->kpfn != kpfn)
       continue;
+    k.explain({.why = Why::stale_node, .node = node});
     remove_node_from_stable_tree(node);
     return nullptr;
   }
@@ -337,6 +339,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
     stable_node *node = item->head;
     page *p = get_ksm_page(node, true);
     if (p) {
+      k.explain({.why = Why::removed_stable, .item = item, .node = node});
       list_del(&item->hlist);
       k.unlock_page(p);
       k.put_page(p);
@@ -352,6 +355,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
     // tree was already reset; but not if this item was inserted this scan.
     unsigned char age = static_cast<unsigned char>(ksm_scan.seqnr - item->address);
     BUG_ON(age > 1);
+    k.explain({.why = Why::removed_unstable, .item = item, .value = age});
     if (!age)
       rb_erase(&item->node, &root_unstable_tree[item->nid], __func__);
     ksm_pages_unshared--;
@@ -583,6 +587,7 @@ int Ksm::try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage) {
     }
   }
   k.up_read(mm);
+  k.explain({.why = Why::merge_result, .item = item, .pg = kpage, .value = err});
   k.trace_fmt("ksm_merge_with_ksm_page", "{}pfn {} rmap_item {} mm {} error {}",
               kpage ? "ksm " : "", k.page_to_pfn(kpage ? kpage : p),
               ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, mm->id), err);
@@ -607,6 +612,7 @@ page *Ksm::stable_tree_search(page *p) {
   stable_node *page_node = k.page_stable_node(p);
   if (page_node && page_node->head != &migrate_nodes) {
     k.get_page(p); // ksm page forked
+    k.explain({.why = Why::ksm_page_forked, .node = page_node});
     return p;
   }
   int nid = get_kpfn_nid(k.page_to_pfn(p));
@@ -642,6 +648,7 @@ again:
           k.put_page(tree_page);
           goto replace;
         }
+        k.explain({.why = Why::stable_hit, .node = node});
         return tree_page;
       }
       // There is now a place for page_node, but the tree may have been
@@ -651,12 +658,15 @@ again:
       return nullptr;
     }
   }
-  if (!page_node)
+  if (!page_node) {
+    k.explain({.why = Why::stable_miss});
     return nullptr;
+  }
   list_del(&page_node->list);
   page_node->nid = nid;
   rb_link_node(&page_node->node, parent, new_); // overwrites head (the union)
   rb_insert_color(&page_node->node, root);
+  k.explain({.why = Why::stable_relinked, .node = page_node});
   k.get_page(p);
   return p;
 
@@ -666,8 +676,10 @@ replace:
     page_node->nid = nid;
     rb_replace_node(&node->node, &page_node->node, root); // overwrites head (the union)
     k.get_page(p);
+    k.explain({.why = Why::stable_replaced, .node = page_node, .value = node->id});
   } else {
     rb_erase(&node->node, root, __func__);
+    k.explain({.why = Why::stable_dropped, .node = node});
     p = nullptr;
   }
   node->head = &migrate_nodes;
@@ -699,6 +711,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
     } else {
       // Not a bug that stable_tree_search didn't find this node: our page
       // was not yet write-protected then, so may have changed since.
+      k.explain({.why = Why::stable_insert_equal, .node = node});
       return nullptr;
     }
   }
@@ -709,6 +722,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   node->nid = nid;
   rb_link_node(&node->node, parent, new_);
   rb_insert_color(&node->node, root);
+  k.explain({.why = Why::stable_inserted, .node = node});
   return node;
 }
 
@@ -724,11 +738,14 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(*new_);
     check_live(tree_item, __func__);
     page *tree_page = get_mergeable_page(tree_item);
-    if (!tree_page)
+    if (!tree_page) {
+      k.explain({.why = Why::unstable_gone, .other = tree_item});
       return nullptr;
+    }
     // Don't substitute a ksm page for a forked page.
     if (p == tree_page) {
       k.put_page(tree_page);
+      k.explain({.why = Why::unstable_same_page, .other = tree_item});
       return nullptr;
     }
     int ret = memcmp_pages(p, tree_page);
@@ -743,8 +760,10 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
       // tree_page was migrated to another node: it goes to the right
       // unstable tree next time; only merge with it when across nodes.
       k.put_page(tree_page);
+      k.explain({.why = Why::unstable_other_node, .other = tree_item});
       return nullptr;
     } else {
+      k.explain({.why = Why::unstable_hit, .other = tree_item});
       *tree_pagep = tree_page;
       return tree_item;
     }
@@ -754,6 +773,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   item->nid = nid;
   rb_link_node(&item->node, parent, new_);
   rb_insert_color(&item->node, root);
+  k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;
   return nullptr;
 }
@@ -772,6 +792,7 @@ void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {
 void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
   KFUNC();
   check_live(item, __func__);
+  k.explain({.why = Why::page_begin, .item = item, .pg = p});
   page *tree_page = nullptr;
   stable_node *node = k.page_stable_node(p);
   if (node) {
@@ -780,16 +801,20 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
       rb_erase(&node->node, &root_stable_tree[node->nid], __func__);
       node->head = &migrate_nodes;
       list_add(&node->list, node->head);
+      k.explain({.why = Why::to_migrate_nodes, .node = node});
     }
     // item->head overlays node.__rb_parent_color, as in the kernel: a stale
     // head left from an earlier stable period counts here too.
-    if (node->head != &migrate_nodes && item->head == node)
+    if (node->head != &migrate_nodes && item->head == node) {
+      k.explain({.why = Why::already_stable, .node = node});
       return;
+    }
   }
 
   // We first start with searching the page inside the stable tree
   page *kpage = stable_tree_search(p);
   if (kpage == p && item->head == node) {
+    k.explain({.why = Why::still_stable, .node = node});
     k.put_page(kpage);
     return;
   }
@@ -813,9 +838,11 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
   // the unstable tree, nor search for something identical to it there.
   std::uint32_t checksum = calc_checksum(p);
   if (item->oldchecksum != checksum) {
+    k.explain({.why = Why::volatile_page, .item = item, .value = checksum});
     item->oldchecksum = checksum;
     return;
   }
+  k.explain({.why = Why::checksum_same, .item = item});
 
   rmap_item *tree_item = unstable_tree_search_insert(item, p, &tree_page);
   if (tree_item) {
@@ -979,6 +1006,7 @@ void Ksm::ksm_do_scan(unsigned int scan_npages) {
     if (!item)
       return;
     cmp_and_merge_page(p, item);
+    k.explain({.why = Why::page_done, .item = item});
     k.put_page(p);
     ksm_pages_scanned++;
     if (after_page_scanned)

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// For now a minimal in-order listing of the trees and rmap lists; the dump
+// module replaces the body of inspect_text when the branches are merged.
+#include "sim/step/inspect_text.h"
+
+#include <fmt/format.h>
+
+#include <cstddef>
+#include <stdexcept>
+
+#include "model/mm/kernel.h"
+#include "sim/step/page_names.h"
+
+namespace ksmsim {
+
+namespace {
+const rmap_item *rmap_of_node(const rb_node *n) {
+  return reinterpret_cast<const rmap_item *>(reinterpret_cast<const char *>(n) -
+                                             offsetof(rmap_item, node));
+}
+const stable_node *stable_of_node(const rb_node *n) {
+  return reinterpret_cast<const stable_node *>(reinterpret_cast<const char *>(n) -
+                                               offsetof(stable_node, node));
+}
+
+std::string stable_line(const stable_node *node, const PageNames &names) {
+  std::string out = "  " + PageNames::stable(node) + ":";
+  for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next)
+    out += " " + names.item(Ksm::rmap_of_hlist(n));
+  return out + "\n";
+}
+
+std::string stable_listing(Kernel &k, const PageNames &names) {
+  std::string out;
+  for (int nid = 0; nid < k.ksm.nr_roots(); nid++) {
+    out += fmt::format("root_stable_tree[{}] (in order):\n", nid);
+    for (rb_node *n = rb_first(&k.ksm.root_stable_tree[nid]); n; n = rb_next(n))
+      out += stable_line(stable_of_node(n), names);
+  }
+  out += "migrate_nodes:\n";
+  for (list_node *n = k.ksm.migrate_nodes.next; n != &k.ksm.migrate_nodes; n = n->next)
+    out += stable_line(Ksm::stable_of_list(n), names);
+  return out;
+}
+
+std::string unstable_listing(Kernel &k, const PageNames &names) {
+  std::string out;
+  for (int nid = 0; nid < k.ksm.nr_roots(); nid++) {
+    out += fmt::format("root_unstable_tree[{}] (in order):\n", nid);
+    for (rb_node *n = rb_first(&k.ksm.root_unstable_tree[nid]); n; n = rb_next(n)) {
+      const rmap_item *item = rmap_of_node(n);
+      out += fmt::format("  {} (checksum {:08x})\n", names.item(item), item->oldchecksum);
+    }
+  }
+  return out;
+}
+
+std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &mm_name) {
+  const mm_struct *mm = nullptr;
+  for (const NamedRegion &r : names.regions())
+    if (r.mm == mm_name)
+      mm = r.mmp;
+  if (!mm)
+    throw std::invalid_argument(fmt::format("unknown mm '{}'", mm_name));
+  mm_slot *slot = k.ksm.get_mm_slot(const_cast<mm_struct *>(mm));
+  if (!slot)
+    return fmt::format("{} has no mm_slot (not registered with KSM)\n", mm_name);
+  std::string out = fmt::format("rmap_list of {}:\n", mm_name);
+  for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
+    std::string where = "in no tree";
+    if (item->address & STABLE_FLAG)
+      where = "stable, on " + PageNames::stable(item->head);
+    else if (item->address & UNSTABLE_FLAG)
+      where = fmt::format("unstable (scan {})", item->address & SEQNR_MASK);
+    out += fmt::format("  {}: {}, checksum {:08x}\n", names.item(item), where, item->oldchecksum);
+  }
+  return out;
+}
+
+std::string xml_escaped(const std::string &s) {
+  std::string out;
+  for (char c : s)
+    out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  return out;
+}
+
+// A placeholder picture: the listings as lines of text.
+std::string svg_listing(const std::string &text) {
+  std::string body;
+  int y = 20, lines = 0;
+  for (std::size_t pos = 0; pos < text.size(); lines++) {
+    std::size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    body += fmt::format("  <text x=\"10\" y=\"{}\">{}</text>\n", y, xml_escaped(line));
+    y += 16;
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"{}\" "
+                     "font-family=\"monospace\" font-size=\"12\">\n{}</svg>\n",
+                     20 + 16 * lines, body);
+}
+} // namespace
+
+std::string inspect_text(Kernel &k, const PageNames &names, std::string_view what) {
+  if (what == "stable")
+    return stable_listing(k, names);
+  if (what == "unstable")
+    return unstable_listing(k, names);
+  if (what.starts_with("rmap "))
+    return rmap_listing(k, names, std::string(what.substr(5)));
+  if (what == "svg")
+    return svg_listing(stable_listing(k, names) + unstable_listing(k, names));
+  throw std::invalid_argument(fmt::format("nothing to show as '{}'", what));
+}
+
+std::string show_counters(const Kernel &k) {
+  std::string out;
+  for (const char *name :
+       {"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes", "pages_shared",
+        "pages_sharing", "pages_unshared", "pages_volatile", "full_scans"}) {
+    std::uint64_t v = 0;
+    if (k.ksm.sysfs_show(name, &v))
+      out += fmt::format("{} {}\n", name, v);
+  }
+  return out + fmt::format("(pages scanned {}, rmap_items {}, virtual time {} ms)\n",
+                           k.ksm.ksm_pages_scanned, k.ksm.ksm_rmap_items, k.now_us / 1000);
+}
+
+std::string show_slots(const Kernel &k, const PageNames &names) {
+  const Ksm &ksm = k.ksm;
+  std::string out = "mm_slots in scan order (> marks ksm_scan's cursor):\n";
+  const list_node *head = &ksm.ksm_mm_head.mm_list;
+  for (const list_node *n = head->next; n != head; n = n->next) {
+    const mm_slot *slot = reinterpret_cast<const mm_slot *>(n); // mm_list comes first
+    int items = 0;
+    for (const rmap_item *i = slot->rmap_list; i; i = i->rmap_list)
+      items++;
+    bool cursor = ksm.ksm_scan.mm_slot == slot;
+    out += fmt::format(
+        "{} {}: {} rmap_items{}\n", cursor ? ">" : " ", slot->mm ? slot->mm->name : "?", items,
+        cursor ? fmt::format(", next address {}", names.page(slot->mm, ksm.ksm_scan.address)) : "");
+  }
+  if (ksm.ksm_scan.mm_slot == &ksm.ksm_mm_head)
+    out += "> (the list head: the next page starts a full scan)\n";
+  return out + fmt::format("seqnr {}\n", ksm.ksm_scan.seqnr);
+}
+
+std::string show_page(Kernel &k, const PageNames &names, const std::string &mm,
+                      const std::string &vma, std::uint32_t index) {
+  const NamedRegion *region = nullptr;
+  std::vector<NamedRegion> regions = names.regions();
+  for (const NamedRegion &r : regions)
+    if (r.mm == mm && r.vma == vma)
+      region = &r;
+  if (!region)
+    throw std::invalid_argument(fmt::format("no vma '{}' in mm '{}'", vma, mm));
+  if (region->exited)
+    throw std::invalid_argument(fmt::format("process '{}' has exited", mm));
+  if (index >= region->pages)
+    throw std::invalid_argument(
+        fmt::format("page {} is outside vma '{}' ({} pages)", index, vma, region->pages));
+  const std::uint64_t addr = region->start + std::uint64_t(index) * PAGE_SIZE;
+  std::string out = fmt::format("{}:{}[{}] at {:#x}: ", mm, vma, index, addr);
+  pte_t *ptep = k.pte_offset(const_cast<mm_struct *>(region->mmp), addr, false);
+  pte_t pte = ptep ? *ptep : pte_t{};
+  if (pte_none(pte))
+    return out + "pte none (never touched, or unmapped)\n";
+  if (is_swap_pte(pte))
+    return out + fmt::format("pte {} entry {}\n", is_migration_entry(pte) ? "migration" : "swap",
+                             pte_to_swp_entry(pte));
+  if (pte_special(pte))
+    return out + "pte maps the zero page\n";
+  const page *p = k.pfn_to_page(pte_pfn(pte));
+  out += fmt::format("pte pfn {} ({}, {}), ", pte_pfn(pte),
+                     pte_write(pte) ? "writable" : "read-only", pte_dirty(pte) ? "dirty" : "clean");
+  out += fmt::format("{}, mapcount {}, count {}", Kernel::PageKsm(p) ? "PageKsm" : "not PageKsm",
+                     Kernel::page_mapcount(p), Kernel::page_count(p));
+  if (Kernel::PageKsm(p)) {
+    const stable_node *node = k.page_stable_node(p);
+    out += ", " + (node ? PageNames::stable(node) : std::string("no stable node"));
+  }
+  return out + "\n";
+}
+
+} // namespace ksmsim
