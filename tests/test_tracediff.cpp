@@ -297,11 +297,18 @@ TEST_CASE("align: long traces that differ a lot stay quick", "[tracediff]") {
 
 TEST_CASE("diff: a trace against itself is equivalent", "[tracediff]") {
   const Trace t = read_trace(kLive + "ksm-merge-unmerge-alive-6.18.trace");
-  const Result r = diff(t, t, {});
+  Options marks;
+  marks.marks = true;
+  const Result r = diff(t, t, marks);
   CHECK(r.equivalent());
   CHECK(r.rows.size() == 661);
   CHECK(r.notes.empty());
   CHECK_THAT(text_report(r, 3), Contains("equivalent: 661 events compared on each side"));
+  // By default the 9 tracing_mark_write markers are left out.
+  const Result plain = diff(t, t, {});
+  CHECK(plain.equivalent());
+  CHECK(plain.rows.size() == 652);
+  CHECK(plain.notes.size() == 1);
 }
 
 TEST_CASE("diff: one changed event, reported at its original lines", "[tracediff]") {
@@ -378,7 +385,8 @@ TEST_CASE("diff: ksmsim_* events compared only when both sides have them", "[tra
   CHECK(r.equivalent());
   CHECK(r.notes ==
         std::vector<std::string>{"ksmsim_* events left out: only A has them (2 events)",
-                                 "tracing_mark_write left out: only B has them (1 event)"});
+                                 "tracing_mark_write left out: markers are compared only with "
+                                 "--marks (0 in A, 1 in B)"});
   CHECK_THAT(text_report(r, 3), Contains("  ksmsim_step               1       0  left out\n"));
 
   const Trace other =
