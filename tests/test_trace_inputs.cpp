@@ -153,4 +153,14 @@ TEST_CASE("cli: trace-cmd report, lost events and --marks", "[tracediff][cli]") 
   const auto json = run_cli("diff " + both + " --json -");
   CHECK(json.code == 0);
   CHECK_THAT(json.text, Contains("\"warnings\": [\"" + kReport + ":14: CPU:1 [3 EVENTS DROPPED]"));
+
+  // ksmsim's marks against the live program's, compared only when asked.
+  REQUIRE(run_cli("run '" + kSource + "/tests/data/traces/live-merge-unmerge.yaml' --quiet " +
+                  "--trace " + dir.file("sim.trace"))
+              .code == 0);
+  const std::string sim_live = dir.file("sim.trace") + " '" + kLiveTrace + "'";
+  const auto ignored = run_cli("diff " + sim_live + " --only 'tracing_mark_*'");
+  CHECK(ignored.code == 0);
+  const auto compared = run_cli("diff " + sim_live + " --marks --only 'tracing_mark_*'");
+  CHECK(compared.code == 1);
 }

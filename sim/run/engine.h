@@ -28,6 +28,9 @@ public:
   bool run_until(const std::function<bool()> &done, std::uint64_t deadline);
 
   static constexpr int KSMD_PID = 42;
+  // Called with true as ksmd starts a batch (ksm_do_scan) and with false as
+  // it ends, an oops unwinding it included (the trace's marks).
+  std::function<void(bool)> on_batch;
 
 private:
   struct Event {
