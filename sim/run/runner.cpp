@@ -21,6 +21,7 @@
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
 #include "sim/run/user_fault.h"
+#include "sim/trace/chrome_json.h"
 
 namespace ksmsim {
 
@@ -184,6 +185,7 @@ private:
   Engine engine_;
   Report report_;
   TraceMarks marks_{k_.trace};
+  ChromeTrace chrome_;
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
   std::string performing_kind_;         // the kind of the step the current task is performing
@@ -647,6 +649,11 @@ RunResult Runner::run() {
       mark_counters(k_.current);
     };
   }
+  if (opt_.trace && opt_.trace_format == TraceFormat::chrome_json) {
+    chrome_.name_process(Engine::KSMD_PID, "ksmd");
+    k_.trace.observe([this](const Task &task, std::uint64_t t, std::string_view event,
+                            std::string_view text) { chrome_.add(task, t, event, text); });
+  }
   // The preemption-point hook costs a call per cond_resched: only when used.
   bool interleaves = std::any_of(s_.steps.begin(), s_.steps.end(),
                                  [](const Step &st) { return !st.interleave.empty(); });
@@ -670,7 +677,8 @@ RunResult Runner::run() {
   r.summary = report_.summary(k_);
   r.json = report_.json(k_);
   if (opt_.trace)
-    r.trace = k_.trace.file_text(2);
+    r.trace =
+        opt_.trace_format == TraceFormat::chrome_json ? chrome_.text() : k_.trace.file_text(2);
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())
