@@ -15,9 +15,12 @@
 #include <vector>
 
 #include "tests/run_cli.h"
+#include "tests/trace_lines.h"
 
 using namespace ksmsim::tracediff;
 using Catch::Matchers::Contains;
+using ksmsim::test::ev;
+using ksmsim::test::parse;
 using ksmsim::test::run_cli;
 using ksmsim::test::ScratchDir;
 
@@ -26,16 +29,6 @@ namespace {
 const std::string kSource = KSMSIM_SOURCE_DIR;
 const std::string kLiveTrace = kSource + "/tests/data/live/ksm-merge-unmerge-6.18.trace";
 const std::string kReport = kSource + "/tests/data/trace-cmd/ksm-merge-unmerge-6.18.report";
-
-Trace parse(const std::string &text, const std::string &path = "t.trace") {
-  std::istringstream in(text);
-  return parse_trace(in, path);
-}
-
-// An event line as Linux 6.18 writes it, for task-37 on cpu 1.
-std::string ev(const std::string &task, const std::string &name, const std::string &text) {
-  return fmt::format("{:>16}-{:<7} [001] .....   283.340066: {}: {}\n", task, 37, name, text);
-}
 
 // The kernel trace file's header and its first n events.
 std::string live_head(int n) {
