@@ -14,11 +14,13 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
+#include "model/lib/trace_marks.h"
 
 using namespace ksmsim;
 
@@ -128,4 +130,30 @@ TEST_CASE("marks: the same scenario, the same marks", "[trace][marks]") {
   const RunResult b = run("tests/data/traces/live-merge-unmerge.yaml");
   CHECK(a.trace == b.trace);
   CHECK_THAT(a.trace, Catch::Matchers::Contains("tracing_mark_write: B|1000|step 2 spawn\n"));
+}
+
+TEST_CASE("marks: a slice ends when an oops unwinds it; counters only on a change",
+          "[trace][marks]") {
+  Trace t;
+  t.enable();
+  TraceMarks marks(t);
+  std::uint64_t now = 5;
+  const Task task{"A", 1000, 0};
+  try {
+    MarkedSlice slice(marks, task, now, "step 1 write");
+    now = 7;
+    throw std::runtime_error("an oops");
+  } catch (const std::runtime_error &) {
+  }
+  marks.counters(task, 8, 42, {{"pages_shared", 1}, {"full_scans", 0}});
+  marks.counters(task, 9, 42, {{"pages_shared", 1}, {"full_scans", 1}});
+  const std::string text = t.file_text(2);
+  const std::string head = "               A-1000    [000] .....     0.0000";
+  CHECK_THAT(text,
+             Catch::Matchers::EndsWith(head + "05: tracing_mark_write: B|1000|step 1 write\n" +
+                                       head + "07: tracing_mark_write: E|1000\n" + head +
+                                       "08: tracing_mark_write: C|42|pages_shared|1\n" + head +
+                                       "08: tracing_mark_write: C|42|full_scans|0\n" + head +
+                                       "09: tracing_mark_write: C|42|full_scans|1\n"));
+  CHECK(t.entries() == 5);
 }
