@@ -10,10 +10,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -22,6 +18,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/run_cli.h"
+#include "tests/trace_lines.h"
 
 using namespace ksmsim::tracediff;
 using Catch::Matchers::Contains;
@@ -33,15 +32,8 @@ namespace {
 const std::string kSource = KSMSIM_SOURCE_DIR;
 const std::string kLive = kSource + "/tests/data/live/";
 
-Trace parse(const std::string &text, const std::string &path = "t.trace") {
-  std::istringstream in(text);
-  return parse_trace(in, path);
-}
-
-// An event line as Linux 6.18 writes it, for task-37 on cpu 1.
-std::string ev(const std::string &task, const std::string &name, const std::string &text) {
-  return fmt::format("{:>16}-{:<7} [001] .....   283.340066: {}: {}\n", task, 37, name, text);
-}
+using ksmsim::test::ev;
+using ksmsim::test::parse;
 
 const std::string kHeader = "# tracer: nop\n#\n#           TASK-PID     CPU#  |||||  TIMESTAMP  "
                             "FUNCTION\n#              | |         |   |||||     |         |\n";
@@ -97,35 +89,12 @@ std::vector<int> kept(const std::vector<int> &v, const std::vector<bool> &change
   return out;
 }
 
-struct Output {
-  int code = -1;
-  std::string text; // stdout and stderr
-};
-
-// Runs the ksmsim binary with the given (already quoted) arguments.
-Output run_ksmsim(const std::string &args) {
-  const std::string cmd = fmt::format("'{}' {} 2>&1", KSMSIM_BINARY, args);
-  FILE *p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  Output o;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;)
-    o.text.append(buf, n);
-  const int status = pclose(p);
-  REQUIRE(WIFEXITED(status));
-  o.code = WEXITSTATUS(status);
-  return o;
-}
+using Output = ksmsim::test::CliOutput;
+const auto run_ksmsim = ksmsim::test::run_cli;
 
 // A directory of its own for the traces a test writes.
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / fmt::format("ksmsim-tracediff-{}", getpid());
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string &name) const { return "'" + (path / name).string() + "'"; }
+struct TempDir : ksmsim::test::ScratchDir {
+  TempDir() : ScratchDir("tracediff") {}
 };
 
 // The first row of the first divergence in a text report.
@@ -297,11 +266,18 @@ TEST_CASE("align: long traces that differ a lot stay quick", "[tracediff]") {
 
 TEST_CASE("diff: a trace against itself is equivalent", "[tracediff]") {
   const Trace t = read_trace(kLive + "ksm-merge-unmerge-alive-6.18.trace");
-  const Result r = diff(t, t, {});
+  Options marks;
+  marks.marks = true;
+  const Result r = diff(t, t, marks);
   CHECK(r.equivalent());
   CHECK(r.rows.size() == 661);
   CHECK(r.notes.empty());
   CHECK_THAT(text_report(r, 3), Contains("equivalent: 661 events compared on each side"));
+  // By default the 9 tracing_mark_write markers are left out.
+  const Result plain = diff(t, t, {});
+  CHECK(plain.equivalent());
+  CHECK(plain.rows.size() == 652);
+  CHECK(plain.notes.size() == 1);
 }
 
 TEST_CASE("diff: one changed event, reported at its original lines", "[tracediff]") {
@@ -378,7 +354,8 @@ TEST_CASE("diff: ksmsim_* events compared only when both sides have them", "[tra
   CHECK(r.equivalent());
   CHECK(r.notes ==
         std::vector<std::string>{"ksmsim_* events left out: only A has them (2 events)",
-                                 "tracing_mark_write left out: only B has them (1 event)"});
+                                 "tracing_mark_write left out: markers are compared only with "
+                                 "--marks (0 in A, 1 in B)"});
   CHECK_THAT(text_report(r, 3), Contains("  ksmsim_step               1       0  left out\n"));
 
   const Trace other =

@@ -14,14 +14,16 @@
 namespace ksmsim::cli {
 
 const char *const USAGE =
-    "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
-    "                       [--kernel PROFILE] [--list-points] [--trace-level explain]\n"
+    "usage: ksmsim run FILE [--trace OUT [--trace-format ftrace|chrome-json]] [--json OUT]\n"
+    "                       [--check=step|page|off] [--quiet] [--strict] [--kernel PROFILE]\n"
+    "                       [--list-points] [--trace-level explain]\n"
     "       ksmsim step FILE [--script CMDS|-] [--kernel PROFILE]\n"
     "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
     "                           [--timing]\n"
     "       ksmsim record FILE --i-understand-this-changes-ksm [--trace OUT] [--json OUT]\n"
     "       ksmsim compare FILE --i-understand-this-changes-ksm [--trace-dir DIR]\n"
-    "       ksmsim diff A B [--context N] [--only EVENT] [--ignore EVENT] [--tasks] [--json OUT]\n"
+    "       ksmsim diff A B [--context N] [--only EVENT] [--ignore EVENT] [--tasks] [--marks]\n"
+    "                       [--json OUT]\n"
     "       ksmsim --help | --version\n";
 
 // Write a whole file or nothing: a temporary file renamed into place.

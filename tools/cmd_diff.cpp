@@ -56,6 +56,8 @@ int cmd_diff(const std::vector<std::string> &args) {
       "only", po::value<Strings>(&o.only), "compare only EVENT (repeatable; 'ksm_*' is a prefix)")(
       "ignore", po::value<Strings>(&o.ignore), "leave EVENT out (repeatable; 'ksmsim_*' a prefix)")(
       "tasks", po::bool_switch(&o.keep_tasks), "compare task names too, not only ksmd or task")(
+      "marks", po::bool_switch(&o.marks),
+      "compare tracing_mark_write markers too (left out by default)")(
       "json", po::value<std::string>(&json_out),
       "also write the report as JSON to OUT; '-' prints only the JSON");
   po::variables_map vm;

@@ -28,9 +28,12 @@ std::string points_listing(const scenario::Scenario &s, const RunResult &r) {
 
 int cmd_run(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim run options");
-  std::string trace_out, json_out, check = "step", kernel, trace_level = "default";
+  std::string trace_out, json_out, check = "step", kernel, trace_level = "default",
+                           trace_format = "ftrace";
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
-      "trace", po::value<std::string>(&trace_out), "write the trace (ftrace text format) to OUT")(
+      "trace", po::value<std::string>(&trace_out), "write the trace to OUT")(
+      "trace-format", po::value<std::string>(&trace_format),
+      "the trace's format: ftrace (the kernel's text, default) or chrome-json")(
       "trace-level", po::value<std::string>(&trace_level),
       "default, or explain: add ksmsim_explain lines narrating ksmd's decisions")(
       "json", po::value<std::string>(&json_out), "write the results as JSON to OUT")(
@@ -53,6 +56,11 @@ int cmd_run(const std::vector<std::string> &args) {
     ro.check = CheckMode::Off;
   else
     return usage_error(fmt::format("--check takes step, page or off, not '{}'", check));
+  if (trace_format == "chrome-json")
+    ro.trace_format = TraceFormat::chrome_json;
+  else if (trace_format != "ftrace")
+    return usage_error(
+        fmt::format("--trace-format takes ftrace or chrome-json, not '{}'", trace_format));
   if (vm.count("kernel"))
     ro.kernel = kernel;
   ro.trace = !trace_out.empty();

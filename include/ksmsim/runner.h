@@ -16,10 +16,15 @@ namespace ksmsim {
 
 enum class CheckMode { Step, Page, Off };
 
+// RunResult::trace's format: the kernel's ftrace text, or the Chrome Trace
+// Event Format's JSON (sim/trace/chrome_json.h).
+enum class TraceFormat { ftrace, chrome_json };
+
 struct RunOptions {
   CheckMode check = CheckMode::Step;
-  bool trace = false;                // collect the ftrace-format trace
-  bool explain = false;              // with trace: the narration as ksmsim_explain lines
+  bool trace = false; // collect the trace
+  TraceFormat trace_format = TraceFormat::ftrace;
+  bool explain = false; // with trace: the narration as ksmsim_explain lines
   std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
   bool list_points = false;          // count the preemption points each step reaches
   bool strict = false; // an unexpected warning, detector report or violation fails the run
@@ -34,7 +39,7 @@ struct RunResult {
   int exit_code = 0;   // 0: all held; 1: an expectation failed or an unexpected oops
   std::string summary; // the human summary
   std::string json;    // the same for scripts
-  std::string trace;   // the trace file's text, if asked for
+  std::string trace;   // the trace file's text, if asked for, in opt.trace_format
   // What went wrong in the kernel, whatever the expectations said: oopses,
   // warnings and detector reports, in order (oops_headline's text).
   std::vector<std::string> oopses;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // `ksmsim diff A B`: compare two traces in the kernel's ftrace text format
-// (ksmsim's own `run --trace` output, or a real kernel's
-// /sys/kernel/tracing/trace) once what differs by nature is dropped:
+// (ksmsim's own `run --trace` output, a real kernel's
+// /sys/kernel/tracing/trace, or `trace-cmd report` output) once what differs by nature is dropped:
 // timestamps, pids, cpus, flags, pointer and pfn values. See
 // docs/trace-diff.md.
 #pragma once
@@ -28,6 +28,9 @@ struct Event {
 struct Trace {
   std::string path;
   std::vector<Event> events;
+  // "path:line: ..." for each place the tracer lost events: the ftrace and
+  // trace-cmd lines "CPU:N [LOST M EVENTS]", "CPU:N [M EVENTS DROPPED]"...
+  std::vector<std::string> warnings;
 };
 
 // An unreadable trace: "path: cannot open" or "path:line: expected ...".
@@ -39,8 +42,9 @@ public:
 // Parses one line; nullopt when it is no event line, and then *expected
 // (when given) says what was expected where the line went wrong.
 std::optional<Event> parse_event_line(std::string_view line, std::string *expected = nullptr);
-// Parses a whole trace: event lines, '#' header lines and blank lines.
-// Throws TraceError at the first line that is none of them.
+// Parses a whole trace: event lines, '#' header lines, blank lines,
+// trace-cmd report's "cpus=N" and lost-events lines (warnings). Throws
+// TraceError at the first line that is none of them.
 Trace parse_trace(std::istream &in, const std::string &path);
 Trace read_trace(const std::string &path);
 
@@ -76,6 +80,7 @@ struct Options {
   std::vector<std::string> only, ignore; // patterns, see pattern_matches
   int context = 3;                       // rows shown around the first divergence
   bool keep_tasks = false;               // compare comms, not ksmd/task
+  bool marks = false;                    // compare tracing_mark_write markers too
 };
 
 // One row of the aligned view: ' ' in both, '-' only in A, '+' only in B;
@@ -97,9 +102,10 @@ struct EventCount {
 struct Result {
   std::string a_path, b_path;
   bool keep_tasks = false;
-  std::vector<std::string> notes; // what was left out without being asked, and why
-  std::vector<Row> rows;          // both traces aligned
-  int first = -1;                 // index in rows of the first divergence, or -1
+  std::vector<std::string> notes;    // what was left out without being asked, and why
+  std::vector<std::string> warnings; // A's, then B's: where a tracer lost events
+  std::vector<Row> rows;             // both traces aligned
+  int first = -1;                    // index in rows of the first divergence, or -1
   int blocks = 0, only_a = 0, only_b = 0;
   std::vector<EventCount> counts; // every event name of either trace, sorted
   bool equivalent() const { return first < 0; }

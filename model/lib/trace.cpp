@@ -15,6 +15,8 @@ void Trace::emit(const Task &task, std::uint64_t time_us, std::string_view event
                  std::string_view text) {
   if (!enabled_)
     return;
+  if (observer_)
+    observer_(task, time_us, event, text);
   // trace_output.c: "%16s-%-7d [%03d] %5s %5lu.%06lu: %s: %s"
   fmt::format_to(std::back_inserter(lines_), "{:>16}-{:<7} [{:03}] ..... {:5}.{:06}: {}: {}\n",
                  task.comm.substr(0, 16), task.pid, task.cpu, time_us / 1000000, time_us % 1000000,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,11 +37,16 @@ public:
   std::size_t entries() const { return entries_; }
   // The whole trace file: the header then every line.
   std::string file_text(int nr_cpus) const;
+  // Sees every line emitted, as it is (the Chrome JSON writer).
+  using Observer = std::function<void(const Task &, std::uint64_t time_us, std::string_view event,
+                                      std::string_view text)>;
+  void observe(Observer f) { observer_ = std::move(f); }
 
 private:
   bool enabled_ = false;
   std::size_t entries_ = 0;
   std::string lines_;
+  Observer observer_;
 };
 
 } // namespace ksmsim

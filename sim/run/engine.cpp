@@ -5,6 +5,21 @@
 
 namespace ksmsim {
 
+namespace {
+// on_batch(true) now, on_batch(false) when the batch is left.
+struct BatchHook {
+  explicit BatchHook(const std::function<void(bool)> &f) : f(f) {
+    if (f)
+      f(true);
+  }
+  ~BatchHook() {
+    if (f)
+      f(false);
+  }
+  const std::function<void(bool)> &f;
+};
+} // namespace
+
 void Engine::schedule_ksmd(std::uint64_t t) {
   events_.push({t, seq_++});
 }
@@ -27,6 +42,7 @@ void Engine::scan_now(unsigned n) {
   FrameGuard frame("ksm_scan_thread");
   k_.ksm.mutex_lock();
   if (k_.ksm.ksmd_should_run()) {
+    BatchHook hook(on_batch);
     k_.ksm.ksm_do_scan(n);
   }
   k_.ksm.mutex_unlock();

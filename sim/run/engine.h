@@ -31,6 +31,9 @@ public:
   void scan_now(unsigned n);
 
   static constexpr int KSMD_PID = 42;
+  // Called with true as ksmd starts a batch (ksm_do_scan) and with false as
+  // it ends, an oops unwinding it included (the trace's marks).
+  std::function<void(bool)> on_batch;
 
 private:
   struct Event {

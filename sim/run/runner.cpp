@@ -15,6 +15,7 @@
 
 #include "model/check/invariants.h"
 #include "model/lib/points.h"
+#include "model/lib/trace_marks.h"
 #include "model/mm/kernel.h"
 #include "sim/report/report.h"
 #include "sim/run/engine.h"
@@ -22,6 +23,7 @@
 #include "sim/run/stepping.h"
 #include "sim/run/user_fault.h"
 #include "sim/step/narration.h"
+#include "sim/trace/chrome_json.h"
 
 namespace ksmsim {
 
@@ -157,6 +159,7 @@ private:
   void run_interleaved(const Interleave &il);
   void do_body(const Step &step);
   void check_invariants(const char *when);
+  void mark_counters(const Task &task);
   Process &proc(const std::string &name, const Location &loc);
   std::uint64_t page_addr(Process &p, const std::string &vma, std::uint32_t idx,
                           const Location &loc);
@@ -190,6 +193,8 @@ private:
   Kernel &k_;
   Engine engine_;
   Report report_;
+  TraceMarks marks_{k_.trace};
+  ChromeTrace chrome_;
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
   std::string performing_kind_;         // the kind of the step the current task is performing
@@ -510,6 +515,8 @@ void Runner::perform(const Step &step, int cpu) {
   k_.current = step_task(step, cpu);
   performing_kind_ = step.kind;
   k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
+  MarkedSlice slice(marks_, k_.current, k_.now_us,
+                    fmt::format("step {} {}", step.index, step.kind));
   try {
     do_body(step);
     if (expect_error)
@@ -632,6 +639,21 @@ void Runner::run_step(const Step &step) {
     k_.nested_depth = 0;
     call_path().clear();
   }
+  mark_counters(Task{});
+}
+
+// The sysfs counters as counter marks on ksmd's process, when they changed.
+void Runner::mark_counters(const Task &task) {
+  if (!k_.trace.enabled())
+    return;
+  TraceMarks::Counters values;
+  for (const char *name :
+       {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans"}) {
+    std::uint64_t v = 0;
+    k_.ksm.sysfs_show(name, &v);
+    values.emplace_back(name, v);
+  }
+  marks_.counters(task, k_.now_us, Engine::KSMD_PID, values);
 }
 
 void Runner::run_steps(const std::vector<Step> &steps) {
@@ -662,8 +684,20 @@ RunResult Runner::run() {
 }
 
 void Runner::start() {
-  if (opt_.trace)
+  if (opt_.trace) {
     k_.trace.enable();
+    engine_.on_batch = [this](bool begin) {
+      if (begin)
+        return marks_.begin(k_.current, k_.now_us, "ksm_do_scan");
+      marks_.end(k_.current, k_.now_us);
+      mark_counters(k_.current);
+    };
+  }
+  if (opt_.trace && opt_.trace_format == TraceFormat::chrome_json) {
+    chrome_.name_process(Engine::KSMD_PID, "ksmd");
+    k_.trace.observe([this](const Task &task, std::uint64_t t, std::string_view event,
+                            std::string_view text) { chrome_.add(task, t, event, text); });
+  }
   if (opt_.trace && opt_.explain) {
     explain_ = std::make_unique<Narration>(k_, names_, [this](const std::string &line) {
       k_.trace_fmt("ksmsim_explain", "{}", line);
@@ -695,7 +729,8 @@ RunResult Runner::finish() {
   r.summary = report_.summary(k_);
   r.json = report_.json(k_);
   if (opt_.trace)
-    r.trace = k_.trace.file_text(2);
+    r.trace =
+        opt_.trace_format == TraceFormat::chrome_json ? chrome_.text() : k_.trace.file_text(2);
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())

@@ -21,6 +21,7 @@ namespace ksmsim::tracediff {
 namespace {
 
 constexpr std::string_view kBlanks = " \t\r\n";
+constexpr std::string_view kMarks = "tracing_mark_write"; // trace_marker writes
 constexpr std::string_view kEventShape = "'TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: TEXT'";
 
 bool is_blank(char c) {
@@ -119,6 +120,40 @@ std::optional<Event> no_event(std::string *expected, const char *what) {
   return std::nullopt;
 }
 
+// trace-cmd report's first line, "cpus=2".
+bool is_cpus_line(std::string_view line) {
+  return line.substr(0, 5) == "cpus=" && all_digits(line.substr(5));
+}
+
+// Where the tracer lost events: the kernel prints "CPU:N [LOST M EVENTS]"
+// or "CPU:N [LOST EVENTS]" (kernel/trace/trace.c, print_trace_line),
+// trace-cmd report "CPU:N [M EVENTS DROPPED]" or "CPU:N [EVENTS DROPPED]"
+// (tracecmd/trace-read.c, trace_show_data).
+bool is_lost_line(std::string_view line) {
+  if (line.substr(0, 4) != "CPU:")
+    return false;
+  const size_t open = line.find(" [");
+  if (open == std::string_view::npos || !all_digits(line.substr(4, open - 4)) || line.back() != ']')
+    return false;
+  Words words{line.substr(open + 2, line.size() - open - 3)};
+  std::vector<std::string_view> w;
+  for (std::string_view word = words.next(); !word.empty(); word = words.next())
+    w.push_back(word);
+  auto is = [&](std::initializer_list<std::string_view> shape) {
+    if (w.size() != shape.size())
+      return false;
+    size_t i = 0;
+    for (std::string_view want : shape) {
+      if (want == "N" ? !all_digits(w[i]) : w[i] != want)
+        return false;
+      ++i;
+    }
+    return true;
+  };
+  return is({"LOST", "N", "EVENTS"}) || is({"LOST", "EVENTS"}) || is({"N", "EVENTS", "DROPPED"}) ||
+         is({"EVENTS", "DROPPED"});
+}
+
 // ---- Normalising -----------------------------------------------------------
 
 // A pointer as %p prints it: 8 or more hex digits, hashed or not.
@@ -186,7 +221,10 @@ int ksmsim_events(const Counts &c) {
 
 // ksm_* events are always compared; ksmsim_* ones when both traces have
 // some; any other event (tracing_mark_write...) when both have it.
-bool on_both_sides(const std::string &name, const Counts &a, const Counts &b) {
+// ... and tracing_mark_write (trace_marker) markers only when asked for.
+bool on_both_sides(const std::string &name, const Counts &a, const Counts &b, const Options &o) {
+  if (name == kMarks && !o.marks)
+    return false;
   if (is_ksm(name))
     return true;
   if (is_ksmsim(name))
@@ -212,7 +250,7 @@ std::vector<EventCount> event_counts(const Counts &a, const Counts &b, const Opt
       names.insert(name);
   std::vector<EventCount> out;
   for (const std::string &name : names)
-    out.push_back({name, count_of(a, name), count_of(b, name), !on_both_sides(name, a, b),
+    out.push_back({name, count_of(a, name), count_of(b, name), !on_both_sides(name, a, b, o),
                    !asked_for(name, o)});
   return out;
 }
@@ -224,13 +262,19 @@ std::string one_side_note(const std::string &what, int in_a, int in_b) {
 }
 
 // What on_both_sides left out, and why.
-std::vector<std::string> left_out_notes(const Counts &a, const Counts &b) {
+std::vector<std::string> left_out_notes(const Counts &a, const Counts &b, const Options &o) {
   std::vector<std::string> notes;
   const int ka = ksmsim_events(a), kb = ksmsim_events(b);
   if ((ka > 0) != (kb > 0))
     notes.push_back(one_side_note("ksmsim_* events", ka, kb));
-  for (const auto &c : event_counts(a, b, {})) {
-    if (c.left_out && !is_ksmsim(c.name))
+  Options all;
+  all.marks = o.marks;
+  for (const auto &c : event_counts(a, b, all)) {
+    if (c.left_out && c.name == kMarks && !o.marks)
+      notes.push_back(fmt::format("{} left out: markers are compared only with --marks ({} in A, "
+                                  "{} in B)",
+                                  c.name, c.a, c.b));
+    else if (c.left_out && !is_ksmsim(c.name))
       notes.push_back(one_side_note(c.name, c.a, c.b));
   }
   return notes;
@@ -569,16 +613,27 @@ std::optional<Event> parse_event_line(std::string_view line, std::string *expect
     return no_event(expected, "'EVENT:' such as 'ksm_start_scan:' after the timestamp");
   e.name = std::string(name.substr(0, name.size() - 1));
   e.text = std::string(trim(words.rest));
+  // trace-cmd report names a trace_marker write by its event, "print:",
+  // then prints what the kernel's trace file shows: "tracing_mark_write: ...".
+  const std::string marker = std::string(kMarks) + ": ";
+  if (e.name == "print" && e.text.rfind(marker, 0) == 0) {
+    e.name = kMarks;
+    e.text = std::string(trim(std::string_view(e.text).substr(marker.size())));
+  }
   return e;
 }
 
 Trace parse_trace(std::istream &in, const std::string &path) {
-  Trace t{path, {}};
+  Trace t{path, {}, {}};
   std::string text;
   for (int n = 1; std::getline(in, text); ++n) {
     std::string_view line = trim(text);
-    if (line.empty() || line.front() == '#')
+    if (line.empty() || line.front() == '#' || is_cpus_line(line))
       continue;
+    if (is_lost_line(line)) {
+      t.warnings.push_back(fmt::format("{}:{}: {}: the tracer lost events here", path, n, line));
+      continue;
+    }
     std::string expected;
     std::optional<Event> e = parse_event_line(text, &expected);
     if (!e)
@@ -643,7 +698,9 @@ Result diff(const Trace &a, const Trace &b, const Options &o) {
   r.keep_tasks = o.keep_tasks;
   const Counts ca = count_names(a), cb = count_names(b);
   r.counts = event_counts(ca, cb, o);
-  r.notes = left_out_notes(ca, cb);
+  r.notes = left_out_notes(ca, cb, o);
+  r.warnings = a.warnings;
+  r.warnings.insert(r.warnings.end(), b.warnings.begin(), b.warnings.end());
   const std::set<std::string> names = compared_names(r.counts);
   const std::vector<Line> la = normalised(a, names, o.keep_tasks);
   const std::vector<Line> lb = normalised(b, names, o.keep_tasks);
@@ -660,6 +717,8 @@ std::string text_report(const Result &r, int context) {
                      r.keep_tasks ? "task names kept" : "tasks as ksmd or task");
   for (const std::string &note : r.notes)
     out += note + "\n";
+  for (const std::string &warning : r.warnings)
+    out += "warning: " + warning + "\n";
   out += verdict(r);
   if (!r.equivalent())
     out += first_divergence(r, context);
@@ -668,12 +727,13 @@ std::string text_report(const Result &r, int context) {
 
 std::string json_report(const Result &r, int context) {
   return fmt::format("{{\n  \"a\": {},\n  \"b\": {},\n  \"equivalent\": {},\n"
-                     "  \"keep_tasks\": {},\n  \"left_out\": {},\n  \"blocks\": {},\n"
+                     "  \"keep_tasks\": {},\n  \"left_out\": {},\n  \"warnings\": {},\n"
+                     "  \"blocks\": {},\n"
                      "  \"only_a\": {},\n  \"only_b\": {},\n  \"first_divergence\": {},\n"
                      "  \"events\": {}\n}}\n",
                      json_string(r.a_path), json_string(r.b_path), r.equivalent(), r.keep_tasks,
-                     json_list(r.notes), r.blocks, r.only_a, r.only_b, json_first(r, context),
-                     json_counts(r));
+                     json_list(r.notes), json_list(r.warnings), r.blocks, r.only_a, r.only_b,
+                     json_first(r, context), json_counts(r));
 }
 
 } // namespace ksmsim::tracediff
