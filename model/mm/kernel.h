@@ -73,6 +73,12 @@ public:
   // ---- physical memory (model/mm/physmem.cpp) ----
   page *alloc_page_node(int nid); // refcount 1, or nullptr when the node is full
   page *pfn_to_page(std::uint64_t pfn);
+  // Was pfn ever handed out as a frame? (pfn_to_page's check, without the BUG.)
+  bool pfn_valid(std::uint64_t pfn) const {
+    int nid = pfn_to_nid(pfn);
+    return nid < machine.nodes &&
+           pfn - std::uint64_t(nid) * machine.pages_per_node < nodes_[nid].used;
+  }
   std::uint64_t page_to_pfn(const page *p) const {
     return static_cast<std::uint64_t>(p - mem_map_);
   }
@@ -274,7 +280,7 @@ private:
   std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
   std::vector<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
-  std::vector<OopsRecord> oopses_; // oopses, warnings and detector reports, in order
+  std::vector<OopsRecord> oopses_;     // oopses, warnings and detector reports, in order
   std::set<std::string> warned_sites_; // WARN_ON_ONCE sites that have warned
   friend class Ksm;
 };

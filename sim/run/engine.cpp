@@ -26,11 +26,15 @@ void Engine::ksm_scan_thread_iteration() {
   k_.current = Task{"ksmd", KSMD_PID, 1};
   FrameGuard frame("ksm_scan_thread");
   k_.ksm.mutex_lock();
+  bool scanned = false;
   if (k_.ksm.ksmd_should_run()) {
     k_.ksm.ksm_do_scan(k_.ksm.ksm_thread_pages_to_scan);
+    scanned = true;
   }
   k_.ksm.mutex_unlock();
   k_.current = saved;
+  if (scanned && after_batch)
+    after_batch();
   if (k_.ksm.ksmd_should_run()) {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
     // 0 is modelled as one jiffy (1 ms), so virtual time always advances.

@@ -28,6 +28,8 @@ public:
   bool run_until(const std::function<bool()> &done, std::uint64_t deadline);
 
   static constexpr int KSMD_PID = 42;
+  // Called after each ksmd batch (a ksm_do_scan), e.g. for a timeline row.
+  std::function<void()> after_batch;
 
 private:
   struct Event {

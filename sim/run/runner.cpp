@@ -16,6 +16,7 @@
 #include "model/check/invariants.h"
 #include "model/lib/points.h"
 #include "model/mm/kernel.h"
+#include "sim/inspect/observer.h"
 #include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
@@ -123,7 +124,7 @@ struct Process {
 class Runner {
 public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
-      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {
+      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name), observer_(k, opt) {
     report_.set_strict(opt.strict);
   }
   ~Runner() {
@@ -175,12 +176,16 @@ private:
   void op(const Sleep &x, const Step &st);
   void op(const Wait &x, const Step &st);
   void op(const Expect &x, const Step &st);
+  void op(const Dump &x, const Step &st);
+  void op(const Sample &x, const Step &st);
+  ScenarioNames scenario_names() const;
 
   const Scenario &s_;
   const RunOptions &opt_;
   Kernel &k_;
   Engine engine_;
   Report report_;
+  RunObserver observer_; // checkpoints, dumps, timeline, names (sim/inspect/)
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
   std::string performing_kind_;         // the kind of the step the current task is performing
@@ -409,11 +414,30 @@ void Runner::op(const Wait &x, const Step &st) {
                                            x.timeout / 1000, done, x.full_scans)};
 }
 
+ScenarioNames Runner::scenario_names() const {
+  ScenarioNames names;
+  for (const auto &[name, p] : procs_)
+    for (const auto &[vma, region] : p.regions)
+      names.vmas[name].push_back({vma, region.start, region.pages});
+  return names;
+}
+
+void Runner::op(const Dump &x, const Step &st) {
+  checkpoints_.push_back({st.index, st.loc.line, {}, "dump", k_.now_us});
+  observer_.dump_step(st, x);
+}
+
+void Runner::op(const Sample &x, const Step &st) {
+  checkpoints_.push_back({st.index, st.loc.line, {}, "sample", k_.now_us});
+  observer_.checkpoint(st, "sample", x.label);
+}
+
 void Runner::op(const Expect &x, const Step &st) {
-  RunResult::Checkpoint cp{st.index, st.loc.line, {}};
+  RunResult::Checkpoint cp{st.index, st.loc.line, {}, "expect", k_.now_us};
   for (const char *name : CHECKPOINT_COUNTERS)
     k_.ksm.sysfs_show(name, &cp.counters[name]);
   checkpoints_.push_back(std::move(cp));
+  observer_.checkpoint(st, "expect");
   for (const std::string &fix : x.if_with)
     if (!has_fix(k_.profile, fix))
       return report_.not_applicable(st, fmt::format("without {}", fix));
@@ -501,6 +525,7 @@ void Runner::perform(const Step &step, int cpu) {
                           fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
     k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
   }
+  observer_.set_names(scenario_names());
   engine_.deliver_wakeups();
 }
 
@@ -583,8 +608,11 @@ void Runner::run_interleaved(const Interleave &il) {
 }
 
 void Runner::run_step(const Step &step) {
-  if (stopped_ && step.kind != "expect") {
+  // Steps that only read the state still run on a stopped machine.
+  bool reads_only = step.kind == "expect" || step.kind == "dump" || step.kind == "sample";
+  if (stopped_ && !reads_only) {
     report_.skipped(step);
+    observer_.after_step(step);
     return;
   }
   k_.current_step = step.index;
@@ -607,6 +635,7 @@ void Runner::run_step(const Step &step) {
     k_.nested_depth = 0;
     call_path().clear();
   }
+  observer_.after_step(step);
 }
 
 void Runner::run_steps(const std::vector<Step> &steps) {
@@ -629,18 +658,22 @@ RunResult Runner::run() {
                           fmt::format("ksm: {}: the kernel refuses '{}' ({})", s_.ksm[i].first,
                                       s_.ksm[i].second, errno_name(static_cast<int>(r))));
   }
-  if (opt_.check == CheckMode::Page)
-    k_.ksm.after_page_scanned = [this]() {
-      if (report_.violations().empty())
+  bool page_check = opt_.check == CheckMode::Page;
+  if (page_check || observer_.wants_page_hook())
+    k_.ksm.after_page_scanned = [this, page_check]() {
+      if (observer_.wants_page_hook())
+        observer_.after_page_scanned();
+      if (page_check && report_.violations().empty())
         check_invariants("after a page scanned by ksmd");
     };
+  engine_.after_batch = [this]() { observer_.after_batch(); };
   run_steps(s_.steps);
   RunResult r;
   r.exit_code = report_.exit_code(k_);
   r.summary = report_.summary(k_);
-  r.json = report_.json(k_);
   if (opt_.trace)
     r.trace = k_.trace.file_text(2);
+  r.json = report_.json(k_, observer_.finish(r));
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())
