@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/inspect/svg.h"
 
+#include <cstdio>
+#include <map>
 #include <mutex>
 
 #ifdef KSMSIM_HAVE_GRAPHVIZ
@@ -34,6 +36,71 @@ std::string strip_version_comment(std::string svg) {
   return svg;
 }
 
+// cgraph's default ID discipline makes a named object's ID the address of
+// its interned name, and orders subgraphs by ID: the clusters' order (and so
+// the SVG) would depend on the heap. These IDs count in the order names
+// are first seen, as the default does for anonymous objects.
+struct IdState {
+  std::map<std::string, IDTYPE> ids;
+  std::map<IDTYPE, std::string> names;
+  IDTYPE next_named = 2, next_anonymous = 1;
+};
+
+void *id_open(Agraph_t *, Agdisc_t *) {
+  return new IdState;
+}
+
+long id_map(void *state, int, char *str, IDTYPE *id, int createflag) {
+  IdState &s = *static_cast<IdState *>(state);
+  if (!str) {
+    *id = s.next_anonymous;
+    s.next_anonymous += 2;
+    return 1;
+  }
+  auto it = s.ids.find(str);
+  if (it != s.ids.end()) {
+    *id = it->second;
+  } else if (createflag) {
+    *id = s.next_named;
+    s.next_named += 2;
+    s.ids.emplace(str, *id);
+    s.names.emplace(*id, str);
+  } else {
+    *id = 0; // as the default: found nothing
+  }
+  return 1;
+}
+
+long id_alloc(void *, int, IDTYPE) {
+  return 0; // no IDs chosen by the client
+}
+
+void id_free(void *, int, IDTYPE) {}
+
+char *id_print(void *state, int, IDTYPE id) {
+  IdState &s = *static_cast<IdState *>(state);
+  auto it = s.names.find(id);
+  return it == s.names.end() ? nullptr : const_cast<char *>(it->second.c_str());
+}
+
+void id_close(void *state) {
+  delete static_cast<IdState *>(state);
+}
+
+void id_register(void *, int, void *) {}
+
+Agiddisc_t sequential_ids = {id_open, id_map, id_alloc, id_free, id_print, id_close, id_register};
+
+Agraph_t *read_graph(const std::string &dot) {
+  FILE *in = fmemopen(const_cast<char *>(dot.data()), dot.size(), "r");
+  if (!in)
+    return nullptr;
+  Agdisc_t disc = {&AgMemDisc, &sequential_ids, &AgIoDisc};
+  Agraph_t *g = agread(in, &disc);
+  std::fclose(in);
+  return g;
+}
+
 } // namespace
 
 bool have_graphviz() {
@@ -48,7 +115,7 @@ std::optional<std::string> dot_to_svg(const std::string &dot, std::string *error
       *error = "Graphviz: no context";
     return std::nullopt;
   }
-  Agraph_t *g = agmemread(dot.c_str());
+  Agraph_t *g = read_graph(dot);
   if (!g) {
     if (error)
       *error = "Graphviz: the graph does not parse";
