@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/inspect/counters.h"
 
+#include <fmt/format.h>
+
 #include "model/mm/kernel.h"
 
 namespace ksmsim {
@@ -15,6 +17,13 @@ std::vector<std::string> ksm_counter_names() {
   std::vector<std::string> names(std::begin(SYSFS_COUNTERS), std::end(SYSFS_COUNTERS));
   names.insert(names.end(), {"stable_nodes", "migrate_nodes", "rmap_items"});
   return names;
+}
+
+std::string counters_text(const Counters &c) {
+  std::string out;
+  for (const auto &[name, value] : c)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", name, value);
+  return out;
 }
 
 Counters ksm_counters(const Kernel &k) {

@@ -19,6 +19,8 @@ using Counters = std::vector<std::pair<std::string, std::uint64_t>>;
 // pages_shared, pages_sharing, pages_unshared, pages_volatile, full_scans,
 // stable_nodes (in a stable tree), migrate_nodes, rmap_items (ksm_rmap_items).
 Counters ksm_counters(const Kernel &k);
+// "pages_shared 1, pages_sharing 3, ..."
+std::string counters_text(const Counters &c);
 // The names ksm_counters gives, in its order.
 std::vector<std::string> ksm_counter_names();
 

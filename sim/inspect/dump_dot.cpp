@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/inspect/counters.h"
+
 namespace ksmsim {
 
 namespace {
@@ -35,14 +37,12 @@ public:
   DotDump(const KsmSnapshot &s, const DotLimits &l) : s_(s), l_(l) {}
 
   std::string run() {
-    std::vector<std::string> c;
-    for (const auto &[name, value] : s_.counters)
-      c.push_back(fmt::format("{} {}", name, value));
     out_ += "digraph ksm {\n";
-    out_ += fmt::format("  graph [rankdir=TB, ordering=out, nodesep=0.25, ranksep=0.35, "
-                        "fontname=\"Helvetica\", fontsize=12, labelloc=t, label={}];\n",
-                        q(fmt::format("KSM state at step {}, {}.{:03} ms\n{}", s_.step,
-                                      s_.time_us / 1000, s_.time_us % 1000, fmt::join(c, ", "))));
+    out_ += fmt::format(
+        "  graph [rankdir=TB, ordering=out, nodesep=0.25, ranksep=0.35, "
+        "fontname=\"Helvetica\", fontsize=12, labelloc=t, label={}];\n",
+        q(fmt::format("KSM state at step {}, {}.{:03} ms\n{}", s_.step, s_.time_us / 1000,
+                      s_.time_us % 1000, counters_text(s_.counters))));
     out_ += "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n";
     out_ += "  edge [arrowsize=0.6];\n";
     for (const TreeView &t : s_.stable_trees)
@@ -56,10 +56,7 @@ public:
   }
 
 private:
-  std::string rmap_name(std::uint32_t id) const {
-    auto it = s_.rmaps.find(id);
-    return it == s_.rmaps.end() ? fmt::format("rmap_item#{}", id) : it->second.name;
-  }
+  std::string rmap_name(std::uint32_t id) const { return ksmsim::rmap_name(s_, id); }
 
   std::string stable_label(const StableView &v) const {
     std::string label = fmt::format("stable#{}\npfn {}, node {}\n{}\n{} rmap_item(s)", v.id, v.kpfn,

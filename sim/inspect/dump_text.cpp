@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/inspect/counters.h"
+
 namespace ksmsim {
 
 namespace {
@@ -14,10 +16,7 @@ public:
   std::string run() {
     out_ += fmt::format("ksm state at step {}, {}.{:03} ms\n", s_.step, s_.time_us / 1000,
                         s_.time_us % 1000);
-    std::vector<std::string> c;
-    for (const auto &[name, value] : s_.counters)
-      c.push_back(fmt::format("{} {}", name, value));
-    out_ += fmt::format("counters: {}\n", fmt::join(c, ", "));
+    out_ += fmt::format("counters: {}\n", counters_text(s_.counters));
     for (const TreeView &t : s_.stable_trees)
       tree(t);
     migrate();
@@ -28,10 +27,7 @@ public:
   }
 
 private:
-  std::string rmap_name(std::uint32_t id) const {
-    auto it = s_.rmaps.find(id);
-    return it == s_.rmaps.end() ? fmt::format("rmap_item#{}", id) : it->second.name;
-  }
+  std::string rmap_name(std::uint32_t id) const { return ksmsim::rmap_name(s_, id); }
 
   std::string stable_line(const StableView &v) const {
     std::string line = fmt::format("{} [{}] {}", v.name, v.handle, v.content);

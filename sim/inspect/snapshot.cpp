@@ -232,6 +232,11 @@ private:
 
 } // namespace
 
+std::string rmap_name(const KsmSnapshot &s, std::uint32_t id) {
+  auto it = s.rmaps.find(id);
+  return it == s.rmaps.end() ? fmt::format("rmap_item#{}", id) : it->second.name;
+}
+
 KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names, std::size_t max_nodes) {
   return Walker(k, names, max_nodes).run();
 }

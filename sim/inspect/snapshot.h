@@ -102,6 +102,9 @@ struct KsmSnapshot {
   std::map<std::uint32_t, RmapView> rmaps;
 };
 
+// An rmap_item's name by id (`rmap_item#ID` if the snapshot lacks it).
+std::string rmap_name(const KsmSnapshot &s, std::uint32_t id);
+
 // Walks the state now. Bounded: at most max_nodes objects per tree or list.
 KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names,
                           std::size_t max_nodes = 1u << 20);
