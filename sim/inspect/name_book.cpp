@@ -52,10 +52,11 @@ void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
     return;
   // ksm_scan.rmap_list = &rmap_item->rmap_list, the first member: the item scanned.
   const rmap_item *item = reinterpret_cast<const rmap_item *>(scan.rmap_list);
-  if (!item->mm)
-    return;
-  note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
-  if ((item->address & STABLE_FLAG) && item->head)
+  // Called for every page ksmd scans: format a name only for a new handle.
+  if (item->mm && !names_.count(handle(HandleKind::rmap_item, item->id)))
+    note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
+  if (item->mm && (item->address & STABLE_FLAG) && item->head &&
+      !names_.count(handle(HandleKind::stable_node, item->head->id)))
     note(HandleKind::stable_node, item->head->id, stable_node_name(*item->head));
 }
 
