@@ -179,8 +179,9 @@ private:
     }
     for (std::uint32_t id : s_.orphans) {
       const StableView &v = s_.stables.at(id);
-      out_ += fmt::format("    o_{} [label={}, {}];\n", id, q(stable_label(v)),
-                          stable_style(v, false, false));
+      out_ +=
+          fmt::format("    o_{} [label={}, {}];\n", id, q(stable_label(v) + "\nwhere: " + v.where),
+                      stable_style(v, false, false));
     }
     out_ += "  }\n";
   }
@@ -195,23 +196,25 @@ private:
                     c.slot_id ? "" : fmt::format(", color=\"{}\", penwidth=3", CURSOR));
     out_ += fmt::format(
         "    head [label={}, {}];\n",
-        q(c.slot_id ? "ksm_mm_head" : "ksm_mm_head\n<- scan cursor: a full scan starts"),
+        q(c.slot_id ? "ksm_mm_head" : "ksm_mm_head\nscan cursor: a full scan starts next"),
         head_style);
-    std::string prev = "head";
+    std::string prev = "head", same_rank = "head";
     for (const SlotView &sl : s_.slots) {
       std::string name = fmt::format("slot_{}", sl.id);
       bool here = sl.id == c.slot_id;
       std::string label = fmt::format("mm_slot {}\n{} rmap_item(s){}", sl.mm, sl.rmap.size(),
                                       sl.freed ? "\nFREED" : "");
       if (here)
-        label += fmt::format("\n<- scan cursor at {:#x}", c.address);
+        label += fmt::format("\nscan cursor at {:#x}", c.address);
       out_ += fmt::format("    {} [label={}, fillcolor=\"#e3f2fd\"{}];\n", name, q(label),
                           here ? fmt::format(", color=\"{}\", penwidth=3", CURSOR) : "");
-      out_ += fmt::format("    {} -> {} [constraint=false];\n", prev, name);
+      out_ += fmt::format("    {} -> {};\n", prev, name);
       prev = name;
+      same_rank += "; " + name;
       rmap_list(sl, name);
     }
-    out_ += "  }\n";
+    // The list left to right in scan order, each slot above its rmap_list.
+    out_ += fmt::format("    {{rank=same; {};}}\n  }}\n", same_rank);
   }
 
   void rmap_list(const SlotView &sl, const std::string &slot) {
@@ -221,7 +224,7 @@ private:
       const RmapView &v = s_.rmaps.at(sl.rmap[i]);
       std::string name = fmt::format("r_{}_{}", sl.id, i);
       bool next = v.id == s_.cursor.next_rmap;
-      std::string label = rmap_label(v) + (next ? "\n<- scanned next" : "");
+      std::string label = rmap_label(v) + (next ? "\nscanned next" : "");
       const char *fill = v.state == "stable"     ? STABLE_ITEM
                          : v.state == "unstable" ? UNSTABLE_ITEM
                                                  : OTHER_ITEM;

@@ -94,7 +94,8 @@ private:
     out_ +=
         fmt::format("stable_nodes in no tree and not on migrate_nodes: {}\n", s_.orphans.size());
     for (std::uint32_t id : s_.orphans)
-      out_ += fmt::format("  {}\n", stable_line(s_.stables.at(id)));
+      out_ += fmt::format("  {} (where: {})\n", stable_line(s_.stables.at(id)),
+                          s_.stables.at(id).where);
   }
 
   void slots() {

@@ -45,6 +45,7 @@ public:
         s_.orphans.push_back(node->id);
       stable(node);
     });
+    orphaned_tree();
     for (auto &[id, sv] : s_.stables)
       finish(sv);
     return std::move(s_);
@@ -210,13 +211,33 @@ private:
       c.next_rmap = rmap(*scan.rmap_list).id;
   }
 
+  // Once merge_across_nodes was switched, the nodes left in one_stable_tree
+  // are in no tree in use (as in the kernel): say where they still hang.
+  void orphaned_tree() {
+    if (ksm_.root_stable_tree == ksm_.one_stable_tree || !ksm_.one_stable_tree[0].rb_node)
+      return;
+    std::set<const rb_node *> seen;
+    std::vector<const rb_node *> todo = {ksm_.one_stable_tree[0].rb_node};
+    while (!todo.empty() && seen.size() < max_) {
+      const rb_node *n = todo.back();
+      todo.pop_back();
+      if (!n || !seen.insert(n).second)
+        continue;
+      StableView &sv = stable(stable_of_rb(n));
+      if (sv.where.empty())
+        sv.where = "one_stable_tree (orphaned)";
+      todo.push_back(n->rb_left);
+      todo.push_back(n->rb_right);
+    }
+  }
+
   void finish(StableView &sv) {
     if (sv.where.empty())
       sv.where = "none";
     if (sv.freed)
       sv.stale.push_back("freed");
-    if (sv.where == "none")
-      sv.stale.push_back("in no tree and not on migrate_nodes");
+    if (sv.where == "none" || sv.where == "one_stable_tree (orphaned)")
+      sv.stale.push_back("in no tree in use and not on migrate_nodes");
     else if (sv.where.find(", ") != std::string::npos)
       sv.stale.push_back("in more than one place: " + sv.where);
     if (!sv.page_points_back)
