@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <set>
-
 #include "model/mm/kernel.h"
 #include "sim/report/json.h"
 
@@ -15,6 +13,10 @@ constexpr std::size_t MAX_WALK = 1u << 24;
 }
 
 void NameBook::note(HandleKind kind, std::uint32_t id, const std::string &name) {
+  if (names_.size() >= MAX_NAMES) {
+    full_ = full_ || !names_.count(handle(kind, id));
+    return;
+  }
   names_.emplace(handle(kind, id), name);
 }
 
@@ -30,15 +32,14 @@ void NameBook::note_mms(const Kernel &k) {
 void NameBook::note_all(const Kernel &k, const ScenarioNames &names) {
   note_mms(k);
   k.ksm.for_each_stable_node([&](const stable_node *node) {
-    note(HandleKind::stable_node, node->id, stable_node_name(*node));
+    if (!full_)
+      note(HandleKind::stable_node, node->id, stable_node_name(*node));
   });
   std::size_t walked = 0;
+  // A cyclic rmap_list ends at MAX_WALK, or when the book is full.
   k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
-    std::set<const rmap_item *> seen;
-    for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK;
+    for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK && !full_;
          item = item->rmap_list, walked++) {
-      if (!seen.insert(item).second)
-        break;
       if (item->mm)
         note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
     }
@@ -70,6 +71,8 @@ std::string NameBook::json_object() const {
 
 std::string NameBook::trace_comments() const {
   std::string out = "# ksmsim names: what each handle printed below stands for\n";
+  if (full_)
+    out += fmt::format("# ksmsim names: only the first {} objects are named\n", MAX_NAMES);
   for (const auto &[h, name] : names_)
     out += fmt::format("# ksmsim name {:016x} {}\n", h, name);
   return out;

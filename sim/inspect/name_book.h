@@ -27,6 +27,10 @@ public:
   void note_scanned(const Kernel &k, const ScenarioNames &names);
 
   const std::map<std::uint64_t, std::string> &names() const { return names_; }
+  // At most this many names are kept (a big run's names would cost more
+  // memory than its pages): later objects go unnamed, and complete() is false.
+  static constexpr std::size_t MAX_NAMES = 8192;
+  bool complete() const { return !full_; }
   // {"ffff888200000040": "A:heap[0]", ...}, sorted by handle.
   std::string json_object() const;
   // `# ksmsim name HANDLE NAME` lines.
@@ -37,6 +41,7 @@ public:
 private:
   void note(HandleKind kind, std::uint32_t id, const std::string &name);
   std::map<std::uint64_t, std::string> names_;
+  bool full_ = false;
 };
 
 } // namespace ksmsim

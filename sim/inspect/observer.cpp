@@ -74,8 +74,9 @@ std::string RunObserver::finish(RunResult &r) {
   }
   if (!r.trace.empty())
     r.trace = book_.with_trace_names(r.trace);
-  return fmt::format(",\n  \"checkpoints\": {},\n  \"names\": {}", checkpoints_json(checkpoints_),
-                     book_.json_object());
+  return fmt::format(",\n  \"checkpoints\": {},\n  \"names\": {},\n  \"names_complete\": {}",
+                     checkpoints_json(checkpoints_), book_.json_object(),
+                     book_.complete() ? "true" : "false");
 }
 
 } // namespace ksmsim
