@@ -336,3 +336,24 @@ TEST_CASE("dump: same scenario, same bytes (dumps, SVG, timeline, trace, JSON)",
     }
   }
 }
+
+// ksmd in the middle of scan 2: 4 + 3 pages, 3 a batch, 20 ms apart. Scan 1
+// ends in the third batch (40 ms, where the wait returns); the sleep to
+// 90 ms runs two more (A0-A2 at 60 ms, A3, B0, B1 at 80 ms): the cursor is
+// on B's mm_slot with B:buf[2] next.
+TEST_CASE("dump: the scan cursor in the middle of a scan", "[dump]") {
+  RunResult r = run_file(source("tests/data/inspect/mid-scan.yaml"), RunOptions{});
+  REQUIRE(r.exit_code == 0);
+  nlohmann::json j = nlohmann::json::parse(only_dump(r).text);
+  check_schema(j);
+  const auto &scan = j["scan"];
+  CHECK(scan["mm"] == "B");
+  CHECK(scan["seqnr"] == 1);
+  REQUIRE(!scan["next_rmap_item"].is_null());
+  std::string next;
+  for (const auto &item : j["rmap_items"])
+    if (item["id"] == scan["next_rmap_item"])
+      next = item["name"];
+  CHECK(next == "B:buf[2]");
+  CHECK(j["mm_slots"][1]["id"] == scan["mm_slot"]);
+}
