@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -356,4 +358,30 @@ TEST_CASE("dump: the scan cursor in the middle of a scan", "[dump]") {
       next = item["name"];
   CHECK(next == "B:buf[2]");
   CHECK(j["mm_slots"][1]["id"] == scan["mm_slot"]);
+}
+
+// A dump among an interleave's steps: the state at the preemption point,
+// inside the interrupted step (run=2's unmerge walk). Without the fix the
+// fork puts C's mm_slot before B's, behind the cursor (on B); with it, at
+// the tail, after B.
+TEST_CASE("dump: at a preemption point, C's slot behind the unmerge cursor", "[dump]") {
+  std::ifstream in(source("scenarios/regressions/fork-behind-unmerge-cursor.yaml"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string fork = "          - fork: {parent: B, child: C}\n";
+  std::size_t at = text.find(fork);
+  REQUIRE(at != std::string::npos);
+  text.insert(at + fork.size(), "          - dump: text\n");
+  for (const char *kernel : {"v3.9 without unmerge-enter-at-tail", "v3.9"}) {
+    INFO(kernel);
+    RunOptions o;
+    o.kernel = kernel;
+    RunResult r = inspect_test::run_text(text, o);
+    const RunResult::Dump &d = only_dump(r);
+    CHECK(d.step == 12); // the sysfs run=2 step it interrupted
+    std::size_t c = d.text.find("  mm_slot C ["), b = d.text.find("  mm_slot B [");
+    REQUIRE(c != std::string::npos);
+    REQUIRE(b != std::string::npos);
+    CHECK(d.text.find("scan cursor: mm_slot B") != std::string::npos);
+    CHECK((c < b) == (std::string(kernel) != "v3.9"));
+  }
 }

@@ -13,6 +13,11 @@ namespace ksmsim {
 RunObserver::RunObserver(const Kernel &k, const RunOptions &opt)
     : k_(k), opt_(opt), clock_(opt.timeline_period_us) {}
 
+// A step run at a preemption point (interleave:) counts as the step it interrupted.
+int RunObserver::step_of(const scenario::Step &st) const {
+  return k_.nested_depth > 0 ? k_.current_step : st.index;
+}
+
 void RunObserver::after_batch() {
   if (opt_.timeline && clock_.due(k_.now_us))
     timeline_.push_back(timeline_row(k_, "batch"));
@@ -24,7 +29,7 @@ void RunObserver::after_page_scanned() {
 
 void RunObserver::checkpoint(const scenario::Step &st, const char *kind, const std::string &label) {
   TimelineRow row = timeline_row(k_, kind);
-  row.step = st.index;
+  row.step = step_of(st);
   row.line = st.loc.line;
   row.label = label;
   checkpoints_.push_back(row);
@@ -53,7 +58,7 @@ void RunObserver::after_step(const scenario::Step &st) {
 void RunObserver::dump(const scenario::Step &st, const std::string &format,
                        const std::string &file) {
   RunResult::Dump d;
-  d.step = st.index;
+  d.step = step_of(st);
   d.format = format;
   d.file = file;
   std::optional<DumpFormat> f = parse_dump_format(format);

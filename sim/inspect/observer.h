@@ -43,6 +43,7 @@ public:
 
 private:
   void dump(const scenario::Step &st, const std::string &format, const std::string &file);
+  int step_of(const scenario::Step &st) const;
 
   const Kernel &k_;
   const RunOptions &opt_;
