@@ -195,6 +195,7 @@ steps:
   - dump: {format: dot, file: state.dot}
   - dump: {file: state.txt}
   - sample:
+  - sample: {label: twice}
 )";
   RunResult r = inspect_test::run_text(text, RunOptions{});
   REQUIRE(r.exit_code == 0);
@@ -206,6 +207,9 @@ steps:
   CHECK(r.dumps[1].text.rfind("digraph ksm {", 0) == 0);
   CHECK(r.dumps[2].format == "text");
   CHECK(r.dumps[2].file == "state.txt");
+  REQUIRE(r.checkpoints.size() == 5);
+  CHECK(r.checkpoints[4].kind == "sample");
+  CHECK(nlohmann::json::parse(r.json)["checkpoints"][4]["label"] == "twice");
   // Nothing scanned before the first: its mm_slot is listed, its pages not yet.
   nlohmann::json j = nlohmann::json::parse(r.dumps[0].text);
   CHECK(j["mm_slots"].size() == 1);

@@ -102,7 +102,8 @@ private:
     const CursorView &c = s_.cursor;
     out_ += fmt::format("mm_slots (scan order): {}{}\n", s_.slots.size(),
                         s_.slots_truncated ? " (walk cut: a cycle or too long)" : "");
-    std::string at = c.slot_id ? fmt::format("mm_slot {} ({})", c.mm, c.slot_id)
+    std::string at = c.slot_id ? fmt::format("mm_slot {} [{}]", c.mm,
+                                             handle_text(HandleKind::mm_slot, c.slot_id))
                                : std::string("ksm_mm_head (a full scan starts next)");
     out_ += fmt::format("  scan cursor: {}, address {:#x}, seqnr {}, next {}\n", at, c.address,
                         c.seqnr, c.next_rmap ? rmap_name(c.next_rmap) : "none");
