@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -24,32 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ksmsim-cli-XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    REQUIRE(mkdtemp(buf.data()) != nullptr);
-    path = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string &name, const std::string &text) const {
-    fs::path p = path / name;
-    std::ofstream f(p, std::ios::binary);
-    f << text;
-    REQUIRE(f.good());
-    return p;
-  }
-};
-
-std::string slurp(const fs::path &p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
+using test_files::slurp;
+using test_files::TempDir;
 
 struct Run {
   int code = -1;

@@ -290,8 +290,9 @@ TEST_CASE("step: ksmsim step --script, and --trace-level explain beside the defa
   CHECK(explained == narrated);
 
   // Without it: byte-identical to the trace of the code before the hooks
-  // (tests/data/step/fork-two.trace, written before the hooks and again, with the
-  // Perfetto markers as the only change, when those came), and to the explain
+  // (tests/data/step/fork-two.trace, written before the hooks and again, the
+  // Perfetto markers and `# ksmsim name` lines being the only changes, when
+  // those came), and to the explain
   // trace without its lines.
   ksmsim_cli("run '" + FORK_TWO + "' --quiet --trace '" + plain + "'", &status);
   CHECK(status == 0);

@@ -22,6 +22,8 @@ int checkpoint_table(const RunResult &sim, const RecordResult &live, std::string
   *out += fmt::format("{:>5} {:>5}  {:<16} {:>10} {:>10}\n", "step", "line", "counter", "simulated",
                       "live");
   for (const RunResult::Checkpoint &cp : sim.checkpoints) {
+    if (cp.kind != "expect")
+      continue; // dump: and sample: steps: nothing to compare with live
     const StepRecord *rec = nullptr;
     for (const StepRecord &r : live.steps)
       if (r.step == cp.step)

@@ -7,6 +7,7 @@
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
 #include "tools/cli.h"
+#include "tools/run_outputs.h"
 
 namespace ksmsim::cli {
 
@@ -44,10 +45,14 @@ int cmd_run(const std::vector<std::string> &args) {
                                      "print the preemption points each step reaches, with counts")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  InspectArgs inspect;
+  add_inspect_options(opts, inspect);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("run: " + err);
   RunOptions ro;
+  if (std::string err = apply_inspect_options(inspect, ro); !err.empty())
+    return usage_error(err);
   if (check == "step")
     ro.check = CheckMode::Step;
   else if (check == "page")
@@ -86,6 +91,10 @@ int cmd_run(const std::vector<std::string> &args) {
   }
   if (!json_out.empty() && !write_file(json_out, result.json)) {
     std::cerr << "ksmsim: cannot write " << json_out << "\n";
+    return 2;
+  }
+  if (std::string err = write_inspect_outputs(inspect, result, std::cout); !err.empty()) {
+    std::cerr << "ksmsim: " << err << "\n";
     return 2;
   }
   if (!vm.count("quiet") || result.exit_code != 0)

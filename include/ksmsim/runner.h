@@ -28,6 +28,16 @@ struct RunOptions {
   std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
   bool list_points = false;          // count the preemption points each step reaches
   bool strict = false; // an unexpected warning, detector report or violation fails the run
+  // Dumps of the KSM state (sim/inspect/, docs/dump-format.md) in dump_format
+  // (text, json, dot, svg): after the top-level steps listed, and after
+  // every checkpoint (expect, dump, sample) with dump_each_checkpoint.
+  std::vector<int> dump_at;
+  bool dump_each_checkpoint = false;
+  std::string dump_format = "text";
+  // Counters over time (RunResult::timeline_*): a row after every ksmd
+  // batch, or once per timeline_period_us of virtual time, and per sample.
+  bool timeline = false;
+  std::uint64_t timeline_period_us = 0;
 };
 
 // The /sys/kernel/mm/ksm files read at each `expect:` checkpoint, in the
@@ -45,12 +55,26 @@ struct RunResult {
   std::vector<std::string> oopses;
   std::vector<std::string> violations; // invariant violations
   // The /sys/kernel/mm/ksm counters at each `expect:` step, in order.
+  // (and at each `dump:` and `sample:` step: kind tells which)
   struct Checkpoint {
     int step = 0;
     int line = 0;
     std::map<std::string, std::uint64_t> counters;
+    std::string kind = "expect";
+    std::uint64_t time_us = 0;
   };
   std::vector<Checkpoint> checkpoints;
+  // The dumps asked for, in order: a `dump:` step's (file as it gave it, or
+  // empty: for stdout or --dump-dir) and those of RunOptions::dump_*.
+  struct Dump {
+    int step = 0;
+    std::string format; // text, json, dot, svg
+    std::string file;
+    std::string text;
+    std::string error; // why there is no text (svg without Graphviz)
+  };
+  std::vector<Dump> dumps;
+  std::string timeline_csv, timeline_jsonl; // with RunOptions::timeline
   // With list_points: step index -> point name -> times reached.
   std::map<int, std::map<std::string, std::uint64_t>> points;
 };

@@ -156,6 +156,18 @@ struct Expect {
   Location loc;
 };
 
+// Extension: write the KSM state (sim/inspect/) at this point, as text,
+// json, dot or svg; to `file`, or with no file to the run's output (stdout,
+// or --dump-dir). Also a checkpoint.
+struct Dump {
+  std::string format = "text";
+  std::string file;
+};
+// Extension: a timeline row and a checkpoint; nothing is asserted.
+struct Sample {
+  std::string label;
+};
+
 struct Step;
 
 struct Interleave {
@@ -168,7 +180,7 @@ struct Interleave {
 };
 
 using StepBody = std::variant<Spawn, Mmap, Munmap, Write, Read, Madvise, Fork, Exit, Swapout,
-                              Swapin, Migrate, Sysfs, Sleep, Wait, Expect>;
+                              Swapin, Migrate, Sysfs, Sleep, Wait, Expect, Dump, Sample>;
 
 struct Step {
   StepBody body;

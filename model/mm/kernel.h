@@ -78,6 +78,12 @@ public:
   page *__alloc_pages_nodemask(int nid, int bind_node);
   const std::vector<int> &node_zonelist(int nid) const { return node_zonelists_[nid]; }
   page *pfn_to_page(std::uint64_t pfn);
+  // Was pfn ever handed out as a frame? (pfn_to_page's check, without the BUG.)
+  bool pfn_valid(std::uint64_t pfn) const {
+    int nid = pfn_to_nid(pfn);
+    return nid < machine.nodes &&
+           pfn - std::uint64_t(nid) * machine.pages_per_node < nodes_[nid].used;
+  }
   std::uint64_t page_to_pfn(const page *p) const {
     return static_cast<std::uint64_t>(p - mem_map_);
   }
@@ -332,7 +338,7 @@ private:
   std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
   std::vector<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
-  std::vector<OopsRecord> oopses_; // oopses, warnings and detector reports, in order
+  std::vector<OopsRecord> oopses_;     // oopses, warnings and detector reports, in order
   std::set<std::string> warned_sites_; // WARN_ON_ONCE sites that have warned
   friend class Ksm;
 };

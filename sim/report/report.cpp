@@ -129,7 +129,7 @@ std::string Report::summary(Kernel &k) const {
   return out;
 }
 
-std::string Report::json(Kernel &k) const {
+std::string Report::json(Kernel &k, const std::string &extra_members) const {
   std::vector<std::string> entries;
   for (const Entry &e : entries_) {
     const char *what = e.what == Entry::What::Expect          ? "expect"
@@ -170,11 +170,11 @@ std::string Report::json(Kernel &k) const {
       "{{\n  \"scenario\": {},\n  \"kernel\": {},\n  \"result\": \"{}\",\n  \"exit_code\": {},\n"
       "  \"steps\": [\n    {}\n  ],\n  \"oopses\": [{}],\n  \"warnings\": [{}],\n"
       "  \"detector_reports\": [{}],\n  \"invariant_violations\": {},\n"
-      "  \"final\": {{\"time_us\": {}, {}, \"pages_scanned\": {}, \"frames_in_use\": {}}}\n}}\n",
+      "  \"final\": {{\"time_us\": {}, {}, \"pages_scanned\": {}, \"frames_in_use\": {}}}{}\n}}\n",
       json_string(s_.name), json_string(profile_), code == 0 ? "pass" : "fail", code,
       fmt::join(entries, ",\n    "), fmt::join(oopses, ", "), fmt::join(warnings, ", "),
       fmt::join(detectors, ", "), json_list(violations_), k.now_us, fmt::join(counters, ", "),
-      k.ksm.ksm_pages_scanned, k.frames_in_use());
+      k.ksm.ksm_pages_scanned, k.frames_in_use(), extra_members);
 }
 
 } // namespace ksmsim

@@ -37,7 +37,9 @@ public:
   // Why the run failed beyond its expectations ("unexpected oops", ...).
   std::vector<std::string> unexpected(const Kernel &k) const;
   std::string summary(Kernel &k) const;
-  std::string json(Kernel &k) const;
+  // extra_members: more members for the top-level object, each line
+  // starting with ",\n  " (the checkpoints and names of sim/inspect/).
+  std::string json(Kernel &k, const std::string &extra_members = "") const;
 
 private:
   struct Entry {

@@ -41,12 +41,16 @@ void Engine::scan_now(unsigned n) {
   k_.current = Task{"ksmd", KSMD_PID, 1};
   FrameGuard frame("ksm_scan_thread");
   k_.ksm.mutex_lock();
+  bool scanned = false;
   if (k_.ksm.ksmd_should_run()) {
     BatchHook hook(on_batch);
     k_.ksm.ksm_do_scan(n);
+    scanned = true;
   }
   k_.ksm.mutex_unlock();
   k_.current = saved;
+  if (scanned && after_batch)
+    after_batch();
 }
 
 void Engine::ksm_scan_thread_iteration() {

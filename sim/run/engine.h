@@ -34,6 +34,8 @@ public:
   // Called with true as ksmd starts a batch (ksm_do_scan) and with false as
   // it ends, an oops unwinding it included (the trace's marks).
   std::function<void(bool)> on_batch;
+  // Called after each ksmd batch (a ksm_do_scan), e.g. for a timeline row.
+  std::function<void()> after_batch;
 
 private:
   struct Event {

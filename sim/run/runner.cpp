@@ -17,6 +17,7 @@
 #include "model/lib/points.h"
 #include "model/lib/trace_marks.h"
 #include "model/mm/kernel.h"
+#include "sim/inspect/observer.h"
 #include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
@@ -127,7 +128,7 @@ struct Process {
 class Runner : public SteppingRunner {
 public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
-      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {
+      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name), observer_(k, opt) {
     report_.set_strict(opt.strict);
   }
   ~Runner() {
@@ -142,7 +143,9 @@ public:
   unsigned scan_pages(unsigned n) override;
   RunResult finish() override;
   const PageNames &names() const override { return names_; }
-  void observe_points(std::function<void(const char *)> fn) override { observer_ = std::move(fn); }
+  void observe_points(std::function<void(const char *)> fn) override {
+    point_observer_ = std::move(fn);
+  }
   std::vector<NamedRegion> regions() const; // the scenario's names for the mappings
 
 private:
@@ -187,6 +190,9 @@ private:
   void op(const Sleep &x, const Step &st);
   void op(const Wait &x, const Step &st);
   void op(const Expect &x, const Step &st);
+  void op(const Dump &x, const Step &st);
+  void op(const Sample &x, const Step &st);
+  ScenarioNames scenario_names() const;
 
   const Scenario &s_;
   const RunOptions &opt_;
@@ -195,6 +201,7 @@ private:
   Report report_;
   TraceMarks marks_{k_.trace};
   ChromeTrace chrome_;
+  RunObserver observer_; // checkpoints, dumps, timeline, names (sim/inspect/)
   std::map<std::string, Process> procs_;
   int next_pid_ = 1000;
   std::string performing_kind_;         // the kind of the step the current task is performing
@@ -204,7 +211,7 @@ private:
   std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
   PageNames names_{[this]() { return regions(); }};
   std::unique_ptr<Narration> explain_; // --trace-level explain
-  std::function<void(const char *)> observer_;
+  std::function<void(const char *)> point_observer_;
 };
 
 std::vector<NamedRegion> Runner::regions() const {
@@ -437,11 +444,30 @@ void Runner::op(const Wait &x, const Step &st) {
                                            x.timeout / 1000, done, x.full_scans)};
 }
 
+ScenarioNames Runner::scenario_names() const {
+  ScenarioNames names;
+  for (const auto &[name, p] : procs_)
+    for (const auto &[vma, region] : p.regions)
+      names.vmas[name].push_back({vma, region.start, region.pages});
+  return names;
+}
+
+void Runner::op(const Dump &x, const Step &st) {
+  checkpoints_.push_back({st.index, st.loc.line, {}, "dump", k_.now_us});
+  observer_.dump_step(st, x);
+}
+
+void Runner::op(const Sample &x, const Step &st) {
+  checkpoints_.push_back({st.index, st.loc.line, {}, "sample", k_.now_us});
+  observer_.checkpoint(st, "sample", x.label);
+}
+
 void Runner::op(const Expect &x, const Step &st) {
-  RunResult::Checkpoint cp{st.index, st.loc.line, {}};
+  RunResult::Checkpoint cp{st.index, st.loc.line, {}, "expect", k_.now_us};
   for (const char *name : CHECKPOINT_COUNTERS)
     k_.ksm.sysfs_show(name, &cp.counters[name]);
   checkpoints_.push_back(std::move(cp));
+  observer_.checkpoint(st, "expect");
   for (const std::string &fix : x.if_with)
     if (!has_fix(k_.profile, fix))
       return report_.not_applicable(st, fmt::format("without {}", fix));
@@ -531,6 +557,7 @@ void Runner::perform(const Step &step, int cpu) {
                           fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
     k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
   }
+  observer_.set_names(scenario_names());
   engine_.deliver_wakeups();
 }
 
@@ -565,8 +592,8 @@ void Runner::with_interleaves(const Step &step, const std::function<void()> &fn)
 }
 
 void Runner::on_point(const char *name) {
-  if (observer_)
-    observer_(name);
+  if (point_observer_)
+    point_observer_(name);
   if (opt_.list_points && k_.nested_depth == 0)
     points_[k_.current_step][name]++;
   if (!armed_)
@@ -615,8 +642,11 @@ void Runner::run_interleaved(const Interleave &il) {
 }
 
 void Runner::run_step(const Step &step) {
-  if (stopped_ && step.kind != "expect") {
+  // Steps that only read the state still run on a stopped machine.
+  bool reads_only = step.kind == "expect" || step.kind == "dump" || step.kind == "sample";
+  if (stopped_ && !reads_only) {
     report_.skipped(step);
+    observer_.after_step(step);
     return;
   }
   k_.current_step = step.index;
@@ -640,6 +670,7 @@ void Runner::run_step(const Step &step) {
     call_path().clear();
   }
   mark_counters(Task{});
+  observer_.after_step(step);
 }
 
 // The sysfs counters as counter marks on ksmd's process, when they changed.
@@ -707,7 +738,7 @@ void Runner::start() {
   // The preemption-point hook costs a call per cond_resched: only when used.
   bool interleaves = std::any_of(s_.steps.begin(), s_.steps.end(),
                                  [](const Step &st) { return !st.interleave.empty(); });
-  if (interleaves || opt_.list_points || observer_)
+  if (interleaves || opt_.list_points || point_observer_)
     k_.on_point = [this](const char *name) { on_point(name); };
   for (std::size_t i = 0; i < s_.ksm.size(); i++) {
     long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
@@ -716,21 +747,25 @@ void Runner::start() {
                           fmt::format("ksm: {}: the kernel refuses '{}' ({})", s_.ksm[i].first,
                                       s_.ksm[i].second, errno_name(static_cast<int>(r))));
   }
-  if (opt_.check == CheckMode::Page)
-    k_.ksm.after_page_scanned = [this]() {
-      if (report_.violations().empty())
+  bool page_check = opt_.check == CheckMode::Page;
+  if (page_check || observer_.wants_page_hook())
+    k_.ksm.after_page_scanned = [this, page_check]() {
+      if (observer_.wants_page_hook())
+        observer_.after_page_scanned();
+      if (page_check && report_.violations().empty())
         check_invariants("after a page scanned by ksmd");
     };
+  engine_.after_batch = [this]() { observer_.after_batch(); };
 }
 
 RunResult Runner::finish() {
   RunResult r;
   r.exit_code = report_.exit_code(k_);
   r.summary = report_.summary(k_);
-  r.json = report_.json(k_);
   if (opt_.trace)
     r.trace =
         opt_.trace_format == TraceFormat::chrome_json ? chrome_.text() : k_.trace.file_text(2);
+  r.json = report_.json(k_, observer_.finish(r));
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())

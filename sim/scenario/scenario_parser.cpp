@@ -103,6 +103,10 @@ constexpr std::array<std::string_view, 2> kMmExpectKeys{"ksm_rmap_items", "merge
 constexpr std::array<std::string_view, 8> kPageExpectKeys{
     "mm", "vma", "page", "ksm", "shared_with", "node", "present", "swapped"};
 constexpr std::array<std::string_view, 2> kInvariants{"ok", "violated"};
+constexpr std::array<std::string_view, 4> kDumpFormats{"text", "json", "dot", "svg"};
+constexpr std::array<std::string_view, 2> kDumpKeys{"format", "file"};
+constexpr std::array<std::string_view, 1> kSampleKeys{"label"};
+constexpr std::array<std::string_view, 1> kEmptyStepKeys{"sample"}; // `- sample:` alone
 
 // ---------------------------------------------------------------------------
 // Text helpers (no YAML involved)
@@ -492,7 +496,7 @@ private:
     std::string_view name;
     BodyParser parse;
   };
-  static const std::array<StepKind, 15> kStepKinds;
+  static const std::array<StepKind, 17> kStepKinds;
   static std::vector<std::string_view> step_keys();
   static const StepKind *find_step_kind(std::string_view key);
 
@@ -530,6 +534,8 @@ private:
   StepBody parse_sleep(const Field &f);
   StepBody parse_wait(const Field &f);
   StepBody parse_expect(const Field &f);
+  StepBody parse_dump(const Field &f);
+  StepBody parse_sample(const Field &f);
 
   // content of a write
   Content parse_content(const MapView &m);
@@ -562,7 +568,7 @@ private:
   Budget vmas_{"vmas", kMaxVmas};
 };
 
-const std::array<Parser::StepKind, 15> Parser::kStepKinds{{
+const std::array<Parser::StepKind, 17> Parser::kStepKinds{{
     {"spawn", &Parser::parse_spawn},
     {"mmap", &Parser::parse_mmap},
     {"munmap", &Parser::parse_munmap},
@@ -578,6 +584,8 @@ const std::array<Parser::StepKind, 15> Parser::kStepKinds{{
     {"sleep", &Parser::parse_sleep},
     {"wait", &Parser::parse_wait},
     {"expect", &Parser::parse_expect},
+    {"dump", &Parser::parse_dump},
+    {"sample", &Parser::parse_sample},
 }};
 
 std::vector<std::string_view> Parser::step_keys() {
@@ -730,7 +738,7 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
   if (node["wait"]) {
     allowed.push_back("timeout");
   }
-  MapView m(rep_, node, what, allowed);
+  MapView m(rep_, node, what, allowed, kEmptyStepKeys);
   const Field &key = step_key(m, index);
 
   Step step;
@@ -980,6 +988,41 @@ StepBody Parser::parse_wait(const Field &f) {
   s.full_scans = read_uint(rep_, m.need("full_scans").value, "full_scans", 1);
   if (const Field *timeout = m.find("timeout")) {
     s.timeout = read_duration(rep_, timeout->value, "timeout");
+  }
+  return s;
+}
+
+// Extension: `dump: FORMAT` or `dump: {format: FORMAT, file: PATH}`.
+StepBody Parser::parse_dump(const Field &f) {
+  Dump d;
+  if (f.value.IsScalar()) {
+    d.format = std::string(kDumpFormats[read_choice(rep_, f.value, "dump format", kDumpFormats)]);
+    return d;
+  }
+  MapView m(rep_, f.value, "dump", kDumpKeys);
+  if (const Field *format = m.find("format")) {
+    d.format =
+        std::string(kDumpFormats[read_choice(rep_, format->value, "dump format", kDumpFormats)]);
+  }
+  if (const Field *file = m.find("file")) {
+    d.file = read_text(rep_, file->value, "file");
+  }
+  return d;
+}
+
+// Extension: `sample:`, `sample: LABEL` or `sample: {label: LABEL}`.
+StepBody Parser::parse_sample(const Field &f) {
+  Sample s;
+  if (f.value.IsNull()) {
+    return s;
+  }
+  if (f.value.IsScalar()) {
+    s.label = read_text(rep_, f.value, "sample");
+    return s;
+  }
+  MapView m(rep_, f.value, "sample", kSampleKeys);
+  if (const Field *label = m.find("label")) {
+    s.label = read_text(rep_, label->value, "label");
   }
   return s;
 }

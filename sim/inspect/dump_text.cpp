@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sim/inspect/dump_text.h"
+
+#include <fmt/format.h>
+
+#include "sim/inspect/counters.h"
+
+namespace ksmsim {
+
+namespace {
+
+class TextDump {
+public:
+  explicit TextDump(const KsmSnapshot &s) : s_(s) {}
+
+  std::string run() {
+    out_ += fmt::format("ksm state at step {}, {}.{:03} ms\n", s_.step, s_.time_us / 1000,
+                        s_.time_us % 1000);
+    out_ += fmt::format("counters: {}\n", counters_text(s_.counters));
+    for (const TreeView &t : s_.stable_trees)
+      tree(t);
+    migrate();
+    for (const TreeView &t : s_.unstable_trees)
+      tree(t);
+    slots();
+    return std::move(out_);
+  }
+
+private:
+  std::string rmap_name(std::uint32_t id) const { return ksmsim::rmap_name(s_, id); }
+
+  std::string stable_line(const StableView &v) const {
+    std::string line = fmt::format("{} [{}] {}", v.name, v.handle, v.content);
+    if (!v.stale.empty())
+      line += fmt::format(" STALE: {}", fmt::join(v.stale, "; "));
+    std::vector<std::string> items;
+    for (std::uint32_t id : v.rmap)
+      items.push_back(rmap_name(id));
+    line += fmt::format(" -- {} rmap_item(s){}{}", v.rmap.size(), items.empty() ? "" : ": ",
+                        fmt::join(items, ", "));
+    if (v.hlist_truncated)
+      line += " ... (hlist cut: a cycle or too long)";
+    return line;
+  }
+
+  std::string rmap_line(const RmapView &v) const {
+    std::string line = fmt::format("{} [{}] {}", v.name, v.handle, v.content);
+    if (v.state == "unstable")
+      line += fmt::format(" (seqnr {}, age {})", v.seqnr, v.age);
+    else
+      line += fmt::format(" ({})", v.state == "stable" ? "STABLE" : "no flag: not in a tree");
+    return line;
+  }
+
+  void tree(const TreeView &t) {
+    out_ += fmt::format("{} tree {}: {} node(s){}\n", t.stable ? "stable" : "unstable", t.name,
+                        t.nodes.size(), t.truncated ? " (walk cut at its bound)" : "");
+    if (!t.nodes.empty())
+      node(t, 0, "");
+  }
+
+  void node(const TreeView &t, int i, const char *side) {
+    const TreeNodeView &n = t.nodes[i];
+    std::string indent(2 + 2 * n.depth, ' ');
+    std::string what;
+    if (t.stable) {
+      auto it = s_.stables.find(n.id);
+      what = it == s_.stables.end() ? fmt::format("stable#{}", n.id) : stable_line(it->second);
+    } else {
+      auto it = s_.rmaps.find(n.id);
+      what = it == s_.rmaps.end() ? fmt::format("rmap_item#{}", n.id) : rmap_line(it->second);
+    }
+    std::string notes;
+    if (!n.parent_ok)
+      notes += " (its parent link points elsewhere)";
+    if (n.repeat)
+      notes += " (reached again: a cycle; not walked twice)";
+    out_ += fmt::format("{}{}{} {}{}\n", indent, side, n.red ? "red" : "black", what, notes);
+    if (n.repeat)
+      return;
+    if (n.left >= 0)
+      node(t, n.left, "L ");
+    if (n.right >= 0)
+      node(t, n.right, "R ");
+  }
+
+  void migrate() {
+    out_ += fmt::format("migrate_nodes: {} node(s){}\n", s_.migrate_nodes.size(),
+                        s_.migrate_truncated ? " (walk cut: a cycle or too long)" : "");
+    for (std::uint32_t id : s_.migrate_nodes)
+      out_ += fmt::format("  {}\n", stable_line(s_.stables.at(id)));
+    if (s_.orphans.empty())
+      return;
+    out_ +=
+        fmt::format("stable_nodes in no tree and not on migrate_nodes: {}\n", s_.orphans.size());
+    for (std::uint32_t id : s_.orphans)
+      out_ += fmt::format("  {} (where: {})\n", stable_line(s_.stables.at(id)),
+                          s_.stables.at(id).where);
+  }
+
+  void slots() {
+    const CursorView &c = s_.cursor;
+    out_ += fmt::format("mm_slots (scan order): {}{}\n", s_.slots.size(),
+                        s_.slots_truncated ? " (walk cut: a cycle or too long)" : "");
+    std::string at = c.slot_id ? fmt::format("mm_slot {} [{}]", c.mm,
+                                             handle_text(HandleKind::mm_slot, c.slot_id))
+                               : std::string("ksm_mm_head (a full scan starts next)");
+    out_ += fmt::format("  scan cursor: {}, address {:#x}, seqnr {}, next {}\n", at, c.address,
+                        c.seqnr, c.next_rmap ? rmap_name(c.next_rmap) : "none");
+    for (const SlotView &sl : s_.slots) {
+      out_ += fmt::format("  mm_slot {} [{}]{}{}: {} rmap_item(s){}\n", sl.mm, sl.handle,
+                          sl.freed ? " FREED" : "", sl.id == c.slot_id ? " <- cursor" : "",
+                          sl.rmap.size(), sl.truncated ? " (walk cut: a cycle or too long)" : "");
+      for (std::uint32_t id : sl.rmap) {
+        const RmapView &v = s_.rmaps.at(id);
+        std::string flags = v.state == "stable"     ? fmt::format("STABLE stable#{}", v.stable_id)
+                            : v.state == "unstable" ? fmt::format("UNSTABLE age {}", v.age)
+                                                    : std::string("-");
+        out_ += fmt::format("    {} [{}] {} oldchecksum {:#010x} {}{}\n", v.name, v.handle, flags,
+                            v.oldchecksum, v.content, id == c.next_rmap ? " <- next" : "");
+      }
+    }
+  }
+
+  const KsmSnapshot &s_;
+  std::string out_;
+};
+
+} // namespace
+
+std::string dump_text(const KsmSnapshot &s) {
+  return TextDump(s).run();
+}
+
+} // namespace ksmsim

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sim/inspect/name_book.h"
+
+#include <fmt/format.h>
+
+#include "model/mm/kernel.h"
+#include "sim/report/json.h"
+
+namespace ksmsim {
+
+namespace {
+constexpr std::size_t MAX_WALK = 1u << 24;
+}
+
+void NameBook::note(HandleKind kind, std::uint32_t id, const std::string &name) {
+  if (names_.size() >= MAX_NAMES) {
+    full_ = full_ || !names_.count(handle(kind, id));
+    return;
+  }
+  names_.emplace(handle(kind, id), name);
+}
+
+void NameBook::note_mms(const Kernel &k) {
+  for (const mm_struct *mm : k.mms())
+    note(HandleKind::mm, mm->id, "mm " + mm->name);
+  k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
+    if (slot->mm)
+      note(HandleKind::mm_slot, slot->id, "mm_slot " + slot->mm->name);
+  });
+}
+
+void NameBook::note_all(const Kernel &k, const ScenarioNames &names) {
+  note_mms(k);
+  k.ksm.for_each_stable_node([&](const stable_node *node) {
+    if (!full_)
+      note(HandleKind::stable_node, node->id, stable_node_name(*node));
+  });
+  std::size_t walked = 0;
+  // A cyclic rmap_list ends at MAX_WALK, or when the book is full.
+  k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
+    for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK && !full_;
+         item = item->rmap_list, walked++) {
+      if (item->mm)
+        note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
+    }
+  });
+}
+
+void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
+  const struct ksm_scan &scan = k.ksm.ksm_scan;
+  if (!scan.mm_slot || scan.mm_slot == &k.ksm.ksm_mm_head || !scan.rmap_list ||
+      scan.rmap_list == &scan.mm_slot->rmap_list)
+    return;
+  // ksm_scan.rmap_list = &rmap_item->rmap_list, the first member: the item scanned.
+  const rmap_item *item = reinterpret_cast<const rmap_item *>(scan.rmap_list);
+  // Called for every page ksmd scans: format a name only for a new handle.
+  if (item->mm && !names_.count(handle(HandleKind::rmap_item, item->id)))
+    note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
+  if (item->mm && (item->address & STABLE_FLAG) && item->head &&
+      !names_.count(handle(HandleKind::stable_node, item->head->id)))
+    note(HandleKind::stable_node, item->head->id, stable_node_name(*item->head));
+}
+
+std::string NameBook::json_object() const {
+  std::vector<std::string> members;
+  for (const auto &[h, name] : names_)
+    members.push_back(
+        fmt::format("{}: {}", json_string(fmt::format("{:016x}", h)), json_string(name)));
+  return fmt::format("{{{}}}", fmt::join(members, ", "));
+}
+
+std::string NameBook::trace_comments() const {
+  std::string out = "# ksmsim names: what each handle printed below stands for\n";
+  if (full_)
+    out += fmt::format("# ksmsim names: only the first {} objects are named\n", MAX_NAMES);
+  for (const auto &[h, name] : names_)
+    out += fmt::format("# ksmsim name {:016x} {}\n", h, name);
+  return out;
+}
+
+std::string NameBook::with_trace_names(const std::string &trace) const {
+  std::size_t at = 0;
+  while (at < trace.size() && trace[at] == '#') {
+    std::size_t nl = trace.find('\n', at);
+    at = nl == std::string::npos ? trace.size() : nl + 1;
+  }
+  return trace.substr(0, at) + trace_comments() + trace.substr(at);
+}
+
+} // namespace ksmsim

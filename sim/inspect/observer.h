@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// What a run records to make the inside visible, driven by the runner's
+// hooks: the checkpoints (expect, dump, sample), the dumps asked for, the
+// timeline rows after ksmd batches, and the handle -> name map for the
+// trace and --json. It only reads the model.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ksmsim/runner.h"
+#include "sim/inspect/name_book.h"
+#include "sim/inspect/names.h"
+#include "sim/inspect/timeline.h"
+
+namespace ksmsim {
+
+class Kernel;
+
+class RunObserver {
+public:
+  RunObserver(const Kernel &k, const RunOptions &opt);
+
+  // The scenario's names now (after a step made new ones).
+  void set_names(ScenarioNames names) { names_ = std::move(names); }
+  const ScenarioNames &names() const { return names_; }
+
+  // After a ksmd batch; after each page ksmd scanned (only with --trace).
+  void after_batch();
+  void after_page_scanned();
+  bool wants_page_hook() const { return opt_.trace; }
+  // A checkpoint step (kind "expect", "dump" or "sample").
+  void checkpoint(const scenario::Step &st, const char *kind, const std::string &label = "");
+  // A `dump:` step.
+  void dump_step(const scenario::Step &st, const scenario::Dump &d);
+  // After each top-level step (--dump-at).
+  void after_step(const scenario::Step &st);
+
+  // Fills the result's dumps, timeline and checkpoints; returns the extra
+  // members of the --json object; adds the names to the trace text.
+  std::string finish(RunResult &r);
+
+private:
+  void dump(const scenario::Step &st, const std::string &format, const std::string &file);
+  int step_of(const scenario::Step &st) const;
+
+  const Kernel &k_;
+  const RunOptions &opt_;
+  ScenarioNames names_;
+  NameBook book_;
+  TimelineClock clock_;
+  std::vector<TimelineRow> timeline_, checkpoints_;
+  std::vector<RunResult::Dump> dumps_;
+};
+
+} // namespace ksmsim

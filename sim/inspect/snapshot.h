@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// A picture of KSM's state at one moment, read from the real objects of the
+// model (the trees' rb_nodes, the hlists, the mm_slot list, ksm_scan): what
+// the dumps (text, JSON, dot, SVG) render. Every walk is bounded and
+// remembers what it has visited, so a corrupted tree (a cycle, a node of
+// another tree, a freed node) shows as it is instead of hanging or crashing.
+// Objects are keyed by their sequential ids: nothing depends on pointers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/inspect/names.h"
+
+namespace ksmsim {
+
+class Kernel;
+
+struct RmapView {
+  std::uint32_t id = 0;
+  std::string handle;        // as the trace prints it
+  std::string name;          // A:heap[3]
+  std::string mm;            // the mm's name ("" once the rmap_item is freed)
+  std::uint64_t address = 0; // page-aligned
+  std::string state;         // "stable", "unstable" or "none" (the flags in address)
+  unsigned seqnr = 0;        // unstable: the scan that inserted it (address & SEQNR_MASK)
+  unsigned age = 0;          // unstable: (u8)(ksm_scan.seqnr - seqnr)
+  std::uint32_t oldchecksum = 0;
+  std::uint32_t stable_id = 0; // stable: rmap_item->head's id (0: none)
+  std::string content;         // of the page mapped at address now
+  bool freed = false;
+  bool in_unstable_tree = false; // found in an unstable tree by this walk
+  bool on_mm_slot = false;       // found on an mm_slot's rmap_list
+};
+
+struct StableView {
+  std::uint32_t id = 0;
+  std::string handle;
+  std::string name; // stable#2 (pfn 41, node 0)
+  std::uint64_t kpfn = 0;
+  int nid = 0;
+  std::string content;             // of the frame at kpfn
+  std::string where;               // root_stable_tree[N], migrate_nodes, or "none"
+  std::vector<std::uint32_t> rmap; // the hlist's rmap_items, in order
+  bool hlist_truncated = false;
+  bool freed = false;
+  bool page_points_back = false;  // page_stable_node(pfn_to_page(kpfn)) == node
+  std::vector<std::string> stale; // why this node is stale (empty: it is not)
+};
+
+// One rb_node of a tree, in preorder; children are indexes into nodes.
+struct TreeNodeView {
+  std::uint32_t id = 0; // stable_node or rmap_item id
+  bool red = false;
+  int left = -1, right = -1;
+  bool parent_ok = true; // rb_parent(node) is the node it was reached from
+  bool repeat = false;   // reached again (a cycle): not walked a second time
+  int depth = 0;
+};
+
+struct TreeView {
+  std::string name; // root_stable_tree[0], root_unstable_tree[0]
+  int nid = 0;
+  bool stable = true;
+  std::vector<TreeNodeView> nodes; // nodes[0] is the root, if any
+  bool truncated = false;          // the bound on the walk was reached
+};
+
+struct SlotView {
+  std::uint32_t id = 0;
+  std::string handle;
+  std::string mm;
+  bool freed = false;
+  std::vector<std::uint32_t> rmap; // rmap_list in order
+  bool truncated = false;
+};
+
+struct CursorView {
+  std::uint32_t slot_id = 0; // 0: &ksm_mm_head (between full scans)
+  std::string mm;
+  std::uint64_t address = 0;
+  std::uint64_t seqnr = 0;
+  std::uint32_t next_rmap = 0; // *ksm_scan.rmap_list: the rmap_item scanned next, 0 if none
+};
+
+struct KsmSnapshot {
+  int step = 0;
+  std::uint64_t time_us = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> counters; // sysfs files, then node counts
+  std::vector<TreeView> stable_trees, unstable_trees;
+  std::vector<std::uint32_t> migrate_nodes;
+  bool migrate_truncated = false;
+  std::vector<std::uint32_t> orphans; // live stable_nodes in no tree and not on migrate_nodes
+  std::vector<SlotView> slots;        // ksm_mm_head's list, in scan order
+  bool slots_truncated = false;
+  CursorView cursor;
+  std::map<std::uint32_t, StableView> stables;
+  std::map<std::uint32_t, RmapView> rmaps;
+};
+
+// An rmap_item's name by id (`rmap_item#ID` if the snapshot lacks it).
+std::string rmap_name(const KsmSnapshot &s, std::uint32_t id);
+
+// Walks the state now. Bounded: at most max_nodes objects per tree or list.
+KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names,
+                          std::size_t max_nodes = 1u << 20);
+
+} // namespace ksmsim
