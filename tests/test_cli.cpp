@@ -7,9 +7,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -341,4 +343,274 @@ TEST_CASE("cli: an output path that cannot be written exits 2 and leaves nothing
     left.push_back(e.path().filename().string());
   std::sort(left.begin(), left.end());
   CHECK(left == std::vector<std::string>{"good.yaml", "sub"});
+}
+
+// --- Never crash, never hang (issue 8) ------------------------------------
+
+namespace {
+
+// The stale-stable-node scenario oopses in step 20 without its fix; a
+// process spawned after that is never made: its pages are not there.
+std::string after_oops(const std::string &tail) {
+  std::ifstream f(std::string(KSMSIM_SOURCE_DIR) +
+                  "/scenarios/regressions/stale-stable-node-swapcache.yaml");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return text + tail;
+}
+
+std::vector<std::string> files_in(const fs::path &dir) {
+  std::vector<std::string> names;
+  for (const auto &e : fs::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// ksmd running every jiffy over a few pages.
+std::string busy_ksmd(const std::string &sleep) {
+  return "scenario: busy\n"
+         "ksm: {run: 1, pages_to_scan: 100, sleep_millisecs: 0}\n"
+         "steps:\n"
+         "  - spawn: A\n"
+         "  - mmap: {mm: A, vma: heap, pages: 4}\n"
+         "  - write: {mm: A, vma: heap, pages: 0-3, fill: 1}\n"
+         "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
+         "  - sleep: " +
+         sleep + "\n";
+}
+
+} // namespace
+
+TEST_CASE("cli: an expect on a process the run has not made fails, it does not abort",
+          "[cli][robust]") {
+  TempDir dir;
+  fs::path scn = dir.write("late.yaml",
+                           after_oops("  - spawn: C\n"
+                                      "  - mmap: {mm: C, vma: heap, pages: 1}\n"
+                                      "  - expect:\n"
+                                      "      page: {mm: C, vma: heap, page: 0, present: false}\n"));
+  Run r = ksmsim(dir, "run " + q(scn));
+  INFO(r.out << r.err);
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "process C does not exist at this point"));
+}
+
+TEST_CASE("cli: machine sizes that overflow or do not fit exit 2 naming the value",
+          "[cli][robust]") {
+  TempDir dir;
+  fs::path wrap =
+      dir.write("wrap.yaml", "scenario: wrap\n"
+                             "machine: {nodes: 2, pages_per_node: 9223372036854775809}\n"
+                             "steps:\n"
+                             "  - spawn: A\n"
+                             "  - mmap: {mm: A, vma: heap, pages: 8}\n"
+                             "  - write: {mm: A, vma: heap, pages: all, fill: 1}\n");
+  Run r1 = ksmsim(dir, "run " + q(wrap));
+  INFO(r1.out << r1.err);
+  CHECK(r1.code == 2);
+  CHECK(contains(r1.err, "wrap.yaml:2:37: pages_per_node"));
+  fs::path product = dir.write("product.yaml", "scenario: product\n"
+                                               "machine: {nodes: 2, pages_per_node: 4294967295}\n"
+                                               "steps:\n"
+                                               "  - spawn: A\n");
+  Run r2 = ksmsim(dir, "run " + q(product));
+  CHECK(r2.code == 2);
+  CHECK(contains(r2.err, "product.yaml:2:37: nodes x pages_per_node is 8589934590"));
+  fs::path swap = dir.write("swap.yaml", "scenario: swap\n"
+                                         "machine: {swap_pages: 4294967294}\n"
+                                         "steps:\n"
+                                         "  - spawn: A\n");
+  Run r3 = ksmsim(dir, "run " + q(swap));
+  INFO(r3.err);
+  CHECK(r3.code == 2);
+  CHECK(contains(r3.err, "swap.yaml:2:23: machine: swap_pages: 4294967294 needs"));
+  CHECK(contains(r3.err, "this machine holds at most"));
+}
+
+TEST_CASE("cli: budgets of virtual time, ksmd batches and steps end a run with exit 2",
+          "[cli][robust]") {
+  TempDir dir;
+  // The parser bounds every duration, so that no sum wraps.
+  fs::path huge = dir.write("huge.yaml", busy_ksmd("18014398509481984"));
+  Run r0 = ksmsim(dir, "run " + q(huge));
+  CHECK(r0.code == 2);
+  CHECK(contains(r0.err, "huge.yaml:8:12: sleep: at most"));
+  // 20 days with ksmd every jiffy: the batch budget stops it.
+  fs::path days = dir.write("days.yaml", busy_ksmd("1728000s"));
+  Run r1 = ksmsim(dir, "run " + q(days) + " --max-ksmd-batches 5000");
+  INFO(r1.err);
+  CHECK(r1.code == 2);
+  CHECK(contains(r1.err, "days.yaml:8:5: the run is stopped at step 5: ksmd would run more than "
+                         "5000 batches (--max-ksmd-batches)"));
+  Run r2 = ksmsim(dir, "run " + q(days) + " --max-virtual-time 1s");
+  CHECK(r2.code == 2);
+  CHECK(contains(r2.err, "past the budget of 1000 ms (--max-virtual-time)"));
+  Run r3 = ksmsim(dir, "run " + q(days) + " --max-steps 3");
+  CHECK(r3.code == 2);
+  CHECK(contains(r3.err, "more than 3 steps would run (--max-steps)"));
+  // The default budgets: ksmd's batches run out long before 20 days.
+  Run r4 = ksmsim(dir, "run " + q(days));
+  CHECK(r4.code == 2);
+  CHECK(contains(r4.err, "(--max-ksmd-batches)"));
+  for (const char *bad :
+       {"--max-steps -1", "--max-steps 0", "--max-virtual-time 1h", "--max-ksmd-batches 1e9"})
+    CHECK(ksmsim(dir, "run " + q(days) + " " + bad).code == 2);
+}
+
+TEST_CASE("cli: only regular files or - are read, and at most 64 MiB", "[cli][robust]") {
+  TempDir dir;
+  Run r1 = ksmsim(dir, "run /dev/zero");
+  CHECK(r1.code == 2);
+  CHECK(contains(r1.err, "/dev/zero:0:0: cannot read file: not a regular file"));
+  fs::path fifo = dir.path / "fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  Run r2 = ksmsim(dir, "run " + q(fifo)); // would block in open()
+  CHECK(r2.code == 2);
+  CHECK(contains(r2.err, "not a regular file"));
+  fs::path big = dir.path / "big.yaml";
+  { std::ofstream(big) << "scenario: big\n"; }
+  fs::resize_file(big, (64u << 20) + 1);
+  Run r3 = ksmsim(dir, "run " + q(big));
+  CHECK(r3.code == 2);
+  CHECK(contains(r3.err, "(64 MiB)"));
+  fs::path scn = dir.write("good.yaml", GOOD);
+  Run r4 = ksmsim(dir, "run - --quiet <" + q(scn));
+  CHECK(r4.code == 0);
+  Run r5 = ksmsim(dir, "diff /dev/zero /dev/zero");
+  CHECK(r5.code == 2);
+  CHECK(contains(r5.err, "not a regular file"));
+}
+
+TEST_CASE("cli: option names are never guessed from a prefix", "[cli][robust][args]") {
+  TempDir dir;
+  fs::path scn = dir.write("good.yaml", GOOD);
+  Run r1 = ksmsim(dir, "run " + q(scn) + " --qui");
+  CHECK(r1.code == 2);
+  CHECK(contains(r1.err, "unrecognised option '--qui'"));
+  Run r2 = ksmsim(dir, "record " + q(scn) + " --i");
+  CHECK(r2.code == 2);
+  CHECK(contains(r2.err, "unrecognised option '--i'"));
+}
+
+TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file defects",
+          "[cli][robust][explore]") {
+  TempDir dir;
+  const std::string scn =
+      std::string(KSMSIM_SOURCE_DIR) + "/scenarios/explore/clean/" +
+      fs::directory_iterator(fs::path(KSMSIM_SOURCE_DIR) / "scenarios/explore/clean")
+          ->path()
+          .filename()
+          .string();
+  const std::string out = " --out " + q(dir.path / "findings");
+  Run r1 = ksmsim(dir, "explore '" + scn + "' --max-runs -1" + out);
+  CHECK(r1.code == 2);
+  CHECK(contains(r1.err, "--max-runs takes a whole number from 1 to 1000000, not '-1'"));
+  CHECK(ksmsim(dir, "explore '" + scn + "' --jobs -2" + out).code == 2);
+  Run r2 = ksmsim(dir, "explore '" + scn + "' --jobs 100000 --max-runs 4" + out);
+  INFO(r2.err);
+  CHECK(r2.code == 0);
+  CHECK(contains(r2.out, "4 replays"));
+  // Explore steps that are wrong in themselves: exit 2, not "refused".
+  fs::path bad = dir.write("bad.yaml", "scenario: bad\n"
+                                       "ksm: {run: 0, pages_to_scan: 100, sleep_millisecs: 20}\n"
+                                       "steps:\n"
+                                       "  - spawn: A\n"
+                                       "  - mmap: {mm: A, vma: heap, pages: 4}\n"
+                                       "  - write: {mm: A, vma: heap, pages: 0-3, fill: 1}\n"
+                                       "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
+                                       "  - sysfs: {run: 1}\n"
+                                       "  - sleep: 100ms\n"
+                                       "    interleave:\n"
+                                       "      - explore: true\n"
+                                       "        steps:\n"
+                                       "          - sleep: 10ms\n");
+  Run r3 = ksmsim(dir, "explore " + q(bad) + out);
+  INFO(r3.out << r3.err);
+  CHECK(r3.code == 2);
+  CHECK(contains(r3.err, "bad.yaml:13:13: a step run at a preemption point cannot advance"));
+  // A long sleep reaches millions of occurrences: sampled, never listed.
+  fs::path big =
+      dir.write("long.yaml", "scenario: long\n"
+                             "ksm: {run: 0, pages_to_scan: 100, sleep_millisecs: 0}\n"
+                             "steps:\n"
+                             "  - spawn: A\n"
+                             "  - mmap: {mm: A, vma: heap, pages: 4}\n"
+                             "  - write: {mm: A, vma: heap, pages: 0-3, fill: 1}\n"
+                             "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
+                             "  - sysfs: {run: 1}\n"
+                             "  - sleep: 300s\n"
+                             "    interleave:\n"
+                             "      - explore: true\n"
+                             "        steps:\n"
+                             "          - write: {mm: A, vma: heap, pages: 0, fill: 2}\n");
+  Run r4 = ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out);
+  INFO(r4.out << r4.err);
+  CHECK(r4.code == 0);
+  CHECK(contains(r4.out, "3 replayed"));
+  CHECK(ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out).out == r4.out);
+}
+
+TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][robust][output]") {
+  TempDir dir;
+  fs::path scn = dir.write("good.yaml", GOOD);
+  const std::string before = slurp(scn);
+  SECTION("a character device is written straight, never replaced") {
+    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json /dev/null --trace /dev/stdout");
+    CHECK(r.code == 0);
+    CHECK(fs::is_character_file("/dev/null"));
+    CHECK(r.out.rfind("# tracer: nop\n", 0) == 0);
+  }
+  SECTION("a FIFO is written straight") {
+    fs::path fifo = dir.path / "out.fifo";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(fifo) + " & cat " + q(fifo) +
+                            " > " + q(dir.path / "got.json") + "; wait");
+    CHECK(r.code == 0);
+    CHECK(fs::is_fifo(fifo));
+    CHECK(contains(slurp(dir.path / "got.json"), "\"result\": \"pass\""));
+  }
+  SECTION("a symlink stays; its target is replaced") {
+    fs::path target = dir.write("target.json", "old");
+    fs::create_symlink(target, dir.path / "link.json");
+    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(dir.path / "link.json"));
+    CHECK(r.code == 0);
+    CHECK(fs::is_symlink(dir.path / "link.json"));
+    CHECK(contains(slurp(target), "\"result\": \"pass\""));
+  }
+  SECTION("an output that is an input is refused") {
+    Run r1 = ksmsim(dir, "run " + q(scn) + " --json " + q(scn));
+    CHECK(r1.code == 2);
+    CHECK(contains(r1.err, "it is an input of this command"));
+    fs::create_hard_link(scn, dir.path / "same.yaml");
+    Run r2 = ksmsim(dir, "run " + q(scn) + " --trace " + q(dir.path / "same.yaml"));
+    CHECK(r2.code == 2);
+    Run r3 = ksmsim(dir, "run " + q(scn) + " --trace " + q(dir.path / "x") + " --json " +
+                             q(dir.path / "." / "x"));
+    CHECK(r3.code == 2);
+    CHECK(contains(r3.err, "given as two outputs"));
+    fs::path t = dir.path / "t.trace";
+    REQUIRE(ksmsim(dir, "run " + q(scn) + " --quiet --trace " + q(t)).code == 0);
+    Run r4 = ksmsim(dir, "diff " + q(t) + " " + q(t) + " --json " + q(t));
+    CHECK(r4.code == 2);
+    CHECK(slurp(scn) == before);
+    CHECK(slurp(t).rfind("# tracer: nop\n", 0) == 0);
+  }
+  SECTION("SIGTERM leaves no temporary file behind") {
+    fs::path long_run = dir.write("long.yaml", busy_ksmd("3000s"));
+    Run r =
+        ksmsim(dir, "run " + q(long_run) + " --trace " + q(dir.path / "out.trace") + " --json " +
+                        q(dir.path / "out.json") + " & sleep 1; kill -TERM $!; wait $!");
+    CHECK(r.code == 128 + SIGTERM);
+    std::vector<std::string> left = files_in(dir.path);
+    CHECK(left == std::vector<std::string>{"good.yaml", "long.yaml"});
+  }
+  SECTION("a regular file is replaced whole, through a temporary file") {
+    fs::path out = dir.write("out.json", "old");
+    fs::permissions(out, fs::perms(0640));
+    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(out));
+    CHECK(r.code == 0);
+    CHECK(contains(slurp(out), "\"result\": \"pass\""));
+    CHECK((fs::status(out).permissions() & fs::perms::all) == fs::perms(0640));
+    CHECK(files_in(dir.path) == std::vector<std::string>{"good.yaml", "out.json"});
+  }
 }

@@ -33,11 +33,12 @@ int cmd_record(const std::vector<std::string> &args) {
     std::cerr << "ksmsim: record: " << e.what() << "\n";
     return 2;
   }
-  if ((!trace_out.empty() && !write_file(trace_out, result.trace)) ||
-      (!json_out.empty() && !write_file(json_out, result.json()))) {
-    std::cerr << "ksmsim: record: cannot write an output file\n";
-    return 2;
-  }
+  const std::vector<std::string> inputs = {vm["file"].as<std::string>()};
+  for (const auto &[out, text] : {std::pair{trace_out, result.trace}, {json_out, result.json()}})
+    if (std::string err = out.empty() ? "" : write_file(out, text, inputs); !err.empty()) {
+      std::cerr << "ksmsim: record: " << err << "\n";
+      return 2;
+    }
   std::cout << result.summary();
   return result.exit_code;
 }

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // `ksmsim run FILE`: replay a scenario.
+#include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
+#include <memory>
+#include <new>
 
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
+#include "model/lib/trace.h"
+#include "sim/io/output_file.h"
 #include "tools/cli.h"
 
 namespace ksmsim::cli {
@@ -24,6 +29,26 @@ std::string points_listing(const scenario::Scenario &s, const RunResult &r) {
   return out;
 }
 
+// The trace's lines, spooled to an unnamed temporary file as the run makes
+// them (the header, written first, needs their count).
+struct TraceSpool {
+  std::unique_ptr<std::FILE, int (*)(std::FILE *)> file{std::tmpfile(), &std::fclose};
+  bool failed = false;
+  void add(std::string_view text) {
+    failed = failed || !file || std::fwrite(text.data(), 1, text.size(), file.get()) != text.size();
+  }
+  // Header then lines into out; throws io::OutputError.
+  void copy_to(io::OutputFile &out, std::size_t entries) {
+    out.write(Trace::header(entries, 2));
+    if (failed || std::fflush(file.get()) != 0)
+      throw io::OutputError("cannot write " + out.path() + ": the trace spool failed");
+    std::rewind(file.get());
+    char buf[1 << 16];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file.get())) > 0;)
+      out.write(std::string_view(buf, n));
+  }
+};
+
 } // namespace
 
 int cmd_run(const std::vector<std::string> &args) {
@@ -37,10 +62,13 @@ int cmd_run(const std::vector<std::string> &args) {
       "list-points", "print the preemption points each step reaches, with counts")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  add_budget_options(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("run: " + err);
   RunOptions ro;
+  if (std::string err = read_budgets(vm, ro); !err.empty())
+    return usage_error("run: " + err);
   if (check == "step")
     ro.check = CheckMode::Step;
   else if (check == "page")
@@ -54,21 +82,38 @@ int cmd_run(const std::vector<std::string> &args) {
   ro.trace = !trace_out.empty();
   ro.list_points = vm.count("list-points") > 0;
   const std::string file = vm["file"].as<std::string>();
+  if (std::string err = io::distinct_outputs({trace_out, json_out}); !err.empty())
+    return usage_error("run: " + err);
   RunResult result;
   scenario::Scenario s;
   try {
+    // The outputs are checked (and their temporary files made) first.
+    std::unique_ptr<io::OutputFile> trace_file, json_file;
+    TraceSpool spool;
+    if (!trace_out.empty()) {
+      trace_file = std::make_unique<io::OutputFile>(trace_out, std::vector<std::string>{file});
+      ro.trace_spill = [&spool](std::string_view text) { spool.add(text); };
+    }
+    if (!json_out.empty())
+      json_file = std::make_unique<io::OutputFile>(json_out, std::vector<std::string>{file});
     s = scenario::parse_file(file);
     result = run_scenario(s, ro);
+    if (trace_file) {
+      spool.copy_to(*trace_file, result.trace_entries);
+      trace_file->commit();
+    }
+    if (json_file) {
+      json_file->write(result.json);
+      json_file->commit();
+    }
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;
-  }
-  if (!trace_out.empty() && !write_file(trace_out, result.trace)) {
-    std::cerr << "ksmsim: cannot write " << trace_out << "\n";
+  } catch (const io::OutputError &e) {
+    std::cerr << "ksmsim: run: " << e.what() << "\n";
     return 2;
-  }
-  if (!json_out.empty() && !write_file(json_out, result.json)) {
-    std::cerr << "ksmsim: cannot write " << json_out << "\n";
+  } catch (const std::bad_alloc &) {
+    std::cerr << "ksmsim: run: " << file << ": out of memory\n";
     return 2;
   }
   if (!vm.count("quiet") || result.exit_code != 0)

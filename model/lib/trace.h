@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,11 +37,18 @@ public:
   std::size_t entries() const { return entries_; }
   // The whole trace file: the header then every line.
   std::string file_text(int nr_cpus) const;
+  // The trace file's header, for a trace of that many lines.
+  static std::string header(std::size_t entries, int nr_cpus);
+  // From now on the lines go to spill, a megabyte at a time, instead of
+  // staying in memory; flush() hands over the rest.
+  void spill_to(std::function<void(std::string_view)> spill) { spill_ = std::move(spill); }
+  void flush();
 
 private:
   bool enabled_ = false;
   std::size_t entries_ = 0;
   std::string lines_;
+  std::function<void(std::string_view)> spill_;
 };
 
 } // namespace ksmsim

@@ -10,15 +10,18 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <type_traits>
 
+#include <unistd.h>
+
 #include "model/check/invariants.h"
-#include "model/mm/kernel.h"
 #include "model/lib/points.h"
+#include "model/mm/kernel.h"
+#include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
-#include "sim/report/report.h"
 
 namespace ksmsim {
 
@@ -122,7 +125,9 @@ struct Process {
 class Runner {
 public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
-      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {}
+      : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name) {
+    engine_.set_budgets(opt.max_virtual_time_us, opt.max_ksmd_batches);
+  }
   ~Runner() {
     k_.ksm.after_page_scanned = nullptr;
     k_.on_point = nullptr;
@@ -184,6 +189,7 @@ private:
   std::vector<Armed> *armed_ = nullptr; // the interleavings of the step now running
   std::vector<RunResult::Checkpoint> checkpoints_;
   std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
+  std::uint64_t steps_run_ = 0;
 };
 
 Task Runner::task_of(const std::string &mm) {
@@ -413,6 +419,18 @@ void Runner::op(const Expect &x, const Step &st) {
   for (const std::string &fix : x.if_without)
     if (has_fix(k_.profile, fix))
       return report_.not_applicable(st, fmt::format("with {}", fix));
+  // A page of a process that this run has not made (an oops froze the
+  // machine first, or an interleaving that spawns it has not run) is an
+  // expectation that fails, not a lookup that throws.
+  std::vector<std::string> missing;
+  Expect present = x;
+  std::erase_if(present.pages, [&](const PageExpect &pe) {
+    if (procs_.count(pe.mm))
+      return false;
+    missing.push_back(fmt::format("page {}/{}/{}: process {} does not exist at this point", pe.mm,
+                                  pe.vma, pe.page, pe.mm));
+    return true;
+  });
   ExpectContext ctx;
   ctx.mm_of = [&](const std::string &name) -> mm_struct * {
     auto it = procs_.find(name);
@@ -426,7 +444,9 @@ void Runner::op(const Expect &x, const Step &st) {
   };
   ctx.oopses = &k_.oopses();
   ctx.violations = &report_.violations();
-  report_.expectation(st, evaluate_expect(x, k_, ctx));
+  std::vector<std::string> failed = evaluate_expect(present, k_, ctx);
+  failed.insert(failed.end(), missing.begin(), missing.end());
+  report_.expectation(st, failed);
   if (x.oops && *x.oops != "none")
     report_.acknowledge_oops();
   if (x.invariants && !*x.invariants)
@@ -473,6 +493,8 @@ void Runner::perform(const Step &step, int cpu) {
   for (const std::string &fix : step.expect_error_if_without)
     if (has_fix(k_.profile, fix))
       expect_error.reset();
+  if (++steps_run_ > opt_.max_steps)
+    throw BudgetExceeded{fmt::format("more than {} steps would run (--max-steps)", opt_.max_steps)};
   k_.current = step_task(step, cpu);
   k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
   try {
@@ -548,7 +570,7 @@ void Runner::run_interleaved(const Interleave &il) {
     try {
       with_interleaves(step, [&]() { perform(step, cpu); });
     } catch (const LockConflict &lock) {
-      throw ScenarioError(
+      throw InterleaveRefused(
           step.loc,
           fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
                       il.point, step.kind, lock.what(), interrupted.comm));
@@ -582,6 +604,11 @@ void Runner::run_step(const Step &step) {
     stopped_ = true;
     k_.nested_depth = 0;
     call_path().clear();
+  } catch (const BudgetExceeded &b) {
+    throw ScenarioError(step.loc,
+                        fmt::format("the run is stopped at step {}: {}", step.index, b.what));
+  } catch (const std::bad_alloc &) {
+    throw ScenarioError(step.loc, fmt::format("out of memory at step {}", step.index));
   }
 }
 
@@ -593,6 +620,8 @@ void Runner::run_steps(const std::vector<Step> &steps) {
 RunResult Runner::run() {
   if (opt_.trace)
     k_.trace.enable();
+  if (opt_.trace_spill)
+    k_.trace.spill_to(opt_.trace_spill);
   // The preemption-point hook costs a call per cond_resched: only when used.
   bool interleaves = std::any_of(s_.steps.begin(), s_.steps.end(),
                                  [](const Step &st) { return !st.interleave.empty(); });
@@ -601,7 +630,7 @@ RunResult Runner::run() {
   for (std::size_t i = 0; i < s_.ksm.size(); i++) {
     long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
     if (r < 0)
-      throw ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 0, 0},
+      throw ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 1, 1},
                           fmt::format("ksm: {}: the kernel refuses '{}' ({})", s_.ksm[i].first,
                                       s_.ksm[i].second, errno_name(static_cast<int>(r))));
   }
@@ -615,14 +644,35 @@ RunResult Runner::run() {
   r.exit_code = report_.exit_code(k_);
   r.summary = report_.summary(k_);
   r.json = report_.json(k_);
-  if (opt_.trace)
+  if (opt_.trace_spill)
+    k_.trace.flush();
+  else if (opt_.trace)
     r.trace = k_.trace.file_text(2);
+  r.trace_entries = k_.trace.entries();
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())
     r.oopses.push_back(fmt::format("{} in {}: {}", o.kind, o.function, o.message));
   r.violations = report_.violations();
   return r;
+}
+
+// What the machine's sizes cost here, against what this machine holds:
+// half of its memory at most, before anything is allocated.
+void check_machine(const Machine &m) {
+  // page frames keep 32-bit pfns and swap entries (the parser checks this too)
+  if (std::uint64_t(m.nodes) * m.pages_per_node >= (1ULL << 32))
+    throw ScenarioError(m.pages_loc, "machine: nodes x pages_per_node must be below 2^32");
+  if (m.swap_pages >= (1ULL << 32))
+    throw ScenarioError(m.swap_loc, "machine: swap_pages must be below 2^32");
+  const std::uint64_t phys =
+      std::uint64_t(sysconf(_SC_PHYS_PAGES)) * std::uint64_t(sysconf(_SC_PAGESIZE));
+  constexpr std::uint64_t kSwapSlotBytes = 24; // swap_map, swap cache and data per slot
+  if (m.swap_pages * kSwapSlotBytes > phys / 2)
+    throw ScenarioError(m.swap_loc,
+                        fmt::format("machine: swap_pages: {} needs {} bytes of swap bookkeeping; "
+                                    "this machine holds at most {} (half its memory)",
+                                    m.swap_pages, m.swap_pages * kSwapSlotBytes, phys / 2));
 }
 
 } // namespace
@@ -639,11 +689,7 @@ RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
     spec.version = s.kernel.version;
     spec.without = s.kernel.without;
   }
-  // page frames keep 32-bit pfns and swap entries
-  if (std::uint64_t(s.machine.nodes) * s.machine.pages_per_node >= (1ULL << 32) ||
-      s.machine.swap_pages >= (1ULL << 32))
-    throw ScenarioError(Location{s.file, 1, 1},
-                        "machine: nodes x pages_per_node and swap_pages must each be below 2^32");
+  check_machine(s.machine);
   MachineConfig m;
   m.nodes = s.machine.nodes;
   m.pages_per_node = s.machine.pages_per_node;
@@ -652,7 +698,9 @@ RunResult run_scenario(const Scenario &s, const RunOptions &opt) {
   try {
     kernel = std::make_unique<Kernel>(m, make_profile(spec));
   } catch (const std::length_error &e) {
-    throw ScenarioError(Location{s.file, 1, 1}, fmt::format("machine: {}", e.what()));
+    throw ScenarioError(s.machine.pages_loc, fmt::format("machine: {}", e.what()));
+  } catch (const std::bad_alloc &) {
+    throw ScenarioError(s.machine.loc, "machine: out of memory building it");
   }
   Kernel &k = *kernel;
   Runner runner(s, opt, k);
