@@ -821,3 +821,12 @@ TEST_CASE("issue 8: machine sizes carry their locations for the runner", "[parse
   CHECK(s.machine.swap_loc.line == 2);
   CHECK(s.machine.swap_loc.column == 53);
 }
+
+TEST_CASE("issue 8: a document starting with ',' is refused before yaml-cpp loops on it",
+          "[parser][errors]") {
+  check_error(", vma: heap}\n", 1, 1, "a document cannot start with ','");
+  check_error("  ,\n", 1, 3, "cannot start with ','");
+  check_error("# c\n\n---\n&a !t ,x\n", 4, 7, "cannot start with ','");
+  check_error("scenario: t\nsteps: []\n---\n,\n", 4, 1, "cannot start with ','");
+  CHECK(parse("scenario: t\ndescription: a, b\nsteps: [{spawn: A}, {exit: A}]\n").name == "t");
+}

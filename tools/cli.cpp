@@ -11,7 +11,8 @@ namespace ksmsim::cli {
 
 const char *const USAGE =
     "usage: ksmsim run FILE [--trace OUT] [--json OUT] [--check=step|page|off] [--quiet]\n"
-    "                       [--kernel PROFILE] [--list-points]\n"
+    "                       [--kernel PROFILE] [--list-points] [--max-virtual-time T]\n"
+    "                       [--max-ksmd-batches N] [--max-steps N]\n"
     "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
     "                           [--timing]\n"
     "       ksmsim record FILE --i-understand-this-changes-ksm [--trace OUT] [--json OUT]\n"

@@ -10,6 +10,7 @@
 #include "ksmsim/scenario.h"
 
 #include "sim/io/input_file.h"
+#include "sim/scenario/yaml_guard.h"
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
@@ -1303,6 +1304,9 @@ ScenarioError yaml_error(const std::string &file, const YAML::Exception &e) {
 
 Scenario parse_text(const std::string &text, const std::string &file) {
   try {
+    if (std::optional<GuardFinding> g = yaml_guard(text)) {
+      throw ScenarioError(Location{file, g->line, g->column}, g->what);
+    }
     std::vector<YAML::Node> docs = YAML::LoadAll(text);
     if (docs.size() > 1) {
       throw ScenarioError(location_of(file, docs[1].Mark()),
