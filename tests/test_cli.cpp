@@ -398,29 +398,23 @@ TEST_CASE("cli: an expect on a process the run has not made fails, it does not a
 TEST_CASE("cli: machine sizes that overflow or do not fit exit 2 naming the value",
           "[cli][robust]") {
   TempDir dir;
-  fs::path wrap =
-      dir.write("wrap.yaml", "scenario: wrap\n"
-                             "machine: {nodes: 2, pages_per_node: 9223372036854775809}\n"
-                             "steps:\n"
-                             "  - spawn: A\n"
-                             "  - mmap: {mm: A, vma: heap, pages: 8}\n"
-                             "  - write: {mm: A, vma: heap, pages: all, fill: 1}\n");
-  Run r1 = ksmsim(dir, "run " + q(wrap));
+  // A scenario whose second line is the machine given.
+  auto with_machine = [&](const std::string &name, const std::string &machine) {
+    return dir.write(name + ".yaml", "scenario: " + name + "\nmachine: " + machine +
+                                         "\nsteps:\n  - spawn: A\n"
+                                         "  - mmap: {mm: A, vma: heap, pages: 8}\n"
+                                         "  - write: {mm: A, vma: heap, pages: all, fill: 1}\n");
+  };
+  Run r1 = ksmsim(
+      dir, "run " + q(with_machine("wrap", "{nodes: 2, pages_per_node: 9223372036854775809}")));
   INFO(r1.out << r1.err);
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "wrap.yaml:2:37: pages_per_node"));
-  fs::path product = dir.write("product.yaml", "scenario: product\n"
-                                               "machine: {nodes: 2, pages_per_node: 4294967295}\n"
-                                               "steps:\n"
-                                               "  - spawn: A\n");
-  Run r2 = ksmsim(dir, "run " + q(product));
+  Run r2 =
+      ksmsim(dir, "run " + q(with_machine("product", "{nodes: 2, pages_per_node: 4294967295}")));
   CHECK(r2.code == 2);
   CHECK(contains(r2.err, "product.yaml:2:37: nodes x pages_per_node is 8589934590"));
-  fs::path swap = dir.write("swap.yaml", "scenario: swap\n"
-                                         "machine: {swap_pages: 4294967294}\n"
-                                         "steps:\n"
-                                         "  - spawn: A\n");
-  Run r3 = ksmsim(dir, "run " + q(swap));
+  Run r3 = ksmsim(dir, "run " + q(with_machine("swap", "{swap_pages: 4294967294}")));
   INFO(r3.err);
   CHECK(r3.code == 2);
   CHECK(contains(r3.err, "swap.yaml:2:23: machine: swap_pages: 4294967294 needs"));
@@ -528,6 +522,10 @@ TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file de
   INFO(r3.out << r3.err);
   CHECK(r3.code == 2);
   CHECK(contains(r3.err, "bad.yaml:13:13: a step run at a preemption point cannot advance"));
+  // A file without an explore step: the location of its first step.
+  Run r5 = ksmsim(dir, "explore " + q(dir.write("good.yaml", GOOD)) + out);
+  CHECK(r5.code == 2);
+  CHECK(contains(r5.err, "good.yaml:4:5: explore needs a step"));
   // A long sleep reaches millions of occurrences: sampled, never listed.
   fs::path big =
       dir.write("long.yaml", "scenario: long\n"

@@ -791,7 +791,7 @@ TEST_CASE("issue 8: the format refuses what would forge output or wrap time", "[
                          "    timeout: 2s\n"),
               7, 5, "timeout: given twice");
   // A second YAML document is not silently ignored.
-  check_error("scenario: t\nsteps:\n  - spawn: A\n---\nscenario: u\n", 5, 1,
+  check_error("scenario: t\nsteps:\n  - spawn: A\n---\nscenario: u\n", 4, 1,
               "a second YAML document");
   // Names that would forge trace lines or break the JSON.
   check_error("scenario: t\nsteps:\n  - spawn: \"A\\nksm_merge_one_page: x\"\n", 3, 12,
@@ -828,5 +828,8 @@ TEST_CASE("issue 8: a document starting with ',' is refused before yaml-cpp loop
   check_error("  ,\n", 1, 3, "cannot start with ','");
   check_error("# c\n\n---\n&a !t ,x\n", 4, 7, "cannot start with ','");
   check_error("scenario: t\nsteps: []\n---\n,\n", 4, 1, "cannot start with ','");
+  // After a node's properties, and after a first node: no loop either.
+  check_error("!t, b\n", 1, 3, "cannot start with ','");
+  check_error("a\n  # c\n  !t, x}\n", 3, 3, "a second YAML document");
   CHECK(parse("scenario: t\ndescription: a, b\nsteps: [{spawn: A}, {exit: A}]\n").name == "t");
 }

@@ -1304,15 +1304,14 @@ ScenarioError yaml_error(const std::string &file, const YAML::Exception &e) {
 
 Scenario parse_text(const std::string &text, const std::string &file) {
   try {
-    if (std::optional<GuardFinding> g = yaml_guard(text)) {
+    std::optional<GuardFinding> g = yaml_guard(text);
+    if (!g) {
+      g = second_document(text);
+    }
+    if (g) {
       throw ScenarioError(Location{file, g->line, g->column}, g->what);
     }
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      throw ScenarioError(location_of(file, docs[1].Mark()),
-                          "a second YAML document: a scenario file holds one");
-    }
-    return Parser(file).parse(docs.empty() ? YAML::Node() : docs.front());
+    return Parser(file).parse(YAML::Load(text));
   } catch (const ScenarioError &) {
     throw;
   } catch (const YAML::Exception &e) {

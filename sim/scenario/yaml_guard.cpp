@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/scenario/yaml_guard.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+#include <sstream>
+
 namespace ksmsim::scenario {
 
 namespace {
@@ -8,6 +14,24 @@ namespace {
 bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
 }
+
+// Only where each document starts.
+class DocumentStarts : public YAML::EventHandler {
+public:
+  YAML::Mark last;
+  void OnDocumentStart(const YAML::Mark &mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                const std::string &) override {}
+  void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
 } // namespace
 
@@ -35,7 +59,7 @@ std::optional<GuardFinding> yaml_guard(std::string_view text) {
       if (i >= l.size() || l[i] == '#')
         break;
       if (l[i] == '&' || l[i] == '!') { // node properties: the node comes after
-        while (i < l.size() && !blank(l[i]))
+        while (i < l.size() && !blank(l[i]) && l[i] != ',')
           i++;
         continue;
       }
@@ -48,6 +72,16 @@ std::optional<GuardFinding> yaml_guard(std::string_view text) {
     line++;
   }
   return std::nullopt;
+}
+
+std::optional<GuardFinding> second_document(const std::string &text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  if (!parser.HandleNextDocument(starts) || !parser.HandleNextDocument(starts))
+    return std::nullopt;
+  return GuardFinding{starts.last.line + 1, starts.last.column + 1,
+                      "a second YAML document: a scenario file holds one"};
 }
 
 } // namespace ksmsim::scenario
