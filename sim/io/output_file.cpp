@@ -111,6 +111,28 @@ bool is_input(const std::string &path, const std::vector<std::string> &inputs) {
   return false;
 }
 
+// The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
+// /proc/self/fd/N name, or -1.
+int fd_alias(const std::string &path) {
+  if (path == "/dev/stdout")
+    return STDOUT_FILENO;
+  if (path == "/dev/stderr")
+    return STDERR_FILENO;
+  for (const char *prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    const std::size_t len = std::strlen(prefix);
+    if (path.compare(0, len, prefix) != 0 || path.size() == len || path.size() > len + 6)
+      continue;
+    int n = 0;
+    for (std::size_t i = len; i < path.size(); i++) {
+      if (path[i] < '0' || path[i] > '9')
+        return -1;
+      n = n * 10 + (path[i] - '0');
+    }
+    return ::fcntl(n, F_GETFD) >= 0 ? n : -1;
+  }
+  return -1;
+}
+
 mode_t new_file_mode() {
   mode_t mask = ::umask(0);
   ::umask(mask);
@@ -125,6 +147,15 @@ OutputFile::OutputFile(const std::string &path, const std::vector<std::string> &
     throw OutputError("an output path is empty");
   if (path == "-") {
     fd_ = STDOUT_FILENO;
+    straight_ = true;
+    return;
+  }
+  // A name of one of this process's open files: written through that very
+  // file description (at its offset, as the shell's redirection set it).
+  if (int n = fd_alias(path); n >= 0) {
+    fd_ = ::fcntl(n, F_DUPFD_CLOEXEC, 3);
+    if (fd_ < 0)
+      throw OutputError(error_text(path, std::strerror(errno)));
     straight_ = true;
     return;
   }

@@ -4,7 +4,9 @@
 // A regular file (or a new name) is written through an exclusive temporary
 // file in the same directory (mkostemp: O_EXCL, O_NOFOLLOW) and renamed
 // over it; a symlink is followed and its target replaced, the link stays.
-// A character device, a FIFO or "-" (stdout) is written straight. An
+// A character device, a FIFO, "-" (stdout) or a name of an open descriptor
+// (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: through that
+// descriptor) is written straight. An
 // output equal to one of the inputs (same path, or same st_dev/st_ino) is
 // refused. The temporary file goes on every way out: the destructor,
 // std::exit and SIGTERM/SIGINT/SIGHUP (a handler unlinks the registered
