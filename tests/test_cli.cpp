@@ -621,3 +621,30 @@ TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][
     CHECK(files_in(dir.path) == std::vector<std::string>{"good.yaml", "out.json"});
   }
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KSMSIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KSMSIM_ASAN 1
+#endif
+#endif
+
+TEST_CASE("cli: running out of memory at a step is exit 2, never an abort", "[cli][robust]") {
+#ifdef KSMSIM_ASAN
+  SUCCEED("ASan reserves its shadow memory: no address-space limit under it");
+#else
+  TempDir dir;
+  fs::path scn = dir.write("oom.yaml", "scenario: oom\n"
+                                       "machine: {nodes: 1, pages_per_node: 4194304}\n"
+                                       "steps:\n"
+                                       "  - spawn: A\n"
+                                       "  - mmap: {mm: A, vma: heap, pages: 4000000}\n"
+                                       "  - write: {mm: A, vma: heap, pages: all, random: 1}\n");
+  // The binary's first run only prints its version; the second has 400 MB.
+  Run r = ksmsim(dir, "--version >/dev/null; ulimit -v 400000; '" KSMSIM_BINARY "' run " + q(scn));
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "oom.yaml:6:5: out of memory at step 3"));
+#endif
+}
