@@ -366,6 +366,14 @@ std::vector<std::string> files_in(const fs::path &dir) {
   return names;
 }
 
+// ksmsim with these arguments exits 2 with `part` in its error output.
+void check_refused(const TempDir &dir, const std::string &args, const std::string &part) {
+  Run r = ksmsim(dir, args);
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, part));
+}
+
 // ksmd running every jiffy over a few pages.
 std::string busy_ksmd(const std::string &sleep) {
   return "scenario: busy\n"
@@ -436,12 +444,10 @@ TEST_CASE("cli: budgets of virtual time, ksmd batches and steps end a run with e
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "days.yaml:8:5: the run is stopped at step 5: ksmd would run more than "
                          "5000 batches (--max-ksmd-batches)"));
-  Run r2 = ksmsim(dir, "run " + q(days) + " --max-virtual-time 1s");
-  CHECK(r2.code == 2);
-  CHECK(contains(r2.err, "past the budget of 1000 ms (--max-virtual-time)"));
-  Run r3 = ksmsim(dir, "run " + q(days) + " --max-steps 3");
-  CHECK(r3.code == 2);
-  CHECK(contains(r3.err, "more than 3 steps would run (--max-steps)"));
+  check_refused(dir, "run " + q(days) + " --max-virtual-time 1s",
+                "past the budget of 1000 ms (--max-virtual-time)");
+  check_refused(dir, "run " + q(days) + " --max-steps 3",
+                "more than 3 steps would run (--max-steps)");
   // The default budgets: ksmd's batches run out long before 20 days.
   Run r4 = ksmsim(dir, "run " + q(days));
   CHECK(r4.code == 2);
@@ -478,12 +484,8 @@ TEST_CASE("cli: only regular files or - are read, and at most 64 MiB", "[cli][ro
 TEST_CASE("cli: option names are never guessed from a prefix", "[cli][robust][args]") {
   TempDir dir;
   fs::path scn = dir.write("good.yaml", GOOD);
-  Run r1 = ksmsim(dir, "run " + q(scn) + " --qui");
-  CHECK(r1.code == 2);
-  CHECK(contains(r1.err, "unrecognised option '--qui'"));
-  Run r2 = ksmsim(dir, "record " + q(scn) + " --i");
-  CHECK(r2.code == 2);
-  CHECK(contains(r2.err, "unrecognised option '--i'"));
+  check_refused(dir, "run " + q(scn) + " --qui", "unrecognised option '--qui'");
+  check_refused(dir, "record " + q(scn) + " --i", "unrecognised option '--i'");
 }
 
 TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file defects",
@@ -505,19 +507,30 @@ TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file de
   CHECK(r2.code == 0);
   CHECK(contains(r2.out, "4 replays"));
   // Explore steps that are wrong in themselves: exit 2, not "refused".
-  fs::path bad = dir.write("bad.yaml", "scenario: bad\n"
-                                       "ksm: {run: 0, pages_to_scan: 100, sleep_millisecs: 20}\n"
-                                       "steps:\n"
-                                       "  - spawn: A\n"
-                                       "  - mmap: {mm: A, vma: heap, pages: 4}\n"
-                                       "  - write: {mm: A, vma: heap, pages: 0-3, fill: 1}\n"
-                                       "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
-                                       "  - sysfs: {run: 1}\n"
-                                       "  - sleep: 100ms\n"
-                                       "    interleave:\n"
-                                       "      - explore: true\n"
-                                       "        steps:\n"
-                                       "          - sleep: 10ms\n");
+  // ksmd scanning 4 pages while a step sleeps, exploring a nested step.
+  auto sleeping = [&](const std::string &name, const std::string &ms, const std::string &sleep,
+                      const std::string &nested) {
+    return dir.write(name + ".yaml", "scenario: " + name +
+                                         "\nksm: {run: 0, pages_to_scan: 100, "
+                                         "sleep_millisecs: " +
+                                         ms +
+                                         "}\n"
+                                         "steps:\n"
+                                         "  - spawn: A\n"
+                                         "  - mmap: {mm: A, vma: heap, pages: 4}\n"
+                                         "  - write: {mm: A, vma: heap, pages: 0-3, fill: 1}\n"
+                                         "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
+                                         "  - sysfs: {run: 1}\n"
+                                         "  - sleep: " +
+                                         sleep +
+                                         "\n"
+                                         "    interleave:\n"
+                                         "      - explore: true\n"
+                                         "        steps:\n"
+                                         "          - " +
+                                         nested + "\n");
+  };
+  fs::path bad = sleeping("bad", "20", "100ms", "sleep: 10ms");
   Run r3 = ksmsim(dir, "explore " + q(bad) + out);
   INFO(r3.out << r3.err);
   CHECK(r3.code == 2);
@@ -527,20 +540,7 @@ TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file de
   CHECK(r5.code == 2);
   CHECK(contains(r5.err, "good.yaml:4:5: explore needs a step"));
   // A long sleep reaches millions of occurrences: sampled, never listed.
-  fs::path big =
-      dir.write("long.yaml", "scenario: long\n"
-                             "ksm: {run: 0, pages_to_scan: 100, sleep_millisecs: 0}\n"
-                             "steps:\n"
-                             "  - spawn: A\n"
-                             "  - mmap: {mm: A, vma: heap, pages: 4}\n"
-                             "  - write: {mm: A, vma: heap, pages: 0-3, fill: 1}\n"
-                             "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
-                             "  - sysfs: {run: 1}\n"
-                             "  - sleep: 300s\n"
-                             "    interleave:\n"
-                             "      - explore: true\n"
-                             "        steps:\n"
-                             "          - write: {mm: A, vma: heap, pages: 0, fill: 2}\n");
+  fs::path big = sleeping("long", "0", "300s", "write: {mm: A, vma: heap, pages: 0, fill: 2}");
   Run r4 = ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out);
   INFO(r4.out << r4.err);
   CHECK(r4.code == 0);
