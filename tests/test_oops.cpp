@@ -167,9 +167,9 @@ TEST_CASE("parser: warning: and detected: take none or a name", "[oops][parser]"
   CHECK(*x.detected == "deadlock");
   CHECK_THROWS_WITH(
       scenario::parse_text(head + "  - expect: {detected: 'no such thing'}\n", "t.yaml"),
-      Contains("t.yaml:4:") && Contains("detected: expected none, a detector"));
+      Contains("t.yaml:4:24: detected:"));
   CHECK_THROWS_WITH(scenario::parse_text(head + "  - expect: {warning: 'a b'}\n", "t.yaml"),
-                    Contains("warning: expected none or a kernel function name"));
+                    Contains("t.yaml:4:23: warning:"));
 }
 
 TEST_CASE("zap of a pte whose page's mapcount went wrong prints Bad page map and goes on",

@@ -784,3 +784,52 @@ TEST_CASE("a wait's timeout may stand beside wait: as the spec writes it", "[par
                         "scenario: t\nsteps:\n  - sleep: 1\n    timeout: 1s\n", "t.yaml"),
                     Catch::Contains("unknown key 'timeout'"));
 }
+
+TEST_CASE("issue 8: the format refuses what would forge output or wrap time", "[parser][errors]") {
+  // Two timeouts, inside the wait map and beside it.
+  check_error(with_steps("  - wait: {full_scans: 1, timeout: 1s}\n"
+                         "    timeout: 2s\n"),
+              7, 5, "timeout: given twice");
+  // A second YAML document is not silently ignored.
+  check_error("scenario: t\nsteps:\n  - spawn: A\n---\nscenario: u\n", 4, 1,
+              "a second YAML document");
+  // Names that would forge trace lines or break the JSON.
+  check_error("scenario: t\nsteps:\n  - spawn: \"A\\nksm_merge_one_page: x\"\n", 3, 12,
+              "spawn: a name is 1 to 64 of");
+  check_error("scenario: t\nsteps:\n  - spawn: \"A\xff\xfe\"\n", 3, 12, "spawn: a name is");
+  check_error(with_steps("  - mmap: {mm: A, vma: \"h p\", pages: 1}\n"), 6, 24, "vma: a name is");
+  check_error("scenario: t\nsteps:\n  - spawn: " + std::string(65, 'a') + "\n", 3, 12,
+              "a name is 1 to 64");
+  // Durations are bounded, so that their sum cannot wrap 64 bits.
+  check_error(with_steps("  - sleep: 18446744073709551\n"), 6, 12, "sleep: at most");
+  check_error(with_steps("  - wait: {full_scans: 1, timeout: 4398047000s}\n"), 6, 36,
+              "timeout: at most");
+  CHECK(body_of<Sleep>("  - sleep: 4398046511ms\n").duration == 4398046511000ULL);
+  // Sizes: the product may not wrap, and each is bounded where it is written.
+  check_error("scenario: t\nmachine: {nodes: 2, pages_per_node: 9223372036854775809}\nsteps: []\n",
+              2, 37, "pages_per_node");
+  check_error("scenario: t\nmachine: {nodes: 2, pages_per_node: 4294967295}\nsteps: []\n", 2, 37,
+              "nodes x pages_per_node is 8589934590 page frames");
+  check_error("scenario: t\nmachine: {swap_pages: 4294967295}\nsteps: []\n", 2, 23, "swap_pages");
+}
+
+TEST_CASE("issue 8: machine sizes carry their locations for the runner", "[parser]") {
+  Scenario s = parse("scenario: t\nmachine: {nodes: 1, pages_per_node: 64, swap_pages: 8}\n"
+                     "steps: []\n");
+  CHECK(s.machine.pages_loc.line == 2);
+  CHECK(s.machine.pages_loc.column == 37);
+  CHECK(s.machine.swap_loc.line == 2);
+  CHECK(s.machine.swap_loc.column == 53);
+}
+
+TEST_CASE("issue 8: a document starting with ',' is refused before yaml-cpp loops on it",
+          "[parser][errors]") {
+  check_error(", vma: heap}\n", 1, 1, "a document cannot start with ','");
+  check_error("  ,\n", 1, 3, "cannot start with ','");
+  check_error("# c\n\n---\n&a !t ,x\n", 4, 7, "cannot start with ','");
+  check_error("scenario: t\nsteps: []\n---\n,\n", 4, 1, "cannot start with ','");
+  // After a node's properties, and after a first node: no loop either.
+  check_error("!t, b\n", 1, 3, "cannot start with ','");
+  check_error("a\n  # c\n  !t, x}\n", 3, 3, "a second YAML document");
+  CHECK(parse("scenario: t\ndescription: a, b\nsteps: [{spawn: A}, {exit: A}]\n").name == "t");
+}

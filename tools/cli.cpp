@@ -2,13 +2,13 @@
 #include "tools/cli.h"
 
 #include "ksmsim/record.h"
+#include "sim/io/output_file.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
-#include <fstream>
 #include <iostream>
 
 namespace ksmsim::cli {
@@ -16,7 +16,8 @@ namespace ksmsim::cli {
 const char *const USAGE =
     "usage: ksmsim run FILE [--trace OUT [--trace-format ftrace|chrome-json]] [--json OUT]\n"
     "                       [--check=step|page|off] [--quiet] [--strict] [--kernel PROFILE]\n"
-    "                       [--list-points] [--trace-level explain]\n"
+    "                       [--list-points] [--trace-level explain] [--max-virtual-time T]\n"
+    "                       [--max-ksmd-batches N] [--max-steps N]\n"
     "       ksmsim step FILE [--script CMDS|-] [--kernel PROFILE]\n"
     "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
     "                           [--timing]\n"
@@ -26,21 +27,56 @@ const char *const USAGE =
     "                       [--json OUT]\n"
     "       ksmsim --help | --version\n";
 
-// Write a whole file or nothing: a temporary file renamed into place.
-bool write_file(const std::string &path, const std::string &text) {
-  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << text) || !f.flush()) {
-      std::remove(tmp.c_str());
-      return false;
-    }
+int option_style() {
+  return po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+}
+
+std::string write_file(const std::string &path, const std::string &text,
+                       const std::vector<std::string> &inputs) {
+  return io::write_output(path, text, inputs);
+}
+
+std::string read_count(const po::variables_map &vm, const std::string &name, std::uint64_t min,
+                       std::uint64_t max, std::uint64_t &out) {
+  if (!vm.count(name))
+    return "";
+  const std::string text = vm[name].as<std::string>();
+  std::uint64_t v = 0;
+  bool ok = !text.empty() && text.size() <= 20;
+  for (char c : text) {
+    ok = ok && c >= '0' && c <= '9' && v <= (UINT64_MAX - (c - '0')) / 10;
+    if (ok)
+      v = v * 10 + std::uint64_t(c - '0');
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return false;
+  if (!ok || v < min || v > max)
+    return fmt::format("--{} takes a whole number from {} to {}, not '{}'", name, min, max, text);
+  out = v;
+  return "";
+}
+
+void add_budget_options(po::options_description &opts) {
+  opts.add_options()("max-virtual-time", po::value<std::string>(),
+                     "stop (exit 2) before virtual time passes this (default 30 days; 250ms, 2s)")(
+      "max-ksmd-batches", po::value<std::string>(),
+      "stop (exit 2) before ksmd runs more batches (default 20000000)")(
+      "max-steps", po::value<std::string>(),
+      "stop (exit 2) before more steps run (default 1048576)");
+}
+
+std::string read_budgets(const po::variables_map &vm, RunOptions &ro) {
+  if (vm.count("max-virtual-time")) {
+    const std::string text = vm["max-virtual-time"].as<std::string>();
+    std::optional<scenario::Micros> t = scenario::parse_duration(text);
+    if (!t || *t == 0 || *t > (1ULL << 60))
+      return fmt::format("--max-virtual-time takes a duration such as 90s or 250ms (at most 2^60 "
+                         "us), not '{}'",
+                         text);
+    ro.max_virtual_time_us = *t;
   }
-  return true;
+  if (std::string e = read_count(vm, "max-ksmd-batches", 1, UINT64_MAX, ro.max_ksmd_batches);
+      !e.empty())
+    return e;
+  return read_count(vm, "max-steps", 1, UINT64_MAX, ro.max_steps);
 }
 
 int usage_error(const std::string &msg) {
@@ -53,7 +89,9 @@ std::string parse_command(const std::vector<std::string> &args, const po::option
   po::positional_options_description pos;
   pos.add("file", 1);
   try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::store(
+        po::command_line_parser(args).options(opts).positional(pos).style(option_style()).run(),
+        vm);
     po::notify(vm);
   } catch (const po::error &e) {
     return e.what();

@@ -6,8 +6,11 @@
 
 #include "ksmsim/record.h"
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "ksmsim/runner.h"
 
 namespace ksmsim::cli {
 
@@ -21,6 +24,14 @@ int usage_error(const std::string &msg);
 // returns an error message, or "" when vm holds them.
 std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
                           po::variables_map &vm);
+// A whole number in [min, max] from an option's text; negatives, signs and
+// junk refused. "" on success, else the message.
+std::string read_count(const po::variables_map &vm, const std::string &name, std::uint64_t min,
+                       std::uint64_t max, std::uint64_t &out);
+// The budgets' options (--max-virtual-time, --max-ksmd-batches,
+// --max-steps) and reading them into ro; "" on success.
+void add_budget_options(po::options_description &opts);
+std::string read_budgets(const po::variables_map &vm, RunOptions &ro);
 // The options of commands that change the running kernel (record, compare).
 void add_live_options(po::options_description &opts);
 // 0 when the command may touch the live kernel: the flag was given and
@@ -29,8 +40,13 @@ int check_live(const po::variables_map &vm, const std::string &command);
 // The RecordOptions that add_live_options's flags give.
 RecordOptions live_record_options(const po::variables_map &vm, const std::string &command);
 
-// Write a whole file or nothing: a temporary file renamed into place.
-bool write_file(const std::string &path, const std::string &text);
+// The options' style of every command: Boost's default without prefix
+// guessing (`--i` is not `--i-understand-this-changes-ksm`).
+int option_style();
+// Write a whole file or nothing (sim/io/output_file.h); "" on success,
+// else the reason, naming the path. `inputs` may not be overwritten.
+std::string write_file(const std::string &path, const std::string &text,
+                       const std::vector<std::string> &inputs = {});
 
 // The commands.
 int cmd_run(const std::vector<std::string> &args);

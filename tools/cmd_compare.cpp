@@ -84,11 +84,15 @@ int cmd_compare(const std::vector<std::string> &args) {
   std::cerr << live.notes("compare");
   if (!live.error.empty() && live.steps.empty())
     return live.exit_code; // refused: nothing was recorded
-  if (!trace_dir.empty() && (!write_file(trace_dir + "/simulated.trace", sim.trace) ||
-                             !write_file(trace_dir + "/live.trace", live.trace))) {
-    std::cerr << "ksmsim: compare: cannot write into " << trace_dir << "\n";
-    return 2;
-  }
+  for (const auto &[name, text] :
+       {std::pair{"simulated.trace", &sim.trace}, {"live.trace", &live.trace}})
+    if (std::string err = trace_dir.empty() ? ""
+                                            : write_file(trace_dir + "/" + name, *text,
+                                                         {vm["file"].as<std::string>()});
+        !err.empty()) {
+      std::cerr << "ksmsim: compare: " << err << "\n";
+      return 2;
+    }
   std::string out = fmt::format("compare {}: simulated (kernel v3.9) and live (Linux {}; {})\n\n",
                                 s.name, live.kernel_release, fmt::join(live.pinned, ", "));
   int differ = checkpoint_table(sim, live, &out);

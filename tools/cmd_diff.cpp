@@ -20,7 +20,9 @@ std::string parse_diff(const Strings &args, const po::options_description &opts,
   po::positional_options_description pos;
   pos.add("traces", 2);
   try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::store(
+        po::command_line_parser(args).options(opts).positional(pos).style(option_style()).run(),
+        vm);
     po::notify(vm);
   } catch (const po::error &e) {
     return e.what();
@@ -31,14 +33,18 @@ std::string parse_diff(const Strings &args, const po::options_description &opts,
 }
 
 // Prints the reports; returns 2 when the JSON file cannot be written.
-int report(const tracediff::Result &r, int context, const std::string &json_out) {
+int report(const tracediff::Result &r, int context, const std::string &json_out,
+           const Strings &inputs) {
   if (json_out == "-") {
     std::cout << tracediff::json_report(r, context);
     return 0;
   }
   std::cout << tracediff::text_report(r, context);
-  if (!json_out.empty() && !write_file(json_out, tracediff::json_report(r, context))) {
-    std::cerr << "ksmsim: cannot write " << json_out << "\n";
+  if (json_out.empty())
+    return 0;
+  if (std::string err = write_file(json_out, tracediff::json_report(r, context), inputs);
+      !err.empty()) {
+    std::cerr << "ksmsim: diff: " << err << "\n";
     return 2;
   }
   return 0;
@@ -73,7 +79,7 @@ int cmd_diff(const std::vector<std::string> &args) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  if (int rc = report(r, o.context, json_out); rc != 0)
+  if (int rc = report(r, o.context, json_out, paths); rc != 0)
     return rc;
   return r.equivalent() ? 0 : 1;
 }

@@ -8,12 +8,14 @@
 #include <cerrno>
 #include <chrono>
 #include <fmt/format.h>
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <new>
+#include <optional>
+#include <thread>
 
 #include "ksmsim/explore.h"
 #include "ksmsim/scenario.h"
+#include "sim/io/input_file.h"
 #include "tools/cli.h"
 
 namespace ksmsim::cli {
@@ -21,37 +23,45 @@ namespace ksmsim::cli {
 int cmd_explore(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim explore options");
   std::string kernel, out_dir = "explore-findings";
-  unsigned max_runs = 500, jobs = 2;
+  std::uint64_t max_runs = 500, jobs = 2;
   opts.add_options()("file", po::value<std::string>(),
                      "the scenario")("kernel", po::value<std::string>(&kernel),
                                      "kernel profile, e.g. 'v3.9 without unmerge-enter-at-tail'")(
-      "max-runs", po::value<unsigned>(&max_runs),
-      "replay at most N placements (a seeded sample beyond)")("jobs", po::value<unsigned>(&jobs),
-                                                              "replays at once (default 2)")(
+      "max-runs", po::value<std::string>(), "replay at most N placements (a seeded sample beyond)")(
+      "jobs", po::value<std::string>(), "replays at once (default 2, at most the cores)")(
       "out", po::value<std::string>(&out_dir), "write a ready-to-run scenario per finding here")(
       "timing", "print how long exploring took (on stderr)");
+  add_budget_options(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("explore: " + err);
-  if (max_runs == 0 || jobs == 0)
-    return usage_error("--max-runs and --jobs must be at least 1");
-  const std::string file = vm["file"].as<std::string>();
   ExploreOptions eo;
-  eo.max_runs = max_runs;
-  eo.jobs = jobs;
+  for (std::string err : {read_count(vm, "max-runs", 1, 1'000'000, max_runs),
+                          read_count(vm, "jobs", 1, 1'000'000, jobs), read_budgets(vm, eo.run)})
+    if (!err.empty())
+      return usage_error("explore: " + err);
+  // More threads than cores gain nothing (and std::thread may refuse them).
+  jobs = std::min<std::uint64_t>(jobs, std::max(1u, std::thread::hardware_concurrency()));
+  const std::string file = vm["file"].as<std::string>();
+  eo.max_runs = static_cast<unsigned>(max_runs);
+  eo.jobs = static_cast<unsigned>(jobs);
   if (vm.count("kernel"))
     eo.run.kernel = kernel;
   auto t0 = std::chrono::steady_clock::now();
   ExploreResult result;
   scenario::Scenario s;
   try {
-    s = scenario::parse_file(file);
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    result = explore(s, text.str(), eo);
+    std::string why;
+    std::optional<std::string> text = io::read_input(file, why);
+    if (!text)
+      throw scenario::ScenarioError(scenario::Location{file, 0, 0}, why);
+    s = scenario::parse_text(*text, file);
+    result = explore(s, *text, eo);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "ksmsim: explore: " << file << ": out of memory\n";
     return 2;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -72,8 +82,8 @@ int cmd_explore(const std::vector<std::string> &args) {
     std::string name = p.point;
     std::replace(name.begin(), name.end(), ':', '.');
     std::string path = fmt::format("{}/{}.{}.{}.yaml", out_dir, s.name, name, p.after);
-    if (!write_file(path, p.scenario)) {
-      std::cerr << "ksmsim: cannot write " << path << "\n";
+    if (std::string err = write_file(path, p.scenario, {file}); !err.empty()) {
+      std::cerr << "ksmsim: explore: " << err << "\n";
       return 2;
     }
     std::cout << fmt::format("  found: at {} (time {}): {}\n    -> {}\n", p.point, p.after,

@@ -36,11 +36,12 @@ int cmd_record(const std::vector<std::string> &args) {
   std::cerr << result.notes("record");
   if (!result.error.empty() && result.steps.empty())
     return result.exit_code; // refused: nothing was recorded
-  if ((!trace_out.empty() && !write_file(trace_out, result.trace)) ||
-      (!json_out.empty() && !write_file(json_out, result.json()))) {
-    std::cerr << "ksmsim: record: cannot write an output file\n";
-    return 2;
-  }
+  const std::vector<std::string> inputs = {vm["file"].as<std::string>()};
+  for (const auto &[out, text] : {std::pair{trace_out, result.trace}, {json_out, result.json()}})
+    if (std::string err = out.empty() ? "" : write_file(out, text, inputs); !err.empty()) {
+      std::cerr << "ksmsim: record: " << err << "\n";
+      return 2;
+    }
   std::cout << result.summary();
   return result.exit_code;
 }

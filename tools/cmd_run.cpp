@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // `ksmsim run FILE`: replay a scenario.
+#include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
+#include <memory>
+#include <new>
 
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
+#include "model/lib/trace.h"
+#include "sim/io/output_file.h"
 #include "tools/cli.h"
 #include "tools/run_outputs.h"
 
@@ -25,12 +30,34 @@ std::string points_listing(const scenario::Scenario &s, const RunResult &r) {
   return out;
 }
 
+// The trace's lines, spooled to an unnamed temporary file as the run makes
+// them (the header, written first, needs their count).
+struct TraceSpool {
+  std::unique_ptr<std::FILE, int (*)(std::FILE *)> file{std::tmpfile(), &std::fclose};
+  bool failed = false;
+  void add(std::string_view text) {
+    failed = failed || !file || std::fwrite(text.data(), 1, text.size(), file.get()) != text.size();
+  }
+  // Header, the names' comment lines, then the lines into out; throws
+  // io::OutputError.
+  void copy_to(io::OutputFile &out, std::size_t entries, const std::string &names) {
+    out.write(Trace::header(entries, 2));
+    out.write(names);
+    if (failed || std::fflush(file.get()) != 0)
+      throw io::OutputError("cannot write " + out.path() + ": the trace spool failed");
+    std::rewind(file.get());
+    char buf[1 << 16];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file.get())) > 0;)
+      out.write(std::string_view(buf, n));
+  }
+};
+
 } // namespace
 
 int cmd_run(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim run options");
   std::string trace_out, json_out, check = "step", kernel, trace_level = "default",
-                           trace_format = "ftrace";
+                                   trace_format = "ftrace";
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
       "trace", po::value<std::string>(&trace_out), "write the trace to OUT")(
       "trace-format", po::value<std::string>(&trace_format),
@@ -47,12 +74,15 @@ int cmd_run(const std::vector<std::string> &args) {
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
+  add_budget_options(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("run: " + err);
   RunOptions ro;
   if (std::string err = apply_inspect_options(inspect, ro); !err.empty())
     return usage_error(err);
+  if (std::string err = read_budgets(vm, ro); !err.empty())
+    return usage_error("run: " + err);
   if (check == "step")
     ro.check = CheckMode::Step;
   else if (check == "page")
@@ -76,24 +106,45 @@ int cmd_run(const std::vector<std::string> &args) {
   ro.list_points = vm.count("list-points") > 0;
   ro.strict = vm.count("strict") > 0;
   const std::string file = vm["file"].as<std::string>();
+  if (std::string err = io::distinct_outputs({trace_out, json_out}); !err.empty())
+    return usage_error("run: " + err);
   RunResult result;
   scenario::Scenario s;
   try {
+    // The outputs are checked (and their temporary files made) first.
+    std::unique_ptr<io::OutputFile> trace_file, json_file;
+    TraceSpool spool;
+    if (!trace_out.empty()) {
+      trace_file = std::make_unique<io::OutputFile>(trace_out, std::vector<std::string>{file});
+      if (ro.trace_format == TraceFormat::ftrace)
+        ro.trace_spill = [&spool](std::string_view text) { spool.add(text); };
+    }
+    if (!json_out.empty())
+      json_file = std::make_unique<io::OutputFile>(json_out, std::vector<std::string>{file});
     s = scenario::parse_file(file);
     result = run_scenario(s, ro);
+    if (trace_file) {
+      if (ro.trace_spill)
+        spool.copy_to(*trace_file, result.trace_entries, result.trace_names);
+      else
+        trace_file->write(result.trace);
+      trace_file->commit();
+    }
+    if (json_file) {
+      json_file->write(result.json);
+      json_file->commit();
+    }
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;
-  }
-  if (!trace_out.empty() && !write_file(trace_out, result.trace)) {
-    std::cerr << "ksmsim: cannot write " << trace_out << "\n";
+  } catch (const io::OutputError &e) {
+    std::cerr << "ksmsim: run: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "ksmsim: run: " << file << ": out of memory\n";
     return 2;
   }
-  if (!json_out.empty() && !write_file(json_out, result.json)) {
-    std::cerr << "ksmsim: cannot write " << json_out << "\n";
-    return 2;
-  }
-  if (std::string err = write_inspect_outputs(inspect, result, std::cout); !err.empty()) {
+  if (std::string err = write_inspect_outputs(inspect, result, std::cout, {file}); !err.empty()) {
     std::cerr << "ksmsim: " << err << "\n";
     return 2;
   }

@@ -61,7 +61,8 @@ const char *extension(const std::string &format) {
 }
 } // namespace
 
-std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std::ostream &out) {
+std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std::ostream &out,
+                                  const std::vector<std::string> &inputs) {
   std::set<std::string> used;
   for (const RunResult::Dump &d : r.dumps) {
     if (!d.error.empty())
@@ -85,13 +86,14 @@ std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std:
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty())
       std::filesystem::create_directories(parent, ec);
-    if (!write_file(path, d.text))
-      return fmt::format("cannot write {}", path);
+    if (std::string err = write_file(path, d.text, inputs); !err.empty())
+      return err;
   }
   if (!a.timeline.empty()) {
     bool jsonl = a.timeline.size() >= 6 && a.timeline.substr(a.timeline.size() - 6) == ".jsonl";
-    if (!write_file(a.timeline, jsonl ? r.timeline_jsonl : r.timeline_csv))
-      return fmt::format("cannot write {}", a.timeline);
+    if (std::string err = write_file(a.timeline, jsonl ? r.timeline_jsonl : r.timeline_csv, inputs);
+        !err.empty())
+      return err;
   }
   return "";
 }

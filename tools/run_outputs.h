@@ -22,6 +22,7 @@ void add_inspect_options(po::options_description &opts, InspectArgs &a);
 std::string apply_inspect_options(const InspectArgs &a, RunOptions &ro);
 // Writes the dumps (files, --dump-dir or out) and the timeline; returns
 // an error message or "".
-std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std::ostream &out);
+std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std::ostream &out,
+                                  const std::vector<std::string> &inputs);
 
 } // namespace ksmsim::cli

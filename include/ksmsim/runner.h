@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ struct RunOptions {
   CheckMode check = CheckMode::Step;
   bool trace = false; // collect the trace
   TraceFormat trace_format = TraceFormat::ftrace;
-  bool explain = false; // with trace: the narration as ksmsim_explain lines
+  bool explain = false;              // with trace: the narration as ksmsim_explain lines
   std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
   bool list_points = false;          // count the preemption points each step reaches
   bool strict = false; // an unexpected warning, detector report or violation fails the run
@@ -38,6 +39,16 @@ struct RunOptions {
   // batch, or once per timeline_period_us of virtual time, and per sample.
   bool timeline = false;
   std::uint64_t timeline_period_us = 0;
+  // With trace: the lines go here as they are made (a megabyte at a time)
+  // instead of into RunResult::trace, which then holds nothing.
+  std::function<void(std::string_view)> trace_spill;
+  // Deterministic budgets: a run that would pass one ends with a
+  // ScenarioError (exit 2) at the step where it happened. The defaults
+  // hold every bundled scenario and tools/bench, and stop an absurd run
+  // within about a minute.
+  std::uint64_t max_virtual_time_us = 30ULL * 24 * 3600 * 1000 * 1000; // 30 days
+  std::uint64_t max_ksmd_batches = 20'000'000;
+  std::uint64_t max_steps = 1ULL << 20;
 };
 
 // The /sys/kernel/mm/ksm files read at each `expect:` checkpoint, in the
@@ -49,7 +60,9 @@ struct RunResult {
   int exit_code = 0;   // 0: all held; 1: an expectation failed or an unexpected oops
   std::string summary; // the human summary
   std::string json;    // the same for scripts
-  std::string trace;   // the trace file's text, if asked for, in opt.trace_format
+  std::string trace;   // the trace file's text, if asked for (and not spilled), in opt.trace_format
+  std::size_t trace_entries = 0;
+  std::string trace_names; // ftrace: `# ksmsim name HANDLE NAME` lines for after the header
   // What went wrong in the kernel, whatever the expectations said: oopses,
   // warnings and detector reports, in order (oops_headline's text).
   std::vector<std::string> oopses;
@@ -79,7 +92,15 @@ struct RunResult {
   std::map<int, std::map<std::string, std::uint64_t>> points;
 };
 
-// Throws scenario::ScenarioError for a defect found while running (exit 2).
+// An interleaving the kernel's locks refuse (a nested step needs a lock the
+// interrupted context holds): not a defect of the file, for explore.
+class InterleaveRefused : public scenario::ScenarioError {
+public:
+  using scenario::ScenarioError::ScenarioError;
+};
+
+// Throws scenario::ScenarioError for a defect found while running (exit 2),
+// for a budget passed, or when memory runs out.
 RunResult run_scenario(const scenario::Scenario &s, const RunOptions &opt);
 
 // The kernel profile named by text such as "v3.9" or "v3.9 without a,b".

@@ -206,6 +206,8 @@ struct Machine {
   int nodes = 1;
   std::uint64_t pages_per_node = 262144;
   std::uint64_t swap_pages = 0;
+  // of the `machine:` key, its pages_per_node value and its swap_pages value
+  Location loc, pages_loc, swap_loc;
 };
 
 struct Scenario {

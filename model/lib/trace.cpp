@@ -22,24 +22,35 @@ void Trace::emit(const Task &task, std::uint64_t time_us, std::string_view event
                  task.comm.substr(0, 16), task.pid, task.cpu, time_us / 1000000, time_us % 1000000,
                  event, text);
   entries_++;
+  if (spill_ && lines_.size() >= (1u << 20))
+    flush();
+}
+
+void Trace::flush() {
+  if (spill_ && !lines_.empty()) {
+    spill_(lines_);
+    lines_.clear();
+  }
 }
 
 std::string Trace::file_text(int nr_cpus) const {
-  std::string out = fmt::format("# tracer: nop\n"
-                                "#\n"
-                                "# entries-in-buffer/entries-written: {}/{}   #P:{}\n"
-                                "#\n"
-                                "#                                _-----=> irqs-off/BH-disabled\n"
-                                "#                               / _----=> need-resched\n"
-                                "#                              | / _---=> hardirq/softirq\n"
-                                "#                              || / _--=> preempt-depth\n"
-                                "#                              ||| / _-=> migrate-disable\n"
-                                "#                              |||| /     delay\n"
-                                "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
-                                "#              | |         |   |||||     |         |\n",
-                                entries_, entries_, nr_cpus);
-  out += lines_;
-  return out;
+  return header(entries_, nr_cpus) + lines_;
+}
+
+std::string Trace::header(std::size_t entries, int nr_cpus) {
+  return fmt::format("# tracer: nop\n"
+                     "#\n"
+                     "# entries-in-buffer/entries-written: {}/{}   #P:{}\n"
+                     "#\n"
+                     "#                                _-----=> irqs-off/BH-disabled\n"
+                     "#                               / _----=> need-resched\n"
+                     "#                              | / _---=> hardirq/softirq\n"
+                     "#                              || / _--=> preempt-depth\n"
+                     "#                              ||| / _-=> migrate-disable\n"
+                     "#                              |||| /     delay\n"
+                     "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n"
+                     "#              | |         |   |||||     |         |\n",
+                     entries, entries, nr_cpus);
 }
 
 } // namespace ksmsim

@@ -41,12 +41,19 @@ public:
   using Observer = std::function<void(const Task &, std::uint64_t time_us, std::string_view event,
                                       std::string_view text)>;
   void observe(Observer f) { observer_ = std::move(f); }
+  // The trace file's header, for a trace of that many lines.
+  static std::string header(std::size_t entries, int nr_cpus);
+  // From now on the lines go to spill, a megabyte at a time, instead of
+  // staying in memory; flush() hands over the rest.
+  void spill_to(std::function<void(std::string_view)> spill) { spill_ = std::move(spill); }
+  void flush();
 
 private:
   bool enabled_ = false;
   std::size_t entries_ = 0;
   std::string lines_;
   Observer observer_;
+  std::function<void(std::string_view)> spill_;
 };
 
 } // namespace ksmsim

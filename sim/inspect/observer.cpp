@@ -79,8 +79,11 @@ std::string RunObserver::finish(RunResult &r) {
   }
   // The names as comment lines of the ftrace text (a Chrome JSON trace has
   // no comments: its readers get the names from --json).
-  if (!r.trace.empty() && opt_.trace_format == TraceFormat::ftrace)
-    r.trace = book_.with_trace_names(r.trace);
+  if (opt_.trace && opt_.trace_format == TraceFormat::ftrace) {
+    r.trace_names = book_.trace_comments();
+    if (!r.trace.empty())
+      r.trace = book_.with_trace_names(r.trace);
+  }
   return fmt::format(",\n  \"checkpoints\": {},\n  \"names\": {},\n  \"names_complete\": {}",
                      checkpoints_json(checkpoints_), book_.json_object(),
                      book_.complete() ? "true" : "false");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/run/engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace ksmsim {
@@ -36,6 +38,12 @@ void Engine::deliver_wakeups() {
   }
 }
 
+void Engine::time_budget(std::uint64_t t) const {
+  throw BudgetExceeded{fmt::format("virtual time would reach {} ms, past the budget of {} ms "
+                                   "(--max-virtual-time)",
+                                   t / 1000, max_time_ / 1000)};
+}
+
 void Engine::scan_now(unsigned n) {
   Task saved = k_.current;
   k_.current = Task{"ksmd", KSMD_PID, 1};
@@ -54,6 +62,9 @@ void Engine::scan_now(unsigned n) {
 }
 
 void Engine::ksm_scan_thread_iteration() {
+  if (++batches_ > max_batches_)
+    throw BudgetExceeded{
+        fmt::format("ksmd would run more than {} batches (--max-ksmd-batches)", max_batches_)};
   scan_now(k_.ksm.ksm_thread_pages_to_scan);
   if (k_.ksm.ksmd_should_run()) {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
@@ -72,6 +83,8 @@ void Engine::run_event(const Event &e) {
 }
 
 void Engine::advance_to(std::uint64_t t) {
+  if (t > max_time_)
+    time_budget(t);
   deliver_wakeups();
   while (!events_.empty() && events_.top().time <= t) {
     Event e = events_.top();
@@ -82,9 +95,13 @@ void Engine::advance_to(std::uint64_t t) {
 }
 
 bool Engine::run_until(const std::function<bool()> &done, std::uint64_t deadline) {
+  std::uint64_t wanted = deadline;
+  deadline = std::min(deadline, max_time_);
   deliver_wakeups();
   while (!done()) {
     if (events_.empty() || events_.top().time > deadline) {
+      if (wanted > deadline)
+        time_budget(wanted);
       k_.now_us = std::max(k_.now_us, deadline);
       return false;
     }

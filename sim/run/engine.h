@@ -9,15 +9,27 @@
 #include <cstdint>
 #include <functional>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include "model/mm/kernel.h"
 
 namespace ksmsim {
 
+// A budget of the run passed (RunOptions): the run ends there.
+struct BudgetExceeded {
+  std::string what;
+};
+
 class Engine {
 public:
   explicit Engine(Kernel &k) : k_(k) {}
+  // Virtual time never passes max_time_us; ksmd runs at most max_batches
+  // batches. Passing either throws BudgetExceeded.
+  void set_budgets(std::uint64_t max_time_us, std::uint64_t max_batches) {
+    max_time_ = max_time_us;
+    max_batches_ = max_batches;
+  }
 
   // Deliver a wake_up_interruptible(&ksm_thread_wait) raised by a step.
   void deliver_wakeups();
@@ -51,6 +63,8 @@ private:
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::uint64_t seq_ = 0;
   bool ksmd_waiting_ = true; // in wait_event_freezable, not in a timed sleep
+  std::uint64_t max_time_ = UINT64_MAX, max_batches_ = UINT64_MAX, batches_ = 0;
+  [[noreturn]] void time_budget(std::uint64_t t) const;
 };
 
 } // namespace ksmsim

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -35,7 +37,7 @@ ExploreSite find_explore(const Scenario &s) {
       if (s.steps[i].interleave[j].explore)
         found.push_back({i, j});
   if (found.empty())
-    throw ScenarioError(Location{s.file, 1, 1},
+    throw ScenarioError(s.steps.empty() ? Location{s.file, 1, 1} : s.steps.front().loc,
                         "explore needs a step with `interleave: {explore: true, steps: [...]}`");
   if (found.size() > 1) {
     const auto &il = s.steps[found[1].step].interleave[found[1].interleave];
@@ -71,6 +73,38 @@ std::string ready_to_run(const std::string &text, const Interleave &il, const st
   return out;
 }
 
+// The placements to replay: every occurrence of every point, or beyond
+// max_runs a seeded sample (Floyd's algorithm over the occurrences'
+// numbers, splitmix64), in order, without listing the occurrences first.
+std::vector<std::pair<std::string, std::uint32_t>>
+choose_placements(const std::map<std::string, std::uint64_t> &counts, std::size_t max_runs,
+                  std::uint64_t seed, std::size_t &total) {
+  total = 0;
+  for (const auto &[name, count] : counts)
+    total += count;
+  std::set<std::uint64_t> chosen;
+  if (total <= max_runs) {
+    for (std::uint64_t i = 0; i < total; i++)
+      chosen.insert(i);
+  } else {
+    std::uint64_t state = seed;
+    for (std::uint64_t j = total - max_runs; j < total; j++) {
+      std::uint64_t t = splitmix64(state++) % (j + 1);
+      if (!chosen.insert(t).second)
+        chosen.insert(j);
+    }
+  }
+  std::vector<std::pair<std::string, std::uint32_t>> out;
+  auto point = counts.begin();
+  std::uint64_t first = 0; // the number of the point's first occurrence
+  for (std::uint64_t i : chosen) {
+    while (i >= first + point->second)
+      first += (point++)->second;
+    out.emplace_back(point->first, static_cast<std::uint32_t>(i - first + 1));
+  }
+  return out;
+}
+
 } // namespace
 
 ExploreResult explore(const Scenario &s, const std::string &text, const ExploreOptions &opt) {
@@ -84,27 +118,27 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
   dry_opt.list_points = true;
   dry_opt.trace = false;
   RunResult counted = run_scenario(dry, dry_opt);
-  std::vector<std::pair<std::string, std::uint32_t>> placements;
   auto it = counted.points.find(s.steps[site.step].index);
-  if (it != counted.points.end())
-    for (const auto &[name, count] : it->second)
-      for (std::uint64_t n = 1; n <= count; n++)
-        placements.emplace_back(name, static_cast<std::uint32_t>(n));
   ExploreResult result;
-  result.occurrences = placements.size();
-  if (placements.size() > opt.max_runs) {
-    // A seeded sample (Fisher-Yates with splitmix64), then back in order.
-    std::uint64_t state = s.seed;
-    for (std::size_t i = placements.size() - 1; i > 0; i--)
-      std::swap(placements[i], placements[splitmix64(state++) % (i + 1)]);
-    placements.resize(opt.max_runs);
-    std::sort(placements.begin(), placements.end());
-  }
+  std::vector<std::pair<std::string, std::uint32_t>> placements =
+      choose_placements(it != counted.points.end() ? it->second : decltype(it->second){},
+                        opt.max_runs, s.seed, result.occurrences);
 
   result.runs.resize(placements.size());
   std::atomic<std::size_t> next{0};
+  // A defect of the file (anything but the kernel's locks refusing the
+  // placement) ends the exploration: the first one, by placement order, is
+  // rethrown once every thread has stopped.
+  std::mutex failed_mutex;
+  std::size_t failed_at = placements.size();
+  std::exception_ptr failed;
   auto worker = [&]() {
     for (std::size_t i; (i = next++) < placements.size();) {
+      {
+        std::lock_guard lock(failed_mutex);
+        if (failed && i > failed_at)
+          return;
+      }
       const auto &[point, after] = placements[i];
       Placement &p = result.runs[i];
       p.point = point;
@@ -126,9 +160,16 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
           p.outcome = Placement::Outcome::Violation;
           p.detail = r.violations.front();
         }
-      } catch (const ScenarioError &e) {
+      } catch (const InterleaveRefused &e) {
         p.outcome = Placement::Outcome::Refused;
         p.detail = e.message();
+      } catch (...) {
+        std::lock_guard lock(failed_mutex);
+        if (i < failed_at) {
+          failed_at = i;
+          failed = std::current_exception();
+        }
+        continue;
       }
       if (p.outcome == Placement::Outcome::Oops || p.outcome == Placement::Outcome::Violation)
         p.scenario = ready_to_run(text, il, point, after, p.detail);
@@ -140,6 +181,8 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
   worker();
   for (auto &t : threads)
     t.join();
+  if (failed)
+    std::rethrow_exception(failed);
   return result;
 }
 

@@ -10,8 +10,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <type_traits>
+
+#include <unistd.h>
 
 #include "model/check/invariants.h"
 #include "model/lib/points.h"
@@ -130,6 +133,7 @@ public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
       : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name), observer_(k, opt) {
     report_.set_strict(opt.strict);
+    engine_.set_budgets(opt.max_virtual_time_us, opt.max_ksmd_batches);
   }
   ~Runner() {
     k_.ksm.after_page_scanned = nullptr;
@@ -212,6 +216,7 @@ private:
   PageNames names_{[this]() { return regions(); }};
   std::unique_ptr<Narration> explain_; // --trace-level explain
   std::function<void(const char *)> point_observer_;
+  std::uint64_t steps_run_ = 0;
 };
 
 std::vector<NamedRegion> Runner::regions() const {
@@ -474,6 +479,18 @@ void Runner::op(const Expect &x, const Step &st) {
   for (const std::string &fix : x.if_without)
     if (has_fix(k_.profile, fix))
       return report_.not_applicable(st, fmt::format("with {}", fix));
+  // A page of a process that this run has not made (an oops froze the
+  // machine first, or an interleaving that spawns it has not run) is an
+  // expectation that fails, not a lookup that throws.
+  std::vector<std::string> missing;
+  Expect present = x;
+  std::erase_if(present.pages, [&](const PageExpect &pe) {
+    if (procs_.count(pe.mm))
+      return false;
+    missing.push_back(fmt::format("page {}/{}/{}: process {} does not exist at this point", pe.mm,
+                                  pe.vma, pe.page, pe.mm));
+    return true;
+  });
   ExpectContext ctx;
   ctx.mm_of = [&](const std::string &name) -> mm_struct * {
     auto it = procs_.find(name);
@@ -487,7 +504,9 @@ void Runner::op(const Expect &x, const Step &st) {
   };
   ctx.oopses = &k_.oopses();
   ctx.violations = &report_.violations();
-  report_.expectation(st, evaluate_expect(x, k_, ctx));
+  std::vector<std::string> failed = evaluate_expect(present, k_, ctx);
+  failed.insert(failed.end(), missing.begin(), missing.end());
+  report_.expectation(st, failed);
   if (x.oops && *x.oops != "none")
     report_.acknowledge_oops();
   if (x.warning && *x.warning != "none")
@@ -538,6 +557,8 @@ void Runner::perform(const Step &step, int cpu) {
   for (const std::string &fix : step.expect_error_if_without)
     if (has_fix(k_.profile, fix))
       expect_error.reset();
+  if (++steps_run_ > opt_.max_steps)
+    throw BudgetExceeded{fmt::format("more than {} steps would run (--max-steps)", opt_.max_steps)};
   k_.current = step_task(step, cpu);
   performing_kind_ = step.kind;
   k_.trace_fmt("ksmsim_step", "{} {} line {}", step.index, step.kind, step.loc.line);
@@ -622,7 +643,7 @@ void Runner::run_interleaved(const Interleave &il) {
     // inside its own step on that mm: the final mmput waits for it.
     Task nested = step_task(step, cpu);
     if (step.kind == "exit" && procs_.count(interrupted.comm) && nested.comm == interrupted.comm)
-      throw ScenarioError(
+      throw InterleaveRefused(
           step.loc,
           fmt::format("interleaving refused at {}: {} is interrupted there inside its own {}, "
                       "so its exit (the final mmput) cannot come until that returns",
@@ -630,7 +651,7 @@ void Runner::run_interleaved(const Interleave &il) {
     try {
       with_interleaves(step, [&]() { perform(step, cpu); });
     } catch (const LockConflict &lock) {
-      throw ScenarioError(
+      throw InterleaveRefused(
           step.loc,
           fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
                       il.point, step.kind, lock.what(), interrupted.comm));
@@ -668,6 +689,11 @@ void Runner::run_step(const Step &step) {
     stopped_ = true;
     k_.nested_depth = 0;
     call_path().clear();
+  } catch (const BudgetExceeded &b) {
+    throw ScenarioError(step.loc,
+                        fmt::format("the run is stopped at step {}: {}", step.index, b.what));
+  } catch (const std::bad_alloc &) {
+    throw ScenarioError(step.loc, fmt::format("out of memory at step {}", step.index));
   }
   mark_counters(Task{});
   observer_.after_step(step);
@@ -735,6 +761,10 @@ void Runner::start() {
     });
     k_.narrator = explain_.get();
   }
+  // The ftrace text streams to the caller as it is made; a Chrome JSON
+  // trace is built from the same lines at the end.
+  if (opt_.trace_spill && opt_.trace_format == TraceFormat::ftrace)
+    k_.trace.spill_to(opt_.trace_spill);
   // The preemption-point hook costs a call per cond_resched: only when used.
   bool interleaves = std::any_of(s_.steps.begin(), s_.steps.end(),
                                  [](const Step &st) { return !st.interleave.empty(); });
@@ -743,7 +773,7 @@ void Runner::start() {
   for (std::size_t i = 0; i < s_.ksm.size(); i++) {
     long r = k_.ksm.sysfs_store(s_.ksm[i].first, s_.ksm[i].second + "\n");
     if (r < 0)
-      throw ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 0, 0},
+      throw ScenarioError(i < s_.ksm_locs.size() ? s_.ksm_locs[i] : Location{s_.file, 1, 1},
                           fmt::format("ksm: {}: the kernel refuses '{}' ({})", s_.ksm[i].first,
                                       s_.ksm[i].second, errno_name(static_cast<int>(r))));
   }
@@ -762,9 +792,12 @@ RunResult Runner::finish() {
   RunResult r;
   r.exit_code = report_.exit_code(k_);
   r.summary = report_.summary(k_);
-  if (opt_.trace)
+  if (opt_.trace_spill && opt_.trace_format == TraceFormat::ftrace)
+    k_.trace.flush();
+  else if (opt_.trace)
     r.trace =
         opt_.trace_format == TraceFormat::chrome_json ? chrome_.text() : k_.trace.file_text(2);
+  r.trace_entries = k_.trace.entries();
   r.json = report_.json(k_, observer_.finish(r));
   r.points = points_;
   r.checkpoints = checkpoints_;
@@ -772,6 +805,24 @@ RunResult Runner::finish() {
     r.oopses.push_back(oops_headline(o));
   r.violations = report_.violations();
   return r;
+}
+
+// What the machine's sizes cost here, against what this machine holds:
+// half of its memory at most, before anything is allocated.
+void check_machine(const Machine &m) {
+  // page frames keep 32-bit pfns and swap entries (the parser checks this too)
+  if (std::uint64_t(m.nodes) * m.pages_per_node >= (1ULL << 32))
+    throw ScenarioError(m.pages_loc, "machine: nodes x pages_per_node must be below 2^32");
+  if (m.swap_pages >= (1ULL << 32))
+    throw ScenarioError(m.swap_loc, "machine: swap_pages must be below 2^32");
+  const std::uint64_t phys =
+      std::uint64_t(sysconf(_SC_PHYS_PAGES)) * std::uint64_t(sysconf(_SC_PAGESIZE));
+  constexpr std::uint64_t kSwapSlotBytes = 24; // swap_map, swap cache and data per slot
+  if (m.swap_pages * kSwapSlotBytes > phys / 2)
+    throw ScenarioError(m.swap_loc,
+                        fmt::format("machine: swap_pages: {} needs {} bytes of swap bookkeeping; "
+                                    "this machine holds at most {} (half its memory)",
+                                    m.swap_pages, m.swap_pages * kSwapSlotBytes, phys / 2));
 }
 
 } // namespace
@@ -793,11 +844,7 @@ std::unique_ptr<Kernel> make_kernel(const Scenario &s, const RunOptions &opt) {
     spec.version = s.kernel.version;
     spec.without = s.kernel.without;
   }
-  // page frames keep 32-bit pfns and swap entries
-  if (std::uint64_t(s.machine.nodes) * s.machine.pages_per_node >= (1ULL << 32) ||
-      s.machine.swap_pages >= (1ULL << 32))
-    throw ScenarioError(Location{s.file, 1, 1},
-                        "machine: nodes x pages_per_node and swap_pages must each be below 2^32");
+  check_machine(s.machine);
   MachineConfig m;
   m.nodes = s.machine.nodes;
   m.pages_per_node = s.machine.pages_per_node;
@@ -806,7 +853,9 @@ std::unique_ptr<Kernel> make_kernel(const Scenario &s, const RunOptions &opt) {
   try {
     kernel = std::make_unique<Kernel>(m, make_profile(spec));
   } catch (const std::length_error &e) {
-    throw ScenarioError(Location{s.file, 1, 1}, fmt::format("machine: {}", e.what()));
+    throw ScenarioError(s.machine.pages_loc, fmt::format("machine: {}", e.what()));
+  } catch (const std::bad_alloc &) {
+    throw ScenarioError(s.machine.loc, "machine: out of memory building it");
   }
   return kernel;
 }

@@ -9,9 +9,13 @@
 
 #include "ksmsim/scenario.h"
 
+#include "sim/io/input_file.h"
+#include "sim/scenario/yaml_guard.h"
+
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <filesystem>
@@ -47,6 +51,13 @@ constexpr std::uint64_t kMaxSteps = 1U << 20;       // over the whole scenario
 constexpr std::uint64_t kMaxVmas = 1U << 20;        // over all mms of the scenario
 constexpr int kMaxInterleaveDepth = 8;
 constexpr std::uint64_t kMaxNodes = 1024; // MAX_NUMNODES
+// Page frames and swap slots keep 32-bit numbers.
+constexpr std::uint64_t kMaxFrames = (1ULL << 32) - 1;
+// A duration or time, 2^42 us (about 50 days): a sum over every step of a
+// file cannot wrap 64 bits, nor pass the budgets' bound.
+constexpr std::uint64_t kMaxMicros = 1ULL << 42;
+// mm, vma and point names: what a trace line and JSON carry as they are.
+constexpr std::size_t kMaxNameLength = 64;
 constexpr std::uint64_t kPageSize = 4096;
 
 constexpr std::array<std::string_view, 7> kTopKeys{"scenario", "description", "kernel", "seed",
@@ -377,11 +388,30 @@ bool read_bool(const Reporter &rep, const YAML::Node &node, std::string_view wha
   return value;
 }
 
-std::string read_name(const Reporter &rep, const YAML::Node &node, std::string_view what) {
+// A non-empty scalar, checked by the caller.
+std::string read_word(const Reporter &rep, const YAML::Node &node, std::string_view what) {
   if (!node.IsScalar() || node.Scalar().empty()) {
     rep.fail(node, std::string(what) + ": expected a name");
   }
   return node.Scalar();
+}
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-' || c == ':';
+}
+
+std::string read_name(const Reporter &rep, const YAML::Node &node, std::string_view what) {
+  if (!node.IsScalar() || node.Scalar().empty()) {
+    rep.fail(node, std::string(what) + ": expected a name");
+  }
+  const std::string &name = node.Scalar();
+  if (name.size() > kMaxNameLength ||
+      !std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c); })) {
+    rep.fail(node, std::string(what) + ": a name is 1 to " + std::to_string(kMaxNameLength) +
+                       " of A-Z, a-z, 0-9, '_', '.', '-' and ':'");
+  }
+  return name;
 }
 
 // Free text; an empty value (null) is the empty string.
@@ -422,6 +452,10 @@ Micros read_duration(const Reporter &rep, const YAML::Node &node, std::string_vi
   if (!d) {
     rep.fail(node, std::string(what) +
                        ": expected a duration like 250ms, 2s or a bare number of milliseconds");
+  }
+  if (*d > kMaxMicros) {
+    rep.fail(node, std::string(what) + ": at most " + std::to_string(kMaxMicros / 1000) +
+                       "ms (about 50 days)");
   }
   return *d;
 }
@@ -679,14 +713,25 @@ std::string Parser::parse_fix(const YAML::Node &node) {
 Machine Parser::parse_machine(const Field &f) {
   MapView m(rep_, f.value, "machine", kMachineKeys);
   Machine machine;
+  machine.loc = machine.pages_loc = machine.swap_loc = rep_.loc(f.key_node);
   if (const Field *nodes = m.find("nodes")) {
     machine.nodes = static_cast<int>(read_uint(rep_, nodes->value, "nodes", 1, kMaxNodes));
   }
-  if (const Field *ppn = m.find("pages_per_node")) {
-    machine.pages_per_node = read_uint(rep_, ppn->value, "pages_per_node", 1);
+  const Field *ppn = m.find("pages_per_node");
+  if (ppn != nullptr) {
+    machine.pages_per_node = read_uint(rep_, ppn->value, "pages_per_node", 1, kMaxFrames);
+    machine.pages_loc = rep_.loc(ppn->value);
+  }
+  // Both are below 2^32 here: the product cannot wrap.
+  if (std::uint64_t(machine.nodes) * machine.pages_per_node > kMaxFrames) {
+    rep_.fail(ppn != nullptr ? ppn->value : f.value,
+              "nodes x pages_per_node is " +
+                  std::to_string(std::uint64_t(machine.nodes) * machine.pages_per_node) +
+                  " page frames: at most " + std::to_string(kMaxFrames));
   }
   if (const Field *swap = m.find("swap_pages")) {
-    machine.swap_pages = read_uint(rep_, swap->value, "swap_pages");
+    machine.swap_pages = read_uint(rep_, swap->value, "swap_pages", 0, kMaxFrames - 1);
+    machine.swap_loc = rep_.loc(swap->value);
   }
   return machine;
 }
@@ -754,6 +799,9 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
   }
   step.body = (this->*find_step_kind(key.key)->parse)(key);
   if (const Field *timeout = m.find("timeout")) {
+    if (key.value.IsMap() && key.value["timeout"]) {
+      rep_.fail(timeout->key_node, "timeout: given twice, inside the wait map and beside it");
+    }
     std::get<Wait>(step.body).timeout = read_duration(rep_, timeout->value, "timeout");
   }
   if (const Field *e = m.find("expect_error")) {
@@ -1111,7 +1159,7 @@ void Parser::parse_expect_field(Expect &e, const Field &f) {
       e.pages.push_back(parse_page_expect(f.value));
     }
   } else if (f.key == "oops") {
-    std::string oops = read_name(rep_, f.value, "oops");
+    std::string oops = read_word(rep_, f.value, "oops");
     if (!is_identifier(oops)) {
       rep_.fail(f.value, "oops: expected none or a kernel function name, got " + quote(oops));
     }
@@ -1316,8 +1364,14 @@ ScenarioError yaml_error(const std::string &file, const YAML::Exception &e) {
 
 Scenario parse_text(const std::string &text, const std::string &file) {
   try {
-    YAML::Node root = YAML::Load(text);
-    return Parser(file).parse(root);
+    std::optional<GuardFinding> g = yaml_guard(text);
+    if (!g) {
+      g = second_document(text);
+    }
+    if (g) {
+      throw ScenarioError(Location{file, g->line, g->column}, g->what);
+    }
+    return Parser(file).parse(YAML::Load(text));
   } catch (const ScenarioError &) {
     throw;
   } catch (const YAML::Exception &e) {
@@ -1330,16 +1384,12 @@ Scenario parse_text(const std::string &text, const std::string &file) {
 }
 
 Scenario parse_file(const std::string &path) {
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path, ec)) {
-    throw ScenarioError(Location{path, 0, 0}, "cannot read file");
+  std::string why;
+  std::optional<std::string> text = io::read_input(path, why);
+  if (!text) {
+    throw ScenarioError(Location{path, 0, 0}, why);
   }
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) {
-    throw ScenarioError(Location{path, 0, 0}, "cannot read file");
-  }
-  return parse_text(text, path);
+  return parse_text(*text, path);
 }
 
 std::optional<Micros> parse_duration(const std::string &text) {

@@ -652,6 +652,9 @@ Trace read_trace(const std::string &path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw TraceError(fmt::format("{}: is a directory, not a trace", path));
+  // Only regular files: a FIFO would block in open(), /dev/zero never end.
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw TraceError(fmt::format("{}: not a regular file", path));
   std::ifstream f(path, std::ios::binary);
   if (!f)
     throw TraceError(fmt::format("{}: cannot open", path));
