@@ -386,11 +386,11 @@ TEST_CASE("cli: machine sizes that overflow or do not fit exit 2 naming the valu
       ksmsim(dir, "run " + q(with_machine("product", "{nodes: 2, pages_per_node: 4294967295}")));
   CHECK(r2.code == 2);
   CHECK(contains(r2.err, "product.yaml:2:37: nodes x pages_per_node is 8589934590"));
+  // The swap device's bookkeeping is taken as slots are used: the largest
+  // device costs a chunk table (8 bytes per 64 Ki slots), not 22 bytes a slot.
   Run r3 = ksmsim(dir, "run " + q(with_machine("swap", "{swap_pages: 4294967294}")));
   INFO(r3.err);
-  CHECK(r3.code == 2);
-  CHECK(contains(r3.err, "swap.yaml:2:23: machine: swap_pages: 4294967294 needs"));
-  CHECK(contains(r3.err, "this machine holds at most"));
+  CHECK(r3.code == 0);
 }
 
 TEST_CASE("cli: budgets of virtual time, ksmd batches and steps end a run with exit 2",

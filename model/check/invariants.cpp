@@ -132,7 +132,12 @@ struct Checker {
                k.page_to_pfn(p), node->id, node->kpfn);
       }
     });
-    for (std::uint64_t off = 1; off <= k.machine.swap_pages; off++) {
+    // Slots never touched are free and empty; a pte holding one of them is
+    // caught below, since every referenced slot was touched.
+    for (const auto &[off, refs] : swap_refs)
+      if (k.swap_map_at(off) == 0 && refs > 0)
+        fail("swap", "slot {} is free but {} ptes hold it", off, refs);
+    k.for_each_touched_swap_slot([&](std::uint64_t off) {
       std::uint64_t count = k.swap_refs(off); // through the count continuations
       bool cached = k.swap_map_at(off) & SWAP_HAS_CACHE;
       int refs = swap_refs.count(off) ? swap_refs[off] : 0;
@@ -141,7 +146,7 @@ struct Checker {
       if (cached != (k.swap_cache_pfn(off) != 0))
         fail("swap", "slot {} SWAP_HAS_CACHE is {} but the swap cache {}", off, cached,
              k.swap_cache_pfn(off) ? "holds a page" : "is empty");
-    }
+    });
   }
 };
 } // namespace

@@ -25,6 +25,7 @@
 #include "model/lib/narrate.h"
 #include "model/lib/oops.h"
 #include "model/lib/trace.h"
+#include "model/mm/lazy_array.h"
 #include "model/mm/mm_types.h"
 
 #ifndef MADV_PAGEOUT
@@ -215,8 +216,16 @@ public:
   // stops before __remove_mapping. Returns true if it was unmapped.
   bool shrink_page(page *p, bool keep_swapcache);
   std::uint64_t swap_slots_used() const;
-  std::uint8_t swap_map_at(std::uint64_t off) const { return swap_map_[off]; }
-  std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_[off]; }
+  std::uint8_t swap_map_at(std::uint64_t off) const { return swap_map_.get(off); }
+  std::uint32_t swap_cache_pfn(std::uint64_t off) const { return swap_cache_.get(off); }
+  // f(offset) for every slot whose bookkeeping was ever touched (the others
+  // are free and empty), in offset order.
+  template <class F> void for_each_touched_swap_slot(F &&f) const {
+    swap_map_.for_each_taken([&](std::uint64_t off, std::uint8_t) {
+      if (off >= 1)
+        f(off);
+    });
+  }
   bool swap_read_error_next = false; // the next swap read fails (page stays !Uptodate)
 
   // ---- LRU-add pagevecs (model/mm/lru.cpp, mm/swap.c) ----
@@ -331,12 +340,12 @@ private:
   std::vector<std::unique_ptr<struct anon_vma>> anon_vma_store_;
   std::uint32_t next_vma_id_ = 1, next_anon_vma_id_ = 1, next_mm_id_ = 1;
   // swap: per-slot reference counts, the swap cache, and the written data
-  std::vector<std::uint8_t> swap_map_;
+  LazyArray<std::uint8_t> swap_map_;
   // count continuation pages: per page of swap_map (offset / PAGE_SIZE), the
   // list after its head, each a page of digits (model/mm/swap_count.cpp)
   std::map<std::uint64_t, std::vector<std::vector<std::uint8_t>>> swap_cont_;
-  std::vector<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
-  std::vector<PageContent> swap_data_;
+  LazyArray<std::uint32_t> swap_cache_; // pfn of the swap-cache page, 0 if none
+  LazyArray<PageContent> swap_data_;
   std::uint64_t swap_cursor_ = 1;
   std::vector<OopsRecord> oopses_;     // oopses, warnings and detector reports, in order
   std::set<std::string> warned_sites_; // WARN_ON_ONCE sites that have warned

@@ -34,9 +34,9 @@ Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
   zero_page_->_count = 1;
   zero_page_->flags = PG_zero | PG_uptodate;
   build_all_zonelists();
-  swap_map_.assign(machine.swap_pages + 1, 0);
-  swap_cache_.assign(machine.swap_pages + 1, 0);
-  swap_data_.resize(machine.swap_pages + 1);
+  swap_map_.assign(machine.swap_pages + 1); // taken lazily (model/mm/lazy_array.h)
+  swap_cache_.assign(machine.swap_pages + 1);
+  swap_data_.assign(machine.swap_pages + 1);
   set_oops_sink(this);
 }
 

@@ -25,8 +25,7 @@ std::uint64_t Kernel::get_swap_page() {
 
 std::uint64_t Kernel::swap_slots_used() const {
   std::uint64_t used = 0;
-  for (std::uint64_t off = 1; off <= machine.swap_pages; off++)
-    used += swap_map_[off] != 0;
+  for_each_touched_swap_slot([&](std::uint64_t off) { used += swap_map_.get(off) != 0; });
   return used;
 }
 

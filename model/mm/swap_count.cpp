@@ -207,7 +207,7 @@ int Kernel::page_swapcount(page *p) {
 // Not the kernel's: the whole count of a slot, its digits read through
 // the continuations (for the invariant checker and tests).
 std::uint64_t Kernel::swap_refs(std::uint64_t off) const {
-  std::uint8_t digit = swap_map_[off] & ~SWAP_HAS_CACHE;
+  std::uint8_t digit = swap_map_.get(off) & ~SWAP_HAS_CACHE;
   std::uint64_t total = digit & ~COUNT_CONTINUED;
   std::uint64_t mult = SWAP_MAP_MAX + 1;
   auto head = swap_cont_.find(off / SWAP_MAP_PER_PAGE);

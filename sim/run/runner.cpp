@@ -14,8 +14,6 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include <unistd.h>
-
 #include "model/check/invariants.h"
 #include "model/lib/points.h"
 #include "model/lib/trace_marks.h"
@@ -807,22 +805,17 @@ RunResult Runner::finish() {
   return r;
 }
 
-// What the machine's sizes cost here, against what this machine holds:
-// half of its memory at most, before anything is allocated.
+// The machine's sizes, before anything is allocated. The page frames are
+// one reserved mem_map touched as it is used, and the swap device's
+// per-slot bookkeeping is taken lazily (model/mm/lazy_array.h): a slot
+// costs memory only once a page is swapped to it, and swapped pages are
+// bounded by the pages mapped.
 void check_machine(const Machine &m) {
   // page frames keep 32-bit pfns and swap entries (the parser checks this too)
   if (std::uint64_t(m.nodes) * m.pages_per_node >= (1ULL << 32))
     throw ScenarioError(m.pages_loc, "machine: nodes x pages_per_node must be below 2^32");
   if (m.swap_pages >= (1ULL << 32))
     throw ScenarioError(m.swap_loc, "machine: swap_pages must be below 2^32");
-  const std::uint64_t phys =
-      std::uint64_t(sysconf(_SC_PHYS_PAGES)) * std::uint64_t(sysconf(_SC_PAGESIZE));
-  constexpr std::uint64_t kSwapSlotBytes = 24; // swap_map, swap cache and data per slot
-  if (m.swap_pages * kSwapSlotBytes > phys / 2)
-    throw ScenarioError(m.swap_loc,
-                        fmt::format("machine: swap_pages: {} needs {} bytes of swap bookkeeping; "
-                                    "this machine holds at most {} (half its memory)",
-                                    m.swap_pages, m.swap_pages * kSwapSlotBytes, phys / 2));
 }
 
 } // namespace
