@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// For now a minimal in-order listing of the trees and rmap lists; the dump
-// module replaces the body of inspect_text when the branches are merged.
+// What `show` and `svg` print, from the dump module (sim/inspect/): the
+// trees with their shape and colours, the rmap lists, the picture.
 #include "sim/step/inspect_text.h"
 
 #include <fmt/format.h>
@@ -10,48 +10,38 @@
 #include <stdexcept>
 
 #include "model/mm/kernel.h"
+#include "sim/inspect/dump.h"
+#include "sim/inspect/dump_text.h"
 #include "sim/step/page_names.h"
 
 namespace ksmsim {
 
 namespace {
-const rmap_item *rmap_of_node(const rb_node *n) {
-  return reinterpret_cast<const rmap_item *>(reinterpret_cast<const char *>(n) -
-                                             offsetof(rmap_item, node));
-}
-const stable_node *stable_of_node(const rb_node *n) {
-  return reinterpret_cast<const stable_node *>(reinterpret_cast<const char *>(n) -
-                                               offsetof(stable_node, node));
+ScenarioNames scenario_names(const PageNames &names) {
+  ScenarioNames sn;
+  for (const NamedRegion &r : names.regions())
+    sn.vmas[r.mm].push_back({r.vma, r.start, r.pages});
+  return sn;
 }
 
-std::string stable_line(const stable_node *node, const PageNames &names) {
-  std::string out = "  " + PageNames::stable(node) + ":";
-  for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next)
-    out += " " + names.item(Ksm::rmap_of_hlist(n));
-  return out + "\n";
-}
-
-std::string stable_listing(Kernel &k, const PageNames &names) {
+// The blocks of the dump's text (a line at column 0 and the indented lines
+// after it) whose first line starts with one of the prefixes.
+std::string dump_sections(Kernel &k, const PageNames &names,
+                          std::initializer_list<std::string_view> prefixes) {
+  std::string text = dump_text(take_snapshot(k, scenario_names(names)));
   std::string out;
-  for (int nid = 0; nid < k.ksm.nr_roots(); nid++) {
-    out += fmt::format("root_stable_tree[{}] (in order):\n", nid);
-    for (rb_node *n = rb_first(&k.ksm.root_stable_tree[nid]); n; n = rb_next(n))
-      out += stable_line(stable_of_node(n), names);
-  }
-  out += "migrate_nodes:\n";
-  for (list_node *n = k.ksm.migrate_nodes.next; n != &k.ksm.migrate_nodes; n = n->next)
-    out += stable_line(Ksm::stable_of_list(n), names);
-  return out;
-}
-
-std::string unstable_listing(Kernel &k, const PageNames &names) {
-  std::string out;
-  for (int nid = 0; nid < k.ksm.nr_roots(); nid++) {
-    out += fmt::format("root_unstable_tree[{}] (in order):\n", nid);
-    for (rb_node *n = rb_first(&k.ksm.root_unstable_tree[nid]); n; n = rb_next(n)) {
-      const rmap_item *item = rmap_of_node(n);
-      out += fmt::format("  {} (checksum {:08x})\n", names.item(item), item->oldchecksum);
+  bool keep = false;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t nl = text.find('\n', pos);
+    std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+    if (!line.empty() && line[0] != ' ') {
+      keep = false;
+      for (std::string_view p : prefixes)
+        keep |= line.starts_with(p);
     }
+    if (keep)
+      out += std::string(line) + "\n";
+    pos = nl == std::string::npos ? text.size() : nl + 1;
   }
   return out;
 }
@@ -78,39 +68,24 @@ std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &m
   return out;
 }
 
-std::string xml_escaped(const std::string &s) {
-  std::string out;
-  for (char c : s)
-    out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return out;
-}
-
-// A placeholder picture: the listings as lines of text.
-std::string svg_listing(const std::string &text) {
-  std::string body;
-  int y = 20, lines = 0;
-  for (std::size_t pos = 0; pos < text.size(); lines++) {
-    std::size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    body += fmt::format("  <text x=\"10\" y=\"{}\">{}</text>\n", y, xml_escaped(line));
-    y += 16;
-    pos = nl == std::string::npos ? text.size() : nl + 1;
-  }
-  return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"{}\" "
-                     "font-family=\"monospace\" font-size=\"12\">\n{}</svg>\n",
-                     20 + 16 * lines, body);
-}
 } // namespace
 
 std::string inspect_text(Kernel &k, const PageNames &names, std::string_view what) {
   if (what == "stable")
-    return stable_listing(k, names);
+    return dump_sections(k, names, {"stable tree", "migrate_nodes"});
   if (what == "unstable")
-    return unstable_listing(k, names);
+    return dump_sections(k, names, {"unstable tree"});
+  if (what == "dump")
+    return dump_text(take_snapshot(k, scenario_names(names)));
   if (what.starts_with("rmap "))
     return rmap_listing(k, names, std::string(what.substr(5)));
-  if (what == "svg")
-    return svg_listing(stable_listing(k, names) + unstable_listing(k, names));
+  if (what == "svg") {
+    std::string error;
+    if (std::optional<std::string> svg =
+            dump_state(k, scenario_names(names), DumpFormat::svg, &error))
+      return *svg;
+    throw std::invalid_argument(error);
+  }
   throw std::invalid_argument(fmt::format("nothing to show as '{}'", what));
 }
 
