@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The YAML scenario parser (format v1, ../shared/spec/scenario-format.md).
+// The YAML scenario parser (format v1 and extensions, docs/scenario-format.md).
 // It turns a scenario file into the AST of include/ksmsim/scenario.h and
 // checks everything that is known without running it: keys, value types and
 // ranges, the names of mms and vmas, page indexes, and that `at:` never goes
