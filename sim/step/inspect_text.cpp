@@ -17,18 +17,11 @@
 namespace ksmsim {
 
 namespace {
-ScenarioNames scenario_names(const PageNames &names) {
-  ScenarioNames sn;
-  for (const NamedRegion &r : names.regions())
-    sn.vmas[r.mm].push_back({r.vma, r.start, r.pages});
-  return sn;
-}
-
 // The blocks of the dump's text (a line at column 0 and the indented lines
 // after it) whose first line starts with one of the prefixes.
 std::string dump_sections(Kernel &k, const PageNames &names,
                           std::initializer_list<std::string_view> prefixes) {
-  std::string text = dump_text(take_snapshot(k, scenario_names(names)));
+  std::string text = dump_text(take_snapshot(k, names.scenario_names()));
   std::string out;
   bool keep = false;
   for (std::size_t pos = 0; pos < text.size();) {
@@ -76,13 +69,13 @@ std::string inspect_text(Kernel &k, const PageNames &names, std::string_view wha
   if (what == "unstable")
     return dump_sections(k, names, {"unstable tree"});
   if (what == "dump")
-    return dump_text(take_snapshot(k, scenario_names(names)));
+    return dump_text(take_snapshot(k, names.scenario_names()));
   if (what.starts_with("rmap "))
     return rmap_listing(k, names, std::string(what.substr(5)));
   if (what == "svg") {
     std::string error;
     if (std::optional<std::string> svg =
-            dump_state(k, scenario_names(names), DumpFormat::svg, &error))
+            dump_state(k, names.scenario_names(), DumpFormat::svg, &error))
       return *svg;
     throw std::invalid_argument(error);
   }

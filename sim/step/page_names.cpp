@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sim/step/page_names.h"
 
-#include <fmt/format.h>
-
 #include "model/mm/kernel.h"
+#include "sim/inspect/names.h"
 
 namespace ksmsim {
 
@@ -13,22 +12,25 @@ std::vector<NamedRegion> PageNames::regions() const {
   return source_();
 }
 
-std::string PageNames::page(const mm_struct *mm, std::uint64_t addr) const {
-  addr &= PAGE_MASK;
+ScenarioNames PageNames::scenario_names() const {
+  ScenarioNames sn;
   for (const NamedRegion &r : regions())
-    if (r.mmp == mm && addr >= r.start && addr < r.start + std::uint64_t(r.pages) * PAGE_SIZE)
-      return fmt::format("{}:{}[{}]", r.mm, r.vma, (addr - r.start) / PAGE_SIZE);
-  return fmt::format("{}:{:#x}", mm ? mm->name : "?", addr);
+    sn.vmas[r.mm].push_back({r.vma, r.start, r.pages});
+  return sn;
+}
+
+// The names are sim/inspect's (names.h), so the narration, the dumps and
+// the trace's name map say the same.
+std::string PageNames::page(const mm_struct *mm, std::uint64_t addr) const {
+  return address_name(scenario_names(), mm ? mm->name : "?", addr & PAGE_MASK);
 }
 
 std::string PageNames::item(const rmap_item *item) const {
-  if (!item->mm)
-    return fmt::format("rmap_item#{} (freed)", item->id);
-  return page(item->mm, item->address);
+  return rmap_item_name(scenario_names(), *item);
 }
 
 std::string PageNames::stable(const stable_node *node) {
-  return fmt::format("stable#{} (pfn {}, node {})", node->id, node->kpfn, node->nid);
+  return stable_node_name(*node);
 }
 
 } // namespace ksmsim

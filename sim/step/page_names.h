@@ -13,6 +13,7 @@
 namespace ksmsim {
 
 class Kernel;
+struct ScenarioNames;
 struct mm_struct;
 struct rmap_item;
 struct stable_node;
@@ -34,6 +35,8 @@ public:
   explicit PageNames(Source source) : source_(std::move(source)) {}
 
   std::vector<NamedRegion> regions() const;
+  // The same, as the dump module takes them.
+  ScenarioNames scenario_names() const;
   // `A:heap[3]`, or `A:0x7ffff7ff0000` outside every named mapping.
   std::string page(const mm_struct *mm, std::uint64_t addr) const;
   std::string item(const rmap_item *item) const;
