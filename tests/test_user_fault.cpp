@@ -26,7 +26,10 @@ std::pair<mm_struct *, std::uint64_t> swapped(Machine &m) {
 TEST_CASE("a write whose swap fault lost its race faults again and lands in its own page",
           "[fault][swap]") {
   Machine m;
-  auto [a, s] = swapped(m);
+  // Plain variables, not a structured binding: clang 14 cannot capture one.
+  auto [mm, addr] = swapped(m);
+  mm_struct *a = mm;
+  std::uint64_t s = addr;
   // Another CPU zaps the swap pte while do_swap_page waits for the page
   // lock: !PageSwapCache -> out_page, 0 returned, pte none. The second
   // fault is do_anonymous_page's.
