@@ -18,11 +18,12 @@ namespace ksmsim::cli {
 
 int cmd_report(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim report options");
-  std::string out, kernel, period;
+  std::string out, kernel, period, check = "step";
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
       "output,o", po::value<std::string>(&out),
       "write the HTML report to OUT")("kernel", po::value<std::string>(&kernel),
                                       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
+      "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
       "timeline-period", po::value<std::string>(&period),
       "a chart point every MS of virtual time instead of after every ksmd batch");
   add_budget_options(opts);
@@ -42,6 +43,12 @@ int cmd_report(const std::vector<std::string> &args) {
     return usage_error("report: " + err);
   if (vm.count("kernel"))
     ro.kernel = kernel;
+  if (check == "page")
+    ro.check = CheckMode::Page;
+  else if (check == "off")
+    ro.check = CheckMode::Off;
+  else if (check != "step")
+    return usage_error(fmt::format("report: --check takes step, page or off, not '{}'", check));
   const std::string file = vm["file"].as<std::string>();
   std::string why;
   std::string chart_js = read_chart_library(&why);
