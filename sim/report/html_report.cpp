@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "html_report_js.h" // generated from sim/report/html_report.js
-#include "sim/io/input_file.h"
 
 namespace ksmsim {
 
@@ -204,17 +203,6 @@ pre {{ background: #f6f8fa; padding: 8px; overflow: auto; }}
 </html>
 )",
                      blob, lib, HTML_REPORT_JS);
-}
-
-std::string render_report(const ojson &data) {
-  std::string why;
-  std::optional<std::string> lib = io::read_input(chartjs_path(), why);
-  if (!lib)
-    throw ReportLibraryMissing(
-        fmt::format("the HTML report needs Chart.js: cannot read {} ({}); install Debian's package "
-                    "libjs-chart.js (tools/setup does)",
-                    chartjs_path(), why));
-  return render_report(data, *lib);
 }
 
 } // namespace ksmsim

@@ -9,19 +9,12 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
 
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
 
 namespace ksmsim {
-
-// The report's library is missing or unreadable: what() names the package.
-class ReportLibraryMissing : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 // What a run needs for a report: the timeline after every batch (unless a
 // period was set) and an SVG dump at every checkpoint. Returns "" or why
@@ -36,9 +29,7 @@ nlohmann::ordered_json report_data(const scenario::Scenario &s, const std::strin
 
 // Where Chart.js is read from (found at configure time).
 const char *chartjs_path();
-// The page around the blob with chart_js inlined.
+// The page around the blob with chart_js (tools/report_output.h reads it) inlined.
 std::string render_report(const nlohmann::ordered_json &data, const std::string &chart_js);
-// The same, reading Chart.js from chartjs_path(); throws ReportLibraryMissing.
-std::string render_report(const nlohmann::ordered_json &data);
 
 } // namespace ksmsim
