@@ -55,5 +55,6 @@ int cmd_diff(const std::vector<std::string> &args);    // tools/cmd_diff.cpp
 int cmd_record(const std::vector<std::string> &args);  // tools/cmd_record.cpp
 int cmd_compare(const std::vector<std::string> &args); // tools/cmd_compare.cpp
 int cmd_step(const std::vector<std::string> &args);    // tools/cmd_step.cpp
+int cmd_report(const std::vector<std::string> &args);  // tools/cmd_report.cpp
 
 } // namespace ksmsim::cli

@@ -11,7 +11,9 @@
 #include "ksmsim/scenario.h"
 #include "model/lib/trace.h"
 #include "sim/io/output_file.h"
+#include "sim/report/html_report.h"
 #include "tools/cli.h"
+#include "tools/report_output.h"
 #include "tools/run_outputs.h"
 
 namespace ksmsim::cli {
@@ -56,8 +58,8 @@ struct TraceSpool {
 
 int cmd_run(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim run options");
-  std::string trace_out, json_out, check = "step", kernel, trace_level = "default",
-                                   trace_format = "ftrace";
+  std::string trace_out, json_out, html_out, check = "step", kernel, trace_level = "default",
+                                             trace_format = "ftrace";
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
       "trace", po::value<std::string>(&trace_out), "write the trace to OUT")(
       "trace-format", po::value<std::string>(&trace_format),
@@ -65,6 +67,7 @@ int cmd_run(const std::vector<std::string> &args) {
       "trace-level", po::value<std::string>(&trace_level),
       "default, or explain: add ksmsim_explain lines narrating ksmd's decisions")(
       "json", po::value<std::string>(&json_out), "write the results as JSON to OUT")(
+      "html", po::value<std::string>(&html_out), "write the HTML report to OUT (docs/report.md)")(
       "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
       "quiet", "print nothing when every expectation holds")(
       "strict", "also fail (exit 1) on a warning, detector report or invariant violation that no "
@@ -83,6 +86,14 @@ int cmd_run(const std::vector<std::string> &args) {
     return usage_error(err);
   if (std::string err = read_budgets(vm, ro); !err.empty())
     return usage_error("run: " + err);
+  std::string chart_js;
+  if (!html_out.empty()) {
+    if (std::string err = want_report(ro); !err.empty())
+      return usage_error("run: " + err);
+    std::string why;
+    if (chart_js = read_chart_library(&why); !why.empty())
+      return std::cerr << "ksmsim: run: " << why << "\n", 2;
+  }
   if (check == "step")
     ro.check = CheckMode::Step;
   else if (check == "page")
@@ -106,13 +117,13 @@ int cmd_run(const std::vector<std::string> &args) {
   ro.list_points = vm.count("list-points") > 0;
   ro.strict = vm.count("strict") > 0;
   const std::string file = vm["file"].as<std::string>();
-  if (std::string err = io::distinct_outputs({trace_out, json_out}); !err.empty())
+  if (std::string err = io::distinct_outputs({trace_out, json_out, html_out}); !err.empty())
     return usage_error("run: " + err);
   RunResult result;
   scenario::Scenario s;
   try {
     // The outputs are checked (and their temporary files made) first.
-    std::unique_ptr<io::OutputFile> trace_file, json_file;
+    std::unique_ptr<io::OutputFile> trace_file, json_file, html_file;
     TraceSpool spool;
     if (!trace_out.empty()) {
       trace_file = std::make_unique<io::OutputFile>(trace_out, std::vector<std::string>{file});
@@ -121,6 +132,8 @@ int cmd_run(const std::vector<std::string> &args) {
     }
     if (!json_out.empty())
       json_file = std::make_unique<io::OutputFile>(json_out, std::vector<std::string>{file});
+    if (!html_out.empty())
+      html_file = std::make_unique<io::OutputFile>(html_out, std::vector<std::string>{file});
     s = scenario::parse_file(file);
     result = run_scenario(s, ro);
     if (trace_file) {
@@ -133,6 +146,11 @@ int cmd_run(const std::vector<std::string> &args) {
     if (json_file) {
       json_file->write(result.json);
       json_file->commit();
+    }
+    if (html_file) {
+      write_report(*html_file, s, file, result, chart_js);
+      if (inspect.dump_each.empty())
+        drop_report_dumps(ro, result);
     }
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";

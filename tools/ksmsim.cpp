@@ -21,6 +21,8 @@ int main(int argc, char **argv) {
                  "           unexpectedly; 2: the scenario or the command line is wrong\n"
                  "  explore  replay a scenario once per preemption point its `explore: true` step\n"
                  "           reaches; exit 1 when a placement oopses or breaks an invariant\n"
+                 "  report   run a scenario and write one self-contained HTML page: the counters'\n"
+                 "           chart, the checkpoints' expectations and pictures (docs/report.md)\n"
                  "  step     run a scenario step by step and ksmd page by page, narrated (help\n"
                  "           inside lists the commands; --script CMDS reads them from a file)\n";
     return 0;
@@ -37,6 +39,8 @@ int main(int argc, char **argv) {
     return cmd_record({args.begin() + 1, args.end()});
   if (args[0] == "compare")
     return cmd_compare({args.begin() + 1, args.end()});
+  if (args[0] == "report")
+    return cmd_report({args.begin() + 1, args.end()});
   if (args[0] == "step")
     return cmd_step({args.begin() + 1, args.end()});
   return usage_error(fmt::format("unknown command '{}'", args[0]));

@@ -87,6 +87,15 @@ struct RunResult {
     std::string error; // why there is no text (svg without Graphviz)
   };
   std::vector<Dump> dumps;
+  // Every top-level step as it finished: its index, line, kind and the
+  // virtual time then (for the HTML report's markers).
+  struct StepMark {
+    int step = 0;
+    int line = 0;
+    std::string kind;
+    std::uint64_t time_us = 0;
+  };
+  std::vector<StepMark> step_marks;
   std::string timeline_csv, timeline_jsonl; // with RunOptions::timeline
   // With list_points: step index -> point name -> times reached.
   std::map<int, std::map<std::string, std::uint64_t>> points;

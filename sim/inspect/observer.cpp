@@ -49,6 +49,7 @@ void RunObserver::dump_step(const scenario::Step &st, const scenario::Dump &d) {
 }
 
 void RunObserver::after_step(const scenario::Step &st) {
+  step_marks_.push_back({st.index, st.loc.line, st.kind, k_.now_us});
   if (opt_.trace)
     book_.note_mms(k_);
   if (std::find(opt_.dump_at.begin(), opt_.dump_at.end(), st.index) != opt_.dump_at.end())
@@ -73,6 +74,7 @@ void RunObserver::dump(const scenario::Step &st, const std::string &format,
 std::string RunObserver::finish(RunResult &r) {
   book_.note_all(k_, names_);
   r.dumps = std::move(dumps_);
+  r.step_marks = std::move(step_marks_);
   if (opt_.timeline) {
     r.timeline_csv = timeline_csv(timeline_);
     r.timeline_jsonl = timeline_jsonl(timeline_);

@@ -52,6 +52,7 @@ private:
   TimelineClock clock_;
   std::vector<TimelineRow> timeline_, checkpoints_;
   std::vector<RunResult::Dump> dumps_;
+  std::vector<RunResult::StepMark> step_marks_;
 };
 
 } // namespace ksmsim

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// `ksmsim report FILE -o OUT`: run a scenario and write its HTML report
+// (sim/report/html_report.h, docs/report.md).
+#include <fmt/format.h>
+#include <iostream>
+#include <new>
+
+#include "ksmsim/runner.h"
+#include "ksmsim/scenario.h"
+#include "sim/io/output_file.h"
+#include "sim/report/html_report.h"
+#include "tools/cli.h"
+#include "tools/report_output.h"
+#include "tools/run_outputs.h"
+
+namespace ksmsim::cli {
+
+int cmd_report(const std::vector<std::string> &args) {
+  po::options_description opts("ksmsim report options");
+  std::string out, kernel, period, check = "step";
+  opts.add_options()("file", po::value<std::string>(), "the scenario")(
+      "output,o", po::value<std::string>(&out),
+      "write the HTML report to OUT")("kernel", po::value<std::string>(&kernel),
+                                      "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
+      "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
+      "timeline-period", po::value<std::string>(&period),
+      "a chart point every MS of virtual time instead of after every ksmd batch");
+  add_budget_options(opts);
+  po::variables_map vm;
+  if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("report: " + err);
+  if (out.empty())
+    return usage_error("report: -o OUT (the HTML file to write) is needed");
+  RunOptions ro;
+  InspectArgs inspect;
+  inspect.timeline_period = period;
+  if (std::string err = apply_inspect_options(inspect, ro); !err.empty())
+    return usage_error("report: " + err);
+  if (std::string err = read_budgets(vm, ro); !err.empty())
+    return usage_error("report: " + err);
+  if (std::string err = want_report(ro); !err.empty())
+    return usage_error("report: " + err);
+  if (vm.count("kernel"))
+    ro.kernel = kernel;
+  if (check == "page")
+    ro.check = CheckMode::Page;
+  else if (check == "off")
+    ro.check = CheckMode::Off;
+  else if (check != "step")
+    return usage_error(fmt::format("report: --check takes step, page or off, not '{}'", check));
+  const std::string file = vm["file"].as<std::string>();
+  std::string why;
+  std::string chart_js = read_chart_library(&why);
+  if (!why.empty()) {
+    std::cerr << "ksmsim: report: " << why << "\n";
+    return 2;
+  }
+  RunResult result;
+  try {
+    io::OutputFile html(out, {file}); // a refused output fails before the run
+    scenario::Scenario s = scenario::parse_file(file);
+    result = run_scenario(s, ro);
+    write_report(html, s, file, result, chart_js);
+  } catch (const scenario::ScenarioError &e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const io::OutputError &e) {
+    std::cerr << "ksmsim: report: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "ksmsim: report: " << file << ": out of memory\n";
+    return 2;
+  }
+  if (result.exit_code != 0)
+    std::cout << result.summary;
+  return result.exit_code;
+}
+
+} // namespace ksmsim::cli
