@@ -65,6 +65,18 @@ void add_budget_options(po::options_description &opts) {
       "stop (exit 2) before more steps run (default 1048576)");
 }
 
+std::string read_check_mode(const std::string &text, RunOptions &ro) {
+  if (text == "step")
+    ro.check = CheckMode::Step;
+  else if (text == "page")
+    ro.check = CheckMode::Page;
+  else if (text == "off")
+    ro.check = CheckMode::Off;
+  else
+    return fmt::format("--check takes step, page or off, not '{}'", text);
+  return "";
+}
+
 std::string read_budgets(const po::variables_map &vm, RunOptions &ro) {
   if (vm.count("max-virtual-time")) {
     const std::string text = vm["max-virtual-time"].as<std::string>();

@@ -32,6 +32,8 @@ std::string read_count(const po::variables_map &vm, const std::string &name, std
 // --max-steps) and reading them into ro; "" on success.
 void add_budget_options(po::options_description &opts);
 std::string read_budgets(const po::variables_map &vm, RunOptions &ro);
+// --check step|page|off into ro.check; "" or what is wrong.
+std::string read_check_mode(const std::string &text, RunOptions &ro);
 // The options of commands that change the running kernel (record, compare).
 void add_live_options(po::options_description &opts);
 // 0 when the command may touch the live kernel: the flag was given and

@@ -43,12 +43,8 @@ int cmd_report(const std::vector<std::string> &args) {
     return usage_error("report: " + err);
   if (vm.count("kernel"))
     ro.kernel = kernel;
-  if (check == "page")
-    ro.check = CheckMode::Page;
-  else if (check == "off")
-    ro.check = CheckMode::Off;
-  else if (check != "step")
-    return usage_error(fmt::format("report: --check takes step, page or off, not '{}'", check));
+  if (std::string err = read_check_mode(check, ro); !err.empty())
+    return usage_error("report: " + err);
   const std::string file = vm["file"].as<std::string>();
   std::string why;
   std::string chart_js = read_chart_library(&why);

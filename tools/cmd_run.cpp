@@ -94,14 +94,8 @@ int cmd_run(const std::vector<std::string> &args) {
     if (chart_js = read_chart_library(&why); !why.empty())
       return std::cerr << "ksmsim: run: " << why << "\n", 2;
   }
-  if (check == "step")
-    ro.check = CheckMode::Step;
-  else if (check == "page")
-    ro.check = CheckMode::Page;
-  else if (check == "off")
-    ro.check = CheckMode::Off;
-  else
-    return usage_error(fmt::format("--check takes step, page or off, not '{}'", check));
+  if (std::string err = read_check_mode(check, ro); !err.empty())
+    return usage_error(err);
   if (trace_format == "chrome-json")
     ro.trace_format = TraceFormat::chrome_json;
   else if (trace_format != "ftrace")
