@@ -448,11 +448,7 @@ void Runner::op(const Wait &x, const Step &st) {
 }
 
 ScenarioNames Runner::scenario_names() const {
-  ScenarioNames names;
-  for (const auto &[name, p] : procs_)
-    for (const auto &[vma, region] : p.regions)
-      names.vmas[name].push_back({vma, region.start, region.pages});
-  return names;
+  return names_.scenario_names(); // from regions(), as the narration names them
 }
 
 void Runner::op(const Dump &x, const Step &st) {
