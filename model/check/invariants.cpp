@@ -6,6 +6,7 @@
 #include <map>
 
 #include "model/mm/kernel.h"
+#include "model/mm/lazy_array.h"
 
 namespace ksmsim {
 
@@ -84,39 +85,84 @@ struct Checker {
     return k.ksm.stable_tree_nid_of(node) == node->nid;
   }
 
-  void frames_and_ptes() {
-    std::map<std::uint64_t, int> pte_maps;  // pfn -> present ptes
-    std::map<std::uint64_t, int> swap_refs; // swap slot -> swap ptes
-    for (mm_struct *mm : k.mms()) {
+  // Counts per pfn or swap slot, one byte each in chunks taken as used (the
+  // check runs over the whole machine: a byte a frame, not a map node),
+  // with the rare counts of 255 and more kept aside.
+  class Tally {
+  public:
+    explicit Tally(std::uint64_t n) { small_.assign(n); }
+    void add(std::uint64_t i) {
+      std::uint8_t &c = small_[i];
+      if (c < 255)
+        c++;
+      else
+        big_[i]++;
+    }
+    std::uint64_t get(std::uint64_t i) const {
+      std::uint8_t c = small_.get(i);
+      if (c < 255)
+        return c;
+      auto it = big_.find(i);
+      return 255 + (it == big_.end() ? 0 : it->second);
+    }
+    template <class F> void for_each(F &&f) const {
+      small_.for_each_taken([&](std::uint64_t i, std::uint8_t c) {
+        if (c)
+          f(i, get(i));
+      });
+    }
+
+  private:
+    LazyArray<std::uint8_t> small_;
+    std::map<std::uint64_t, std::uint64_t> big_;
+  };
+
+  // f(mm, address, pte) for every pte of every vma, table by table.
+  template <class F> void for_each_pte(F &&f) {
+    for (mm_struct *mm : k.mms())
       for (vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
-        for (std::uint64_t a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
-          pte_t *ptep = k.pte_offset(mm, a, false);
-          if (!ptep || pte_none(*ptep))
+        const std::uint64_t last_key = pgtable_key(vma->vm_end - 1);
+        for (std::uint64_t key = pgtable_key(vma->vm_start) + 1; key-- > last_key;) {
+          if (key >= mm->pgtables.size() || !mm->pgtables[key])
             continue;
-          if (pte_present(*ptep)) {
-            if (pte_special(*ptep))
-              continue;
-            pte_maps[pte_pfn(*ptep)]++;
-          } else if (is_migration_entry(*ptep)) {
-            fail("pte", "{} {:x}: a migration entry outside a migration", mm->name, a);
-          } else {
-            swap_refs[pte_to_swp_entry(*ptep)]++;
+          const page_table &table = *mm->pgtables[key];
+          const std::uint64_t base = pgtable_start(key);
+          for (unsigned i = 0; i < 512; i++) {
+            const std::uint64_t a = base | (std::uint64_t(i) << PAGE_SHIFT);
+            if (!pte_none(table[i]) && a >= vma->vm_start && a < vma->vm_end)
+              f(mm, a, table[i]);
           }
         }
       }
-    }
-    for (auto [pfn, n] : pte_maps) {
+  }
+
+  void frames_and_ptes() {
+    Tally pte_maps(k.max_pfn() + 1);       // pfn -> present ptes
+    Tally swap_refs(k.swap_slots() + 1);   // swap slot -> swap ptes
+    for_each_pte([&](mm_struct *mm, std::uint64_t a, pte_t pte) {
+      if (pte_present(pte)) {
+        if (!pte_special(pte))
+          pte_maps.add(pte_pfn(pte));
+      } else if (is_migration_entry(pte)) {
+        fail("pte", "{} {:x}: a migration entry outside a migration", mm->name, a);
+      } else if (pte_to_swp_entry(pte) <= k.swap_slots()) {
+        swap_refs.add(pte_to_swp_entry(pte));
+      } else {
+        fail("swap", "{} {:x}: a swap pte beyond the swap device", mm->name, a);
+      }
+    });
+    pte_maps.for_each([&](std::uint64_t pfn, std::uint64_t n) {
       page *p = k.pfn_to_page(pfn);
       if (p->_count == 0)
         fail("pte", "a pte maps freed page {}", pfn);
-      if (Kernel::page_mapcount(p) != n)
+      if (std::uint64_t(Kernel::page_mapcount(p)) != n)
         fail("mapcount", "page {} has mapcount {} but {} ptes map it", pfn,
              Kernel::page_mapcount(p), n);
-    }
+    });
     k.for_each_frame([&](page *p) {
       if (p->_count == 0 || (p->flags & PG_zero))
         return;
-      if (!pte_maps.count(k.page_to_pfn(p)) && Kernel::page_mapped(p))
+      if (Kernel::page_mapped(p) && pte_maps.get(k.page_to_pfn(p)) == 0)
         fail("mapcount", "page {} has mapcount {} but no pte maps it", k.page_to_pfn(p),
              Kernel::page_mapcount(p));
       int need = Kernel::page_mapcount(p) + (Kernel::PageSwapCache(p) ? 1 : 0);
@@ -134,14 +180,15 @@ struct Checker {
     });
     // Slots never touched are free and empty; a pte holding one of them is
     // caught below, since every referenced slot was touched.
-    for (const auto &[off, refs] : swap_refs)
+    swap_refs.for_each([&](std::uint64_t off, std::uint64_t refs) {
       if (k.swap_map_at(off) == 0 && refs > 0)
         fail("swap", "slot {} is free but {} ptes hold it", off, refs);
+    });
     k.for_each_touched_swap_slot([&](std::uint64_t off) {
       std::uint64_t count = k.swap_refs(off); // through the count continuations
       bool cached = k.swap_map_at(off) & SWAP_HAS_CACHE;
-      int refs = swap_refs.count(off) ? swap_refs[off] : 0;
-      if (static_cast<int>(count) != refs)
+      std::uint64_t refs = swap_refs.get(off);
+      if (count != refs)
         fail("swap", "slot {} counts {} references but {} ptes hold it", off, count, refs);
       if (cached != (k.swap_cache_pfn(off) != 0))
         fail("swap", "slot {} SWAP_HAS_CACHE is {} but the swap cache {}", off, cached,

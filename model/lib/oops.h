@@ -57,20 +57,35 @@ public:
   explicit LockConflict(const std::string &lock) : std::runtime_error(lock) {}
 };
 
+// The functions of the kernel the simulated CPU is in, innermost last. A
+// fixed array (no allocation, trivially constructed, so the thread_local
+// needs no initialisation guard on every KFUNC); frames deeper than it
+// holds are counted, not named.
 class CallPath {
 public:
-  void push(const char *fn) { frames_.push_back(fn); }
-  void pop() { frames_.pop_back(); }
-  std::vector<std::string> snapshot() const { return {frames_.begin(), frames_.end()}; }
-  void clear() { frames_.clear(); }
+  void push(const char *fn) {
+    if (depth_ < MAX_FRAMES)
+      frames_[depth_] = fn;
+    depth_++;
+  }
+  void pop() { depth_--; }
+  std::vector<std::string> snapshot() const {
+    std::vector<std::string> out(frames_, frames_ + (depth_ < MAX_FRAMES ? depth_ : MAX_FRAMES));
+    if (depth_ > MAX_FRAMES)
+      out.push_back("...");
+    return out;
+  }
+  void clear() { depth_ = 0; }
 
 private:
-  std::vector<const char *> frames_;
+  static constexpr unsigned MAX_FRAMES = 64;
+  const char *frames_[MAX_FRAMES] = {};
+  unsigned depth_ = 0;
 };
 
 // The one call path of the simulated machine (there is no real concurrency).
 // One per thread: ksmsim explore runs scenarios on several threads.
-inline thread_local CallPath the_call_path;
+inline thread_local constinit CallPath the_call_path;
 inline CallPath &call_path() {
   return the_call_path;
 }

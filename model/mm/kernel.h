@@ -102,6 +102,10 @@ public:
   // Every frame ever allocated, in pfn order (for the invariant checker).
   template <class F> void for_each_frame(F &&f);
   std::uint64_t frames_in_use() const { return frames_in_use_; }
+  // The highest pfn the machine has (its frames are 0..max_pfn()).
+  std::uint64_t max_pfn() const { return machine.nodes * machine.pages_per_node - 1; }
+  // Swap offsets are 1..swap_slots() (offset 0 is the swap header).
+  std::uint64_t swap_slots() const { return machine.swap_pages; }
 
   // page state accessors (include/linux/mm.h, ksm.h)
   static bool PageAnon(const page *p) { return p->mapping & PAGE_MAPPING_ANON; }

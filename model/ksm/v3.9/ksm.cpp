@@ -40,10 +40,25 @@ inline void prefetch_children(const rb_node *n) {
   __builtin_prefetch(n->rb_right);
 }
 
-std::string ptr(HandleKind kind, std::uint32_t id) {
-  return fmt::format("{:016x}", handle(kind, id));
+// What %p prints for an object, formatted only when a trace line is (the
+// arguments of trace_fmt are built even with tracing off).
+struct Ptr {
+  HandleKind kind;
+  std::uint32_t id;
+};
+Ptr ptr(HandleKind kind, std::uint32_t id) {
+  return {kind, id};
 }
 } // namespace
+} // namespace ksmsim
+
+template <> struct fmt::formatter<ksmsim::Ptr> : fmt::formatter<std::uint64_t> {
+  auto format(ksmsim::Ptr p, format_context &ctx) const {
+    return fmt::format_to(ctx.out(), "{:016x}", ksmsim::handle(p.kind, p.id));
+  }
+};
+
+namespace ksmsim {
 
 rmap_item *Ksm::rmap_of_hlist(list_node *n) {
   return container_of(n, &rmap_item::hlist);
