@@ -13,7 +13,7 @@ inline std::uint32_t rol32(std::uint32_t w, unsigned s) {
 }
 
 // __jhash_mix and __jhash_final of include/linux/jhash.h (3.9)
-inline void jhash_mix(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
+[[gnu::always_inline]] inline void jhash_mix(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
   a -= c;
   a ^= rol32(c, 4);
   c += b;
@@ -34,7 +34,7 @@ inline void jhash_mix(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
   b += a;
 }
 
-inline void jhash_final(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
+[[gnu::always_inline]] inline void jhash_final(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
   c ^= b;
   c -= rol32(b, 14);
   a ^= c;
@@ -270,7 +270,7 @@ namespace {
 // round of three takes (lo, hi, lo) or (hi, lo, hi); no bytes are built.
 // N such hashes at once: the chains are independent, so interleaving them
 // lets the processor overlap them (one alone is bound by its latency).
-template <std::size_t N> void jhash2_repeated_n(const std::uint64_t *words, std::uint32_t *out) {
+template <std::size_t N> [[gnu::always_inline]] inline void jhash2_repeated_n(const std::uint64_t *words, std::uint32_t *out) {
   std::uint32_t lo[N], hi[N], a[N], b[N], c[N];
   for (std::size_t n = 0; n < N; n++) {
     lo[n] = hi[n] = 0;
@@ -303,6 +303,31 @@ std::uint32_t jhash2_repeated(std::uint64_t word) {
   jhash2_repeated_n<1>(&word, &sum);
   return sum;
 }
+
+// 32 lanes: two AVX-512 vectors of u32 (whose rotate is one instruction),
+// so that two independent chains overlap, or four AVX2 ones; the same integer arithmetic on every path,
+// so the sums are the same bytes whichever the processor runs.
+constexpr std::size_t WIDE_LANES = 32;
+__attribute__((target("avx512f"))) void jhash2_wide_avx512(const std::uint64_t *w,
+                                                            std::uint32_t *out) {
+  jhash2_repeated_n<WIDE_LANES>(w, out);
+}
+__attribute__((target("avx2"))) void jhash2_wide_avx2(const std::uint64_t *w, std::uint32_t *out) {
+  jhash2_repeated_n<WIDE_LANES>(w, out);
+}
+void jhash2_wide_sse2(const std::uint64_t *w, std::uint32_t *out) {
+  jhash2_repeated_n<WIDE_LANES>(w, out);
+}
+using WideHash = void (*)(const std::uint64_t *, std::uint32_t *);
+WideHash pick_wide_hash() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f"))
+    return jhash2_wide_avx512;
+  if (__builtin_cpu_supports("avx2"))
+    return jhash2_wide_avx2;
+  return jhash2_wide_sse2;
+}
+const WideHash jhash2_wide = pick_wide_hash();
 } // namespace
 
 std::uint32_t ContentStore::checksum(PageContent &c) {
@@ -333,14 +358,14 @@ std::uint32_t ContentStore::checksum(PageContent &c) {
 }
 
 void ContentStore::prepare_checksums(PageContent *const *pages, std::size_t count) {
-  constexpr std::size_t LANES = 8; // two SSE2 vectors of u32 at -O3
+  constexpr std::size_t LANES = WIDE_LANES;
   PageContent *todo[LANES];
   std::uint64_t words[LANES];
   std::uint32_t sums[LANES];
   std::size_t n = 0;
   auto flush = [&]() {
     if (n == LANES)
-      jhash2_repeated_n<LANES>(words, sums);
+      jhash2_wide(words, sums);
     else
       for (std::size_t i = 0; i < n; i++)
         sums[i] = jhash2_repeated(words[i]);
