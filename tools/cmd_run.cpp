@@ -74,7 +74,8 @@ int cmd_run(const std::vector<std::string> &args) {
                 "expectation names")("list-points",
                                      "print the preemption points each step reaches, with counts")(
       "kernel", po::value<std::string>(&kernel),
-      "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+      "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
+      "no-shortcuts", "take the kernel's way everywhere (slower, the same output: docs/perf.md)");
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
   add_budget_options(opts);
@@ -110,6 +111,7 @@ int cmd_run(const std::vector<std::string> &args) {
   ro.explain = trace_level == "explain";
   ro.list_points = vm.count("list-points") > 0;
   ro.strict = vm.count("strict") > 0;
+  ro.shortcuts = vm.count("no-shortcuts") == 0;
   const std::string file = vm["file"].as<std::string>();
   if (std::string err = io::distinct_outputs({trace_out, json_out, html_out}); !err.empty())
     return usage_error("run: " + err);

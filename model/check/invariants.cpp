@@ -137,8 +137,8 @@ struct Checker {
   }
 
   void frames_and_ptes() {
-    Tally pte_maps(k.max_pfn() + 1);       // pfn -> present ptes
-    Tally swap_refs(k.swap_slots() + 1);   // swap slot -> swap ptes
+    Tally pte_maps(k.max_pfn() + 1);     // pfn -> present ptes
+    Tally swap_refs(k.swap_slots() + 1); // swap slot -> swap ptes
     for_each_pte([&](mm_struct *mm, std::uint64_t a, pte_t pte) {
       if (pte_present(pte)) {
         if (!pte_special(pte))

@@ -34,7 +34,8 @@ inline std::uint32_t rol32(std::uint32_t w, unsigned s) {
   b += a;
 }
 
-[[gnu::always_inline]] inline void jhash_final(std::uint32_t &a, std::uint32_t &b, std::uint32_t &c) {
+[[gnu::always_inline]] inline void jhash_final(std::uint32_t &a, std::uint32_t &b,
+                                               std::uint32_t &c) {
   c ^= b;
   c -= rol32(b, 14);
   a ^= c;
@@ -270,7 +271,9 @@ namespace {
 // round of three takes (lo, hi, lo) or (hi, lo, hi); no bytes are built.
 // N such hashes at once: the chains are independent, so interleaving them
 // lets the processor overlap them (one alone is bound by its latency).
-template <std::size_t N> [[gnu::always_inline]] inline void jhash2_repeated_n(const std::uint64_t *words, std::uint32_t *out) {
+template <std::size_t N>
+[[gnu::always_inline]] inline void jhash2_repeated_n(const std::uint64_t *words,
+                                                     std::uint32_t *out) {
   std::uint32_t lo[N], hi[N], a[N], b[N], c[N];
   for (std::size_t n = 0; n < N; n++) {
     lo[n] = hi[n] = 0;
@@ -305,11 +308,11 @@ std::uint32_t jhash2_repeated(std::uint64_t word) {
 }
 
 // 32 lanes: two AVX-512 vectors of u32 (whose rotate is one instruction),
-// so that two independent chains overlap, or four AVX2 ones; the same integer arithmetic on every path,
-// so the sums are the same bytes whichever the processor runs.
+// so that two independent chains overlap, or four AVX2 ones; the same integer arithmetic on every
+// path, so the sums are the same bytes whichever the processor runs.
 constexpr std::size_t WIDE_LANES = 32;
 __attribute__((target("avx512f"))) void jhash2_wide_avx512(const std::uint64_t *w,
-                                                            std::uint32_t *out) {
+                                                           std::uint32_t *out) {
   jhash2_repeated_n<WIDE_LANES>(w, out);
 }
 __attribute__((target("avx2"))) void jhash2_wide_avx2(const std::uint64_t *w, std::uint32_t *out) {

@@ -256,6 +256,28 @@ public:
   const std::vector<OopsRecord> &oopses() const { return oopses_; }
 
   // ---- simulation context ----
+  // Every pte store goes through here (set_pte_at and the
+  // ptep_clear_flush/ptep_set_wrprotect stores alike).
+  void set_pte(pte_t *ptep, pte_t pte) {
+    *ptep = pte;
+    mm_changed();
+  }
+  // Not the kernel's: a count of the changes to any mm (pte stores here, and
+  // every user step: the runner calls mm_changed before each). A value
+  // remembered with this count still holds while the count is the same
+  // (the unstable tree walk's cached levels, model/ksm/v3.9).
+  std::uint64_t mm_epoch = 1;
+  void mm_changed() {
+    // rmap_items keep the low 32 bits: when they wrap, all is forgotten
+    // (and 0 is skipped: it means "nothing seen").
+    if (static_cast<std::uint32_t>(++mm_epoch) == 0) {
+      ksm.forget_seen();
+      mm_epoch++;
+    }
+  }
+  // Off: every shortcut of the simulator is forced off, so that the kernel's
+  // way is taken everywhere (`--no-shortcuts`; the differential tests).
+  bool shortcuts = true;
   // A named preemption point (model/lib/points.h): the runner may run another
   // CPU's steps here.
   void cond_resched(const char *point) {

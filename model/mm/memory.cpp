@@ -74,7 +74,7 @@ int Kernel::handle_mm_fault(mm_struct *mm, vm_area_struct *vma, std::uint64_t ad
     entry = pte_mkdirty(entry);
   }
   entry.val |= _PAGE_YOUNG;
-  *ptep = entry;
+  set_pte(ptep, entry);
   return 0;
 }
 
@@ -86,7 +86,7 @@ int Kernel::do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t 
     // Use the zero page for reads: no reference, no rmap.
     entry = pfn_pte(0);
     entry.val |= _PAGE_SPECIAL;
-    *ptep = entry;
+    set_pte(ptep, entry);
     return 0;
   }
   if (anon_vma_prepare(vma))
@@ -101,7 +101,7 @@ int Kernel::do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t 
     entry = pte_mkwrite(pte_mkdirty(entry));
   mm->anon_rss++;
   page_add_new_anon_rmap(p, vma, address);
-  *ptep = entry;
+  set_pte(ptep, entry);
   return 0;
 }
 
@@ -127,7 +127,7 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
         entry.val |= _PAGE_YOUNG;
         if (vma->vm_flags & VM_WRITE)
           entry = pte_mkwrite(pte_mkdirty(entry));
-        *ptep = entry;
+        set_pte(ptep, entry);
         return VM_FAULT_WRITE;
       }
       unlock_page(old_page);
@@ -157,9 +157,9 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
     pte_t entry = pfn_pte(page_to_pfn(new_page));
     if (vma->vm_flags & VM_WRITE)
       entry = pte_mkwrite(pte_mkdirty(entry));
-    *ptep = pte_t{}; // ptep_clear_flush
+    set_pte(ptep, pte_t{}); // ptep_clear_flush
     page_add_new_anon_rmap(new_page, vma, address);
-    *ptep = entry;
+    set_pte(ptep, entry);
     explain({.why = Why::wp_copy, .pg = old_page, .mm = mm, .addr = address});
     if (old_page)
       page_remove_rmap(old_page);
@@ -239,7 +239,7 @@ int Kernel::do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t addre
     ret |= VM_FAULT_WRITE;
     exclusive = 1;
   }
-  *ptep = pte;
+  set_pte(ptep, pte);
   if (p == swapcache)
     do_page_add_anon_rmap(p, vma, address, exclusive);
   else // ksm created a completely new copy
@@ -275,7 +275,7 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
     if (!ptep || pte_none(*ptep))
       continue;
     pte_t ptent = *ptep;
-    *ptep = pte_t{};
+    set_pte(ptep, pte_t{});
     if (pte_present(ptent)) {
       need_flush = true; // tlb_remove_tlb_entry
       page *p = vm_normal_page(vma, addr, ptent);
@@ -340,7 +340,7 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
         dst_mm->swap_ents++;
       } else {
         if (cow) {
-          *src_pte = pte_wrprotect(*src_pte); // ptep_set_wrprotect
+          set_pte(src_pte, pte_wrprotect(*src_pte)); // ptep_set_wrprotect
           pte = pte_wrprotect(pte);
         }
         pte = pte_mkold(pte);
@@ -351,7 +351,7 @@ int Kernel::copy_page_range(mm_struct *dst_mm, mm_struct *src_mm, vm_area_struct
           dst_mm->anon_rss++;
         }
       }
-      *pte_offset(dst_mm, addr, true) = pte;
+      set_pte(pte_offset(dst_mm, addr, true), pte);
     }
   }
   return 0;

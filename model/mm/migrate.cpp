@@ -19,7 +19,7 @@ void Kernel::remove_migration_ptes(page *old, page *new_page) {
     pte_t pte = pte_mkold(pfn_pte(page_to_pfn(np)));
     if (ptep->val & _PAGE_RW)
       pte = pte_mkwrite(pte);
-    *ptep = pte;
+    set_pte(ptep, pte);
     if (PageAnon(np))
       page_add_anon_rmap(np, vma, addr);
     return int(SWAP_AGAIN);

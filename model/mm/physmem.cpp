@@ -28,6 +28,10 @@ Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
                                         mem_map_bytes_,
                                         std::uint64_t(machine.nodes) * machine.pages_per_node));
   mem_map_ = static_cast<page *>(map);
+  // Frames are visited in no locality order (tree walks, rmap): 2 MiB pages
+  // where the host allows them cut the TLB misses. Only a hint: it changes
+  // no byte of the simulation.
+  madvise(map, mem_map_bytes_, MADV_HUGEPAGE);
   // Node 0's first frame is the shared zero page.
   nodes_[0].used = 1;
   zero_page_ = new (&mem_map_[0]) page{};

@@ -242,7 +242,7 @@ int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address
   if (vma->vm_flags & VM_LOCKED)
     return SWAP_MLOCK;
   pte_t pteval = *ptep; // ptep_clear_flush
-  *ptep = pte_t{};
+  set_pte(ptep, pte_t{});
   if (pte_dirty(pteval))
     p->flags |= PG_dirty;
   // A swap-cache page gets its swap entry even when migrating: the next
@@ -250,15 +250,15 @@ int Kernel::try_to_unmap_one(page *p, vm_area_struct *vma, std::uint64_t address
   if (PageSwapCache(p)) {
     std::uint64_t entry = page_private(p);
     if (swap_duplicate(entry) < 0) {
-      *ptep = pteval;
+      set_pte(ptep, pteval);
       return SWAP_FAIL;
     }
     mm->anon_rss--;
     mm->swap_ents++;
-    *ptep = swp_entry_to_pte(entry);
+    set_pte(ptep, swp_entry_to_pte(entry));
   } else {
     BUG_ON(flags != TTU_MIGRATION);
-    *ptep = make_migration_entry(page_to_pfn(p), pte_write(pteval));
+    set_pte(ptep, make_migration_entry(page_to_pfn(p), pte_write(pteval)));
   }
   page_remove_rmap(p);
   page_cache_release(p);

@@ -131,6 +131,7 @@ public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
       : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name), observer_(k, opt) {
     report_.set_strict(opt.strict);
+    k_.shortcuts = opt.shortcuts;
     engine_.set_budgets(opt.max_virtual_time_us, opt.max_ksmd_batches);
   }
   ~Runner() {
@@ -544,6 +545,9 @@ Task Runner::step_task(const Step &step, int cpu) {
 // Run the step's body as the task that does it, on that cpu; a refused
 // operation is compared with expect_error.
 void Runner::perform(const Step &step, int cpu) {
+  // What a user step changes (contents, vmas, mms) invalidates whatever was
+  // remembered of the mms before it (Kernel::mm_epoch).
+  k_.mm_changed();
   std::optional<std::string> expect_error = step.expect_error;
   for (const std::string &fix : step.expect_error_if_with)
     if (!has_fix(k_.profile, fix))

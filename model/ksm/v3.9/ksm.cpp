@@ -175,6 +175,7 @@ rmap_item *Ksm::alloc_rmap_item() {
 void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
   item->mm = nullptr; // debug safety, and our freed mark
+  item->seen_epoch = 0;
   rmap_quarantine_.push_back(item);
 }
 
@@ -510,15 +511,15 @@ int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
   if (pte_write(*ptep) || pte_dirty(*ptep)) {
     int swapped = Kernel::PageSwapCache(p);
     pte_t entry = *ptep; // ptep_clear_flush
-    *ptep = pte_t{};
+    k.set_pte(ptep, pte_t{});
     // Check that no O_DIRECT or similar I/O is in progress on the page
     if (Kernel::page_mapcount(p) + 1 + swapped != Kernel::page_count(p)) {
-      *ptep = entry;
+      k.set_pte(ptep, entry);
       return err;
     }
     if (pte_dirty(entry))
       p->flags |= PG_dirty; // set_page_dirty
-    *ptep = pte_mkclean(pte_wrprotect(entry));
+    k.set_pte(ptep, pte_mkclean(pte_wrprotect(entry)));
   }
   *orig_pte = *ptep;
   return 0;
@@ -537,8 +538,9 @@ int Ksm::replace_page(vm_area_struct *vma, page *p, page *kpage, pte_t orig_pte)
     return -EFAULT;
   k.get_page(kpage);
   k.page_add_anon_rmap(kpage, vma, addr);
-  *ptep = pte_t{};                       // ptep_clear_flush
-  *ptep = pfn_pte(k.page_to_pfn(kpage)); // mk_pte(kpage, vma->vm_page_prot): read-only, clean
+  k.set_pte(ptep, pte_t{}); // ptep_clear_flush
+  k.set_pte(ptep,
+            pfn_pte(k.page_to_pfn(kpage))); // mk_pte(kpage, vma->vm_page_prot): read-only, clean
   k.page_remove_rmap(p);
   if (!Kernel::page_mapped(p))
     k.try_to_free_swap(p);
@@ -747,16 +749,36 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   rb_root *root = &root_unstable_tree[nid];
   rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
+  // Not the kernel's: a level whose tree page was seen since the last
+  // change to any mm (rmap_item::seen_epoch) and is not p is decided on
+  // what was seen. There the kernel's get_mergeable_page, memcmp_pages and
+  // put_page change nothing but give the comparison's result, so only a
+  // result of "different" is taken from it; equality and everything else go
+  // the kernel's way. Not while a preemption point or the narration watches.
+  const bool use_seen = k.shortcuts && !k.on_point && !k.narrator;
+  const std::uint32_t epoch32 = static_cast<std::uint32_t>(k.mm_epoch);
+  // Pfns are kept in 32 bits: two pages whose low bits differ differ.
+  const std::uint32_t pfn32 = static_cast<std::uint32_t>(k.page_to_pfn(p));
   while (*new_) {
     k.cond_resched("unstable_tree_search_insert:cond_resched");
     rmap_item *tree_item = rmap_of_node(*new_);
     prefetch_children(*new_);
+    // (A freed item has nothing seen: check_live below reports it.)
+    if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
+      if (int ret = k.contents.compare(p->content, PageContent{tree_item->seen_word, 0, 0});
+          ret != 0) {
+        parent = *new_;
+        new_ = ret < 0 ? &parent->rb_left : &parent->rb_right;
+        continue;
+      }
+    }
     check_live(tree_item, __func__);
     page *tree_page = get_mergeable_page(tree_item);
     if (!tree_page) {
       k.explain({.why = Why::unstable_gone, .other = tree_item});
       return nullptr;
     }
+    remember_seen(tree_item, tree_page);
     // Don't substitute a ksm page for a forked page.
     if (p == tree_page) {
       k.put_page(tree_page);
@@ -788,9 +810,21 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   item->nid = nid;
   rb_link_node(&item->node, parent, new_);
   rb_insert_color(&item->node, root);
+  remember_seen(item, p); // p is what get_mergeable_page(item) gives now
   k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;
   return nullptr;
+}
+
+void Ksm::remember_seen(rmap_item *item, const page *pg) {
+  item->seen_epoch = pg->content.pokes ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
+  item->seen_word = pg->content.word;
+  item->seen_pfn = static_cast<std::uint32_t>(k.page_to_pfn(pg));
+}
+
+void Ksm::forget_seen() {
+  for (rmap_item &item : rmap_items_)
+    item.seen_epoch = 0;
 }
 
 void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {

@@ -113,6 +113,10 @@ public:
   static rmap_item *rmap_of_hlist(list_node *n);
   static stable_node *stable_of_list(list_node *n);
 
+  // Not the kernel's: forget what every rmap_item has seen (when the low 32
+  // bits of Kernel::mm_epoch wrap).
+  void forget_seen();
+
 private:
   Kernel &k;
   friend class InvariantChecker;
@@ -152,6 +156,9 @@ private:
   stable_node *stable_tree_insert(page *kpage);
   rmap_item *unstable_tree_search_insert(rmap_item *item, page *p, page **tree_pagep);
   void stable_tree_append(rmap_item *item, stable_node *node);
+  // Not the kernel's: what get_mergeable_page(item) gave, pg (rmap_item::seen_epoch).
+  void remember_seen(rmap_item *item, const page *pg);
+
   void cmp_and_merge_page(page *p, rmap_item *item);
   rmap_item *get_next_rmap_item(mm_slot *slot, rmap_item **rmap_list, std::uint64_t addr);
   rmap_item *scan_get_next_rmap_item(page **pagep);

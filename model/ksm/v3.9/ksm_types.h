@@ -50,18 +50,18 @@ constexpr std::uint64_t SEQNR_MASK = 0x0ff;
 constexpr std::uint64_t UNSTABLE_FLAG = 0x100;
 constexpr std::uint64_t STABLE_FLAG = 0x200;
 
-// Laid out as the kernel's (64 bytes): value-initialise it to zero it.
-// free_rmap_item sets mm to NULL, which marks it freed.
-struct rmap_item {
+// The kernel's fields and their unions, in an order of the simulator's:
+// value-initialise it to zero it. free_rmap_item sets mm to NULL, which
+// marks it freed. An unstable tree level reads only rb_right, rb_left and
+// the seen_ fields below: the 32 bytes at offset 32, one cache line (the
+// item is 32-byte aligned).
+struct alignas(32) rmap_item {
   rmap_item *rmap_list;
   union {
     struct anon_vma *anon_vma; // when stable
     int nid;                   // when a node of an unstable tree
   };
   mm_struct *mm;
-  std::uint64_t address; // + flags in the low bits
-  std::uint32_t oldchecksum;
-  std::uint32_t id; // for the trace's synthetic pointer
   union {
     rb_node node; // when a node of the unstable tree
     struct {      // when listed from the stable tree
@@ -69,8 +69,21 @@ struct rmap_item {
       list_node hlist;
     };
   };
+  // Not the kernel's: what get_mergeable_page(this) gave when last looked
+  // at, a page without poked bytes (its pfn and content word), valid while
+  // the low 32 bits of Kernel::mm_epoch are seen_epoch (never 0: 0 is
+  // "nothing seen"). Then an unstable tree level compares without touching
+  // the pte or the page (Ksm::unstable_tree_search_insert).
+  std::uint64_t seen_word;
+  std::uint32_t seen_epoch;
+  std::uint32_t seen_pfn;
+  std::uint64_t address; // + flags in the low bits
+  std::uint32_t oldchecksum;
+  std::uint32_t id; // for the trace's synthetic pointer
 };
-static_assert(sizeof(rmap_item) == 64, "rmap_item should be as small as the kernel's");
+static_assert(offsetof(rmap_item, node) + offsetof(rb_node, rb_right) == 32 &&
+                  offsetof(rmap_item, seen_pfn) + sizeof(std::uint32_t) == 64,
+              "an unstable tree level's fields share one 32-byte-aligned cache line");
 // As in the kernel: head overlays node.__rb_parent_color, hlist.next
 // node.rb_right and hlist.prev (the kernel's pprev) node.rb_left.
 static_assert(offsetof(rmap_item, head) == offsetof(rmap_item, node) &&
