@@ -12,6 +12,7 @@
 # Needs Debian's python3-jsonschema (tools/setup).
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -51,6 +52,8 @@ def ksmsim_run(args, out, what, allowed=(0, 1)):
 
 
 run = validator("run.schema.json")
+dump = validator("dump.schema.json")
+timeline = validator("timeline-row.schema.json")
 scenarios = sorted(
     p for p in (source / "scenarios").rglob("*.yaml") if "explore" not in p.relative_to(source).parts
 )
@@ -62,15 +65,26 @@ for scn in scenarios:
     if rel.startswith("scenarios/regressions/"):
         profiles.append(["--kernel", "v3.9", "--strict"])
     for extra in profiles:
-        out = work / "run.json"
+        out, rows, dumps = work / "run.json", work / "timeline.jsonl", work / "dumps"
         out.unlink(missing_ok=True)
+        rows.unlink(missing_ok=True)
+        shutil.rmtree(dumps, ignore_errors=True)
         what = " ".join([rel, *extra])
-        if not ksmsim_run(["run", str(scn), "--quiet", "--json", str(out), *extra], out, what):
+        args = ["run", str(scn), "--quiet", "--json", str(out), "--timeline", str(rows),
+                "--dump-each", "checkpoint", "--dump-format", "json", "--dump-dir", str(dumps)]
+        if not ksmsim_run([*args, *extra], out, what):
             continue
         doc = check(run, out, what)
         runs += 1
         if doc is not None and (not doc or doc[0][0] != "format_version"):
             failed.append(f"{what}: the first member is not format_version")
+        for d in sorted(dumps.glob("*.json")):
+            check(dump, d, f"{what}: {d.name}")
+            runs += 1
+        for n, line in enumerate(rows.read_text().splitlines() if rows.exists() else [], 1):
+            row = work / "row.json"
+            row.write_text(line)
+            check(timeline, row, f"{what}: timeline line {n}")
 
 diff = validator("diff.schema.json")
 traces = []
