@@ -16,6 +16,7 @@
 #include "ksmsim/tracediff.h"
 #include "sim/report/json_text.h"
 #include "sim/report/report.h"
+#include "tests/run_cli.h"
 
 using namespace ksmsim;
 
@@ -124,4 +125,14 @@ TEST_CASE("json: record --json with 0xff from the live kernel", "[json][record]"
   CHECK(j["kernel_release"] == "6.18.0-" + FFFD);
   CHECK(j["steps"][0]["failures"][0] == "comm " + FFFD + " is not A");
   CHECK(j["steps"][0]["counters"]["pages_shared"] == 1);
+}
+
+TEST_CASE("json: ksmsim report reads back a run --json with a 0xff label", "[json][cli]") {
+  // It parses the run's JSON: before U+FFFD, ill-formed UTF-8 aborted it.
+  ksmsim::test::ScratchDir dir("json-ff-report");
+  const auto r = ksmsim::test::run_cli(
+      "report '" + inspect_test::source("tests/data/json/label-with-byte-ff.yaml") + "' -o " +
+      dir.file("ff.html"));
+  CHECK(r.code == 0);
+  CHECK(dir.slurp("ff.html").find("x" + FFFD + "y") != std::string::npos);
 }
