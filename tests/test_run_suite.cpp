@@ -226,3 +226,17 @@ TEST_CASE("run suite: TAP descriptions and XML text are escaped", "[suite]") {
   CHECK(xml_attribute("\"x\"\t\n\xff") == "&quot;x&quot;&#9;&#10;\xef\xbf\xbd");
   CHECK(worst_exit({}) == 0);
 }
+
+TEST_CASE("run suite: a failed run's oopses and invariant violations in the TAP block",
+          "[cli][suite]") {
+  // Without its fix and under --strict, this regression's kernel detects
+  // its own bug: the run fails with no expectation failed.
+  const auto r = run_cli("run '" + SRC +
+                         "/scenarios/regressions/stale-stable-node-lost-tree.yaml' --strict "
+                         "--format tap");
+  CHECK(r.code == 1);
+  CHECK(tap_grammar(r.text) == "");
+  CHECK_THAT(r.text, Catch::Contains("unexpected invariant violation (--strict)\"\n") &&
+                         Catch::Contains("  oopses:\n    - \"ksmsim: rb_erase") &&
+                         Catch::Contains("  invariant_violations:\n    - \"stable_node: "));
+}

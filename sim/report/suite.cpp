@@ -56,8 +56,10 @@ SuiteRun suite_run(const std::string &path, const RunResult &r) {
   if (r.exit_code == 0 && held == 0 && not_applicable > 0)
     s.skip = fmt::format("no expectation is for kernel {} ({})",
                          doc.at("kernel").get<std::string>(), why_not);
-  if (r.exit_code != 0)
+  if (r.exit_code != 0) {
     s.oopses = r.oopses;
+    s.violations = r.violations;
+  }
   return s;
 }
 

@@ -19,9 +19,10 @@ struct SuiteRun {
   std::string summary; // the human summary (exit 0 and 1)
   std::string error;   // exit 2: what was wrong (the message `run` prints)
   std::string result;  // the summary's verdict: "PASS (3 expectations held, 0 failed)"
-  std::vector<std::string> failures; // "step 8 (line 14) expect: ..." for each that failed
-  std::vector<std::string> oopses;   // oopses, warnings and detector reports (exit 1 only)
-  std::string skip;                  // non-empty: why the run tested nothing (TAP `# SKIP`)
+  std::vector<std::string> failures;   // "step 8 (line 14) expect: ..." for each that failed
+  std::vector<std::string> oopses;     // oopses, warnings and detector reports (exit 1 only)
+  std::vector<std::string> violations; // invariant violations (exit 1 only)
+  std::string skip;                    // non-empty: why the run tested nothing (TAP `# SKIP`)
 };
 
 // From a finished run: failures and skip from its JSON document. A run is
@@ -38,7 +39,8 @@ int worst_exit(const std::vector<SuiteRun> &runs);
 void human_report(const std::vector<SuiteRun> &runs, bool quiet, std::string &out,
                   std::string &errors);
 // TAP version 13: the plan, then `ok N PATH` / `not ok N PATH` with a YAML
-// block (message, severity, exit_status, failures, oopses) for a failed one.
+// block (message, severity, exit_status, failures, oopses,
+// invariant_violations) for a failed one.
 std::string tap_report(const std::vector<SuiteRun> &runs);
 // <testsuites><testsuite><testcase> with <failure> (exit 1), <error> (exit
 // 2) or <skipped>, and each run's summary in <system-out>.

@@ -33,6 +33,8 @@ std::string junit_report(const std::vector<SuiteRun> &runs) {
         detail += f + "\n";
       for (const std::string &o : r.oopses)
         detail += o + "\n";
+      for (const std::string &v : r.violations)
+        detail += "invariant violated: " + v + "\n";
       out += fmt::format("      <failure message=\"{}\" type=\"exit 1\">{}</failure>\n",
                          xml_attribute(r.result), xml_text(detail));
     } else if (!r.skip.empty()) {

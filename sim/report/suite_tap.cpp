@@ -43,6 +43,11 @@ std::string diagnostics(const SuiteRun &r) {
     for (const std::string &o : r.oopses)
       out += fmt::format("    - {}\n", yaml_string(o));
   }
+  if (!r.violations.empty()) {
+    out += "  invariant_violations:\n";
+    for (const std::string &v : r.violations)
+      out += fmt::format("    - {}\n", yaml_string(v));
+  }
   return out + "  ...\n";
 }
 
