@@ -236,7 +236,7 @@ TEST_CASE("run suite: a failed run's oopses and invariant violations in the TAP 
                          "--format tap");
   CHECK(r.code == 1);
   CHECK(tap_grammar(r.text) == "");
-  CHECK_THAT(r.text, Catch::Contains("unexpected invariant violation (--strict)\"\n") &&
+  CHECK_THAT(r.text, Catch::Contains("unexpected invariant violation (--strict))\"\n") &&
                          Catch::Contains("  oopses:\n    - \"ksmsim: rb_erase") &&
                          Catch::Contains("  invariant_violations:\n    - \"stable_node: "));
 }
