@@ -18,6 +18,8 @@ const char *const USAGE =
     "                       [--check=step|page|off] [--quiet] [--strict] [--kernel PROFILE]\n"
     "                       [--list-points] [--trace-level explain] [--max-virtual-time T]\n"
     "                       [--max-ksmd-batches N] [--max-steps N] [--html OUT]\n"
+    "       ksmsim run FILE|DIR... [--format human|tap|junit] [--jobs N] [--quiet] [--strict]\n"
+    "                              [--kernel PROFILE] [--check=step|page|off]\n"
     "       ksmsim report FILE -o OUT [--kernel PROFILE] [--check=step|page|off]\n"
     "                          [--timeline-period MS]\n"
     "       ksmsim step FILE [--script CMDS|-] [--kernel PROFILE]\n"
@@ -99,9 +101,9 @@ int usage_error(const std::string &msg) {
 }
 
 std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
-                          po::variables_map &vm) {
+                          po::variables_map &vm, int max_files) {
   po::positional_options_description pos;
-  pos.add("file", 1);
+  pos.add("file", max_files);
   try {
     po::store(
         po::command_line_parser(args).options(opts).positional(pos).style(option_style()).run(),

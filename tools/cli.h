@@ -20,10 +20,11 @@ extern const char *const USAGE;
 
 // Print msg and the usage on stderr; returns exit status 2.
 int usage_error(const std::string &msg);
-// Parse a command's options with FILE as its one positional argument;
+// Parse a command's options with FILE as its one positional argument (or
+// up to max_files of them, -1 for any number: "file" is then a vector);
 // returns an error message, or "" when vm holds them.
 std::string parse_command(const std::vector<std::string> &args, const po::options_description &opts,
-                          po::variables_map &vm);
+                          po::variables_map &vm, int max_files = 1);
 // A whole number in [min, max] from an option's text; negatives, signs and
 // junk refused. "" on success, else the message.
 std::string read_count(const po::variables_map &vm, const std::string &name, std::uint64_t min,

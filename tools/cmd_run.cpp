@@ -15,6 +15,7 @@
 #include "tools/cli.h"
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
+#include "tools/run_suite.h"
 
 namespace ksmsim::cli {
 
@@ -60,7 +61,8 @@ int cmd_run(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim run options");
   std::string trace_out, json_out, html_out, check = "step", kernel, trace_level = "default",
                                              trace_format = "ftrace";
-  opts.add_options()("file", po::value<std::string>(), "the scenario")(
+  opts.add_options()("file", po::value<std::vector<std::string>>(),
+                     "the scenarios: files, or directories (every *.yaml under them)")(
       "trace", po::value<std::string>(&trace_out), "write the trace to OUT")(
       "trace-format", po::value<std::string>(&trace_format),
       "the trace's format: ftrace (the kernel's text, default) or chrome-json")(
@@ -79,8 +81,10 @@ int cmd_run(const std::vector<std::string> &args) {
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
   add_budget_options(opts);
+  SuiteArgs suite;
+  add_suite_options(opts, suite);
   po::variables_map vm;
-  if (std::string err = parse_command(args, opts, vm); !err.empty())
+  if (std::string err = parse_command(args, opts, vm, -1); !err.empty())
     return usage_error("run: " + err);
   RunOptions ro;
   if (std::string err = apply_inspect_options(inspect, ro); !err.empty())
@@ -112,7 +116,10 @@ int cmd_run(const std::vector<std::string> &args) {
   ro.list_points = vm.count("list-points") > 0;
   ro.strict = vm.count("strict") > 0;
   ro.shortcuts = vm.count("no-shortcuts") == 0;
-  const std::string file = vm["file"].as<std::string>();
+  // Several scenarios, a directory or --format tap|junit (tools/run_suite.h).
+  if (std::optional<int> code = run_suite(vm["file"].as<std::vector<std::string>>(), vm, suite, ro))
+    return *code;
+  const std::string file = vm["file"].as<std::vector<std::string>>().front();
   if (std::string err = io::distinct_outputs({trace_out, json_out, html_out}); !err.empty())
     return usage_error("run: " + err);
   RunResult result;

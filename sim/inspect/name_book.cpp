@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "model/mm/kernel.h"
-#include "sim/report/json.h"
 
 namespace ksmsim {
 
@@ -61,12 +60,11 @@ void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
     note(HandleKind::stable_node, item->head->id, stable_node_name(*item->head));
 }
 
-std::string NameBook::json_object() const {
-  std::vector<std::string> members;
+ojson NameBook::json_object() const {
+  ojson o = ojson::object();
   for (const auto &[h, name] : names_)
-    members.push_back(
-        fmt::format("{}: {}", json_string(fmt::format("{:016x}", h)), json_string(name)));
-  return fmt::format("{{{}}}", fmt::join(members, ", "));
+    o[fmt::format("{:016x}", h)] = name;
+  return o;
 }
 
 std::string NameBook::trace_comments() const {

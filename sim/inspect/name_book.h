@@ -12,6 +12,7 @@
 #include <string>
 
 #include "sim/inspect/names.h"
+#include "sim/report/json_text.h"
 
 namespace ksmsim {
 
@@ -32,7 +33,7 @@ public:
   static constexpr std::size_t MAX_NAMES = 8192;
   bool complete() const { return !full_; }
   // {"ffff888200000040": "A:heap[0]", ...}, sorted by handle.
-  std::string json_object() const;
+  ojson json_object() const;
   // `# ksmsim name HANDLE NAME` lines.
   std::string trace_comments() const;
   // The trace file's text with those lines after its `#` header.

@@ -71,7 +71,7 @@ void RunObserver::dump(const scenario::Step &st, const std::string &format,
   dumps_.push_back(std::move(d));
 }
 
-std::string RunObserver::finish(RunResult &r) {
+void RunObserver::finish(RunResult &r, ojson &doc) {
   book_.note_all(k_, names_);
   r.dumps = std::move(dumps_);
   r.step_marks = std::move(step_marks_);
@@ -86,9 +86,9 @@ std::string RunObserver::finish(RunResult &r) {
     if (!r.trace.empty())
       r.trace = book_.with_trace_names(r.trace);
   }
-  return fmt::format(",\n  \"checkpoints\": {},\n  \"names\": {},\n  \"names_complete\": {}",
-                     checkpoints_json(checkpoints_), book_.json_object(),
-                     book_.complete() ? "true" : "false");
+  doc["checkpoints"] = checkpoints_json(checkpoints_);
+  doc["names"] = book_.json_object();
+  doc["names_complete"] = book_.complete();
 }
 
 } // namespace ksmsim

@@ -37,9 +37,10 @@ public:
   // After each top-level step (--dump-at).
   void after_step(const scenario::Step &st);
 
-  // Fills the result's dumps, timeline and checkpoints; returns the extra
-  // members of the --json object; adds the names to the trace text.
-  std::string finish(RunResult &r);
+  // Fills the result's dumps, timeline and checkpoints; adds the
+  // checkpoints and names to the --json document; adds the names to the
+  // trace text.
+  void finish(RunResult &r, ojson &doc);
 
 private:
   void dump(const scenario::Step &st, const std::string &format, const std::string &file);

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "model/mm/kernel.h"
-#include "sim/report/json.h"
+#include "sim/report/json_text.h"
 
 namespace ksmsim {
 
@@ -40,19 +40,11 @@ std::string csv_cell(const std::string &s) {
   return out + "\"";
 }
 
-std::string counters_members(const Counters &c) {
-  std::vector<std::string> m;
-  for (const auto &[name, value] : c)
-    m.push_back(fmt::format("\"{}\": {}", name, value));
-  return fmt::format("{}", fmt::join(m, ", "));
-}
-
-std::string mms_object(const std::vector<MmFigures> &mms) {
-  std::vector<std::string> m;
+ojson mms_object(const std::vector<MmFigures> &mms) {
+  ojson o = ojson::object();
   for (const MmFigures &f : mms)
-    m.push_back(fmt::format("{}: {{\"rmap_items\": {}, \"merged\": {}}}", json_string(f.mm),
-                            f.rmap_items, f.merged));
-  return fmt::format("{{{}}}", fmt::join(m, ", "));
+    o[f.mm] = {{"rmap_items", f.rmap_items}, {"merged", f.merged}};
+  return o;
 }
 
 } // namespace
@@ -89,24 +81,31 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows) {
 
 std::string timeline_jsonl(const std::vector<TimelineRow> &rows) {
   std::string out;
-  for (const TimelineRow &r : rows)
-    out += fmt::format("{{\"time_us\": {}, \"step\": {}, \"kind\": {}, \"label\": {}, {}, "
-                       "\"mms\": {}}}\n",
-                       r.time_us, r.step, json_string(r.kind), json_string(r.label),
-                       counters_members(r.counters), mms_object(r.mms));
+  for (const TimelineRow &r : rows) {
+    ojson row = {{"time_us", r.time_us}, {"step", r.step}, {"kind", r.kind}, {"label", r.label}};
+    for (const auto &[name, value] : r.counters)
+      row[name] = value;
+    row["mms"] = mms_object(r.mms);
+    out += json_inline(row) + "\n";
+  }
   return out;
 }
 
-std::string checkpoints_json(const std::vector<TimelineRow> &rows) {
-  std::vector<std::string> items;
-  for (const TimelineRow &r : rows)
-    items.push_back(fmt::format("{{\"step\": {}, \"line\": {}, \"kind\": {}, \"label\": {}, "
-                                "\"time_us\": {}, \"counters\": {{{}}}, \"mms\": {}}}",
-                                r.step, r.line, json_string(r.kind), json_string(r.label),
-                                r.time_us, counters_members(r.counters), mms_object(r.mms)));
-  if (items.empty())
-    return "[]";
-  return fmt::format("[\n    {}\n  ]", fmt::join(items, ",\n    "));
+ojson checkpoints_json(const std::vector<TimelineRow> &rows) {
+  ojson items = ojson::array();
+  for (const TimelineRow &r : rows) {
+    ojson counters = ojson::object();
+    for (const auto &[name, value] : r.counters)
+      counters[name] = value;
+    items.push_back({{"step", r.step},
+                     {"line", r.line},
+                     {"kind", r.kind},
+                     {"label", r.label},
+                     {"time_us", r.time_us},
+                     {"counters", std::move(counters)},
+                     {"mms", mms_object(r.mms)}});
+  }
+  return items;
 }
 
 } // namespace ksmsim

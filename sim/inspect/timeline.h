@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/inspect/counters.h"
+#include "sim/report/json_text.h"
 
 namespace ksmsim {
 
@@ -34,7 +35,7 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows);
 std::string timeline_jsonl(const std::vector<TimelineRow> &rows);
 // The checkpoints for --json: [{"step", "line", "kind", "time_us", "counters": {...}, "mms":
 // {...}}].
-std::string checkpoints_json(const std::vector<TimelineRow> &rows);
+ojson checkpoints_json(const std::vector<TimelineRow> &rows);
 
 // Decides when a row is due: after every batch, or with a period once the
 // virtual time reaches the next multiple of it.

@@ -26,7 +26,7 @@
 #include "sim/live/live_sysfs.h"
 #include "sim/live/live_worker.h"
 #include "sim/live/other_users.h"
-#include "sim/report/json.h"
+#include "sim/report/json_text.h"
 
 namespace ksmsim {
 
@@ -568,20 +568,23 @@ std::string RecordResult::summary() const {
 }
 
 std::string RecordResult::json() const {
-  std::vector<std::string> rows;
+  ojson rows = ojson::array();
   for (const StepRecord &r : steps) {
-    std::vector<std::string> c;
+    ojson counters = ojson::object();
     for (const auto &[k, v] : r.counters)
-      c.push_back(fmt::format("\"{}\": {}", k, v));
-    rows.push_back(fmt::format("{{\"step\": {}, \"line\": {}, \"kind\": {}, \"status\": {}, "
-                               "\"counters\": {{{}}}, \"failures\": {}}}",
-                               r.step, r.line, json_string(r.kind), json_string(r.status),
-                               fmt::join(c, ", "), json_list(r.failures)));
+      counters[k] = v;
+    rows.push_back({{"step", r.step},
+                    {"line", r.line},
+                    {"kind", r.kind},
+                    {"status", r.status},
+                    {"counters", std::move(counters)},
+                    {"failures", r.failures}});
   }
-  return fmt::format("{{\n  \"kernel_release\": {},\n  \"pinned\": {},\n  \"exit_code\": {},\n"
-                     "  \"steps\": [\n    {}\n  ]\n}}\n",
-                     json_string(kernel_release), json_list(pinned), exit_code,
-                     fmt::join(rows, ",\n    "));
+  const ojson doc = {{"kernel_release", kernel_release},
+                     {"pinned", pinned},
+                     {"exit_code", exit_code},
+                     {"steps", std::move(rows)}};
+  return json_document(doc, {"/steps"});
 }
 
 } // namespace ksmsim

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "model/mm/kernel.h"
-#include "sim/report/json.h"
 #include "sim/run/expect.h"
 
 namespace ksmsim {
@@ -129,52 +128,54 @@ std::string Report::summary(Kernel &k) const {
   return out;
 }
 
-std::string Report::json(Kernel &k, const std::string &extra_members) const {
-  std::vector<std::string> entries;
+ojson Report::json(Kernel &k) const {
+  ojson steps = ojson::array();
   for (const Entry &e : entries_) {
     const char *what = e.what == Entry::What::Expect          ? "expect"
                        : e.what == Entry::What::StepFailed    ? "step_failed"
                        : e.what == Entry::What::NotApplicable ? "not_applicable"
                                                               : "skipped";
-    entries.push_back(
-        fmt::format("{{\"step\": {}, \"line\": {}, \"kind\": {}, \"result\": \"{}\", \"ok\": {}, "
-                    "\"failures\": {}}}",
-                    e.step, e.line, json_string(e.kind), what,
-                    e.what != Entry::What::StepFailed &&
-                            (e.failures.empty() || e.what == Entry::What::NotApplicable)
-                        ? "true"
-                        : "false",
-                    json_list(e.failures)));
+    const bool ok = e.what != Entry::What::StepFailed &&
+                    (e.failures.empty() || e.what == Entry::What::NotApplicable);
+    steps.push_back({{"step", e.step},
+                     {"line", e.line},
+                     {"kind", e.kind},
+                     {"result", what},
+                     {"ok", ok},
+                     {"failures", e.failures}});
   }
-  std::vector<std::string> oopses, warnings, detectors;
+  ojson oopses = ojson::array(), warnings = ojson::array(), detectors = ojson::array();
   for (const OopsRecord &o : k.oopses()) {
-    std::string extra = is_warning(o) && !o.site.empty() ? ", \"site\": " + json_string(o.site)
-                        : is_detector(o)                 ? ", \"name\": " + json_string(o.name)
-                                                         : "";
-    (is_oops(o)      ? oopses
-     : is_warning(o) ? warnings
-                     : detectors)
-        .push_back(fmt::format("{{\"kind\": {}, \"function\": {}, \"message\": {}{}, "
-                               "\"step\": {}, \"time_us\": {}, \"call_path\": {}}}",
-                               json_string(o.kind), json_string(o.function), json_string(o.message),
-                               extra, o.step, o.time_us, json_list(o.call_path)));
+    ojson item = {{"kind", o.kind}, {"function", o.function}, {"message", o.message}};
+    if (is_warning(o) && !o.site.empty())
+      item["site"] = o.site;
+    else if (is_detector(o))
+      item["name"] = o.name;
+    item["step"] = o.step;
+    item["time_us"] = o.time_us;
+    item["call_path"] = o.call_path;
+    (is_oops(o) ? oopses : is_warning(o) ? warnings : detectors).push_back(std::move(item));
   }
-  std::vector<std::string> counters;
+  ojson final_state = {{"time_us", k.now_us}};
   for (const char *c : COUNTERS) {
     std::uint64_t v = 0;
     k.ksm.sysfs_show(c, &v);
-    counters.push_back(fmt::format("\"{}\": {}", c, v));
+    final_state[c] = v;
   }
-  int code = exit_code(k);
-  return fmt::format(
-      "{{\n  \"scenario\": {},\n  \"kernel\": {},\n  \"result\": \"{}\",\n  \"exit_code\": {},\n"
-      "  \"steps\": [\n    {}\n  ],\n  \"oopses\": [{}],\n  \"warnings\": [{}],\n"
-      "  \"detector_reports\": [{}],\n  \"invariant_violations\": {},\n"
-      "  \"final\": {{\"time_us\": {}, {}, \"pages_scanned\": {}, \"frames_in_use\": {}}}{}\n}}\n",
-      json_string(s_.name), json_string(profile_), code == 0 ? "pass" : "fail", code,
-      fmt::join(entries, ",\n    "), fmt::join(oopses, ", "), fmt::join(warnings, ", "),
-      fmt::join(detectors, ", "), json_list(violations_), k.now_us, fmt::join(counters, ", "),
-      k.ksm.ksm_pages_scanned, k.frames_in_use(), extra_members);
+  final_state["pages_scanned"] = k.ksm.ksm_pages_scanned;
+  final_state["frames_in_use"] = k.frames_in_use();
+  const int code = exit_code(k);
+  return {{"format_version", RUN_JSON_FORMAT_VERSION},
+          {"scenario", s_.name},
+          {"kernel", profile_},
+          {"result", code == 0 ? "pass" : "fail"},
+          {"exit_code", code},
+          {"steps", std::move(steps)},
+          {"oopses", std::move(oopses)},
+          {"warnings", std::move(warnings)},
+          {"detector_reports", std::move(detectors)},
+          {"invariant_violations", violations_},
+          {"final", std::move(final_state)}};
 }
 
 } // namespace ksmsim

@@ -8,10 +8,14 @@
 #include <vector>
 
 #include "ksmsim/scenario.h"
+#include "sim/report/json_text.h"
 
 namespace ksmsim {
 
 class Kernel;
+
+// `run --json`'s "format_version": additions keep it, any other change bumps it.
+inline constexpr int RUN_JSON_FORMAT_VERSION = 1;
 
 class Report {
 public:
@@ -37,9 +41,9 @@ public:
   // Why the run failed beyond its expectations ("unexpected oops", ...).
   std::vector<std::string> unexpected(const Kernel &k) const;
   std::string summary(Kernel &k) const;
-  // extra_members: more members for the top-level object, each line
-  // starting with ",\n  " (the checkpoints and names of sim/inspect/).
-  std::string json(Kernel &k, const std::string &extra_members = "") const;
+  // The --json document's members (docs/json-output.md) up to "final";
+  // sim/inspect/ adds the checkpoints and names after them.
+  ojson json(Kernel &k) const;
 
 private:
   struct Entry {

@@ -796,7 +796,9 @@ RunResult Runner::finish() {
     r.trace =
         opt_.trace_format == TraceFormat::chrome_json ? chrome_.text() : k_.trace.file_text(2);
   r.trace_entries = k_.trace.entries();
-  r.json = report_.json(k_, observer_.finish(r));
+  ojson doc = report_.json(k_);
+  observer_.finish(r, doc);
+  r.json = json_document(doc, {"/steps", "/checkpoints"});
   r.points = points_;
   r.checkpoints = checkpoints_;
   for (const OopsRecord &o : k_.oopses())

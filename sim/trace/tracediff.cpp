@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "sim/report/json.h"
+#include "sim/report/json_text.h"
 
 namespace ksmsim::tracediff {
 
@@ -554,39 +554,39 @@ std::string first_divergence(const Result &r, int context) {
          shown_rows(r, w);
 }
 
-std::string json_line(int line) {
-  return line ? fmt::format("{}", line) : "null";
+ojson json_line(int line) {
+  return line ? ojson(line) : ojson(nullptr);
 }
 
-std::string json_rows(const Result &r, const Window &w) {
-  std::vector<std::string> rows;
+ojson json_rows(const Result &r, const Window &w) {
+  ojson rows = ojson::array();
   for (int i = w.start; i < w.end; ++i) {
     if (i >= w.shown_end && i < w.block_end)
       continue;
     const Row &row = r.rows[i];
-    rows.push_back(fmt::format("{{\"op\": \"{}\", \"a_line\": {}, \"b_line\": {}, \"text\": {}}}",
-                               row.op, json_line(row.a_line), json_line(row.b_line),
-                               json_string(row.text)));
+    rows.push_back({{"op", std::string(1, row.op)},
+                    {"a_line", json_line(row.a_line)},
+                    {"b_line", json_line(row.b_line)},
+                    {"text", row.text}});
   }
-  return fmt::format("[\n      {}\n    ]", fmt::join(rows, ",\n      "));
+  return rows;
 }
 
-std::string json_first(const Result &r, int context) {
+ojson json_first(const Result &r, int context) {
   if (r.equivalent())
-    return "null";
+    return nullptr;
   const Window w = window_of(r, context);
-  return fmt::format("{{\n    \"a_line\": {}, \"b_line\": {}, \"rows_not_shown\": {},\n"
-                     "    \"rows\": {}\n  }}",
-                     json_line(first_line(r, w, true)), json_line(first_line(r, w, false)),
-                     w.block_end - w.shown_end, json_rows(r, w));
+  return {{"a_line", json_line(first_line(r, w, true))},
+          {"b_line", json_line(first_line(r, w, false))},
+          {"rows_not_shown", w.block_end - w.shown_end},
+          {"rows", json_rows(r, w)}};
 }
 
-std::string json_counts(const Result &r) {
-  std::vector<std::string> items;
+ojson json_counts(const Result &r) {
+  ojson items = ojson::array();
   for (const EventCount &c : r.counts)
-    items.push_back(fmt::format("{{\"name\": {}, \"a\": {}, \"b\": {}, \"status\": \"{}\"}}",
-                                json_string(c.name), c.a, c.b, status(c)));
-  return fmt::format("[\n    {}\n  ]", fmt::join(items, ",\n    "));
+    items.push_back({{"name", c.name}, {"a", c.a}, {"b", c.b}, {"status", status(c)}});
+  return items;
 }
 
 } // namespace
@@ -729,14 +729,18 @@ std::string text_report(const Result &r, int context) {
 }
 
 std::string json_report(const Result &r, int context) {
-  return fmt::format("{{\n  \"a\": {},\n  \"b\": {},\n  \"equivalent\": {},\n"
-                     "  \"keep_tasks\": {},\n  \"left_out\": {},\n  \"warnings\": {},\n"
-                     "  \"blocks\": {},\n"
-                     "  \"only_a\": {},\n  \"only_b\": {},\n  \"first_divergence\": {},\n"
-                     "  \"events\": {}\n}}\n",
-                     json_string(r.a_path), json_string(r.b_path), r.equivalent(), r.keep_tasks,
-                     json_list(r.notes), json_list(r.warnings), r.blocks, r.only_a, r.only_b,
-                     json_first(r, context), json_counts(r));
+  const ojson doc = {{"a", r.a_path},
+                     {"b", r.b_path},
+                     {"equivalent", r.equivalent()},
+                     {"keep_tasks", r.keep_tasks},
+                     {"left_out", r.notes},
+                     {"warnings", r.warnings},
+                     {"blocks", r.blocks},
+                     {"only_a", r.only_a},
+                     {"only_b", r.only_b},
+                     {"first_divergence", json_first(r, context)},
+                     {"events", json_counts(r)}};
+  return json_document(doc, {"/first_divergence", "/first_divergence/rows", "/events"});
 }
 
 } // namespace ksmsim::tracediff
