@@ -15,6 +15,7 @@
 #include "tools/cli.h"
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
+#include "tools/run_progress.h"
 
 namespace ksmsim::cli {
 
@@ -75,6 +76,7 @@ int cmd_run(const std::vector<std::string> &args) {
                                      "print the preemption points each step reaches, with counts")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  add_run_progress_options(opts); // tools/run_progress.h: -v, and `--kernel all`
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
   add_budget_options(opts);
@@ -113,6 +115,9 @@ int cmd_run(const std::vector<std::string> &args) {
   const std::string file = vm["file"].as<std::string>();
   if (std::string err = io::distinct_outputs({trace_out, json_out, html_out}); !err.empty())
     return usage_error("run: " + err);
+  if (ro.kernel == "all") // one table of every kernel profile instead of one run
+    return run_on_every_profile(file, ro, vm, {trace_out, json_out, html_out});
+  RunProgressOutput progress(vm, ro);
   RunResult result;
   scenario::Scenario s;
   try {
@@ -130,6 +135,7 @@ int cmd_run(const std::vector<std::string> &args) {
       html_file = std::make_unique<io::OutputFile>(html_out, std::vector<std::string>{file});
     s = scenario::parse_file(file);
     result = run_scenario(s, ro);
+    progress.finish();
     if (trace_file) {
       if (ro.trace_spill)
         spool.copy_to(*trace_file, result.trace_entries, result.trace_names);
@@ -147,6 +153,7 @@ int cmd_run(const std::vector<std::string> &args) {
         drop_report_dumps(ro, result);
     }
   } catch (const scenario::ScenarioError &e) {
+    progress.finish();
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const io::OutputError &e) {
