@@ -18,6 +18,7 @@
 #include "sim/io/progress_meter.h"
 #include "sim/report/progress_line.h"
 #include "sim/run/scenario_text_edit.h"
+#include "tests/run_cli.h"
 
 using namespace ksmsim;
 
@@ -246,7 +247,7 @@ TEST_CASE("progress lines: virtual time, full scans, steps", "[progress]") {
   CHECK(explore_progress_line(5, 13) == "explore: 5/13 placements replayed");
 }
 
-TEST_CASE("ProgressMeter: at most every 0.2 s, in place, cleared at the end; off: silent",
+TEST_CASE("ProgressMeter: at most every 0.2 s, in place, cleared at the end, silent when off",
           "[progress]") {
   std::string out;
   double now = 10.0;
@@ -302,4 +303,58 @@ TEST_CASE("RunOptions::progress: every step and batch, and the run unchanged", "
   CHECK(seen.back().event == RunProgress::Event::StepEnd);
   CHECK(seen.back().full_scans >= 2);
   CHECK(kinds.back() == "expect");
+}
+
+TEST_CASE("cli: --emit-regression, --verbose and --kernel all refuse what they cannot do",
+          "[cli][emit][profiles]") {
+  using ksmsim::test::run_cli;
+  ksmsim::test::ScratchDir dir("explore-cli");
+  const std::string fork =
+      std::string("'") + KSMSIM_SOURCE_DIR + "/scenarios/explore/fork-during-unmerge.yaml'";
+  const std::string regression = std::string("'") + KSMSIM_SOURCE_DIR +
+                                 "/scenarios/regressions/fork-behind-unmerge-cursor.yaml'";
+  auto both = run_cli("explore " + fork + " --kernel all --emit-regression " + dir.file("r"));
+  CHECK(both.code == 2);
+  CHECK(both.text.find("--kernel all and --emit-regression") != std::string::npos);
+  auto same = run_cli("explore " + fork + " --out " + dir.file("d") + " --emit-regression " +
+                      dir.file("d"));
+  CHECK(same.code == 2);
+  CHECK(same.text.find("name the same directory") != std::string::npos);
+  auto table_only = run_cli("run " + regression + " --kernel all --json " + dir.file("x.json"));
+  CHECK(table_only.code == 2);
+  CHECK(table_only.text.find("--kernel all prints a table only") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path / "x.json"));
+  {
+    std::ofstream bad(dir.path / "bad.yaml");
+    bad << "scenario: bad\nsteps:\n  - spawn: A\n  - nonsense: 1\n";
+  }
+  auto bad = run_cli("run " + dir.file("bad.yaml") + " --kernel all");
+  CHECK(bad.code == 2);
+  CHECK(bad.text.find("bad.yaml:4:") != std::string::npos);
+  // A flow-style steps list has no line to append the expectations to.
+  {
+    std::ofstream flow(dir.path / "flow.yaml");
+    flow << "scenario: flow\nkernel: {version: v3.9, without: [unmerge-enter-at-tail]}\n"
+            "ksm: {run: 0, pages_to_scan: 1000, sleep_millisecs: 20}\n"
+            "steps: [{spawn: A}, {mmap: {mm: A, vma: heap, pages: 1}}, "
+            "{write: {mm: A, vma: heap, pages: 0, fill: 'f'}}, "
+            "{madvise: {mm: A, vma: heap, advice: mergeable}}, {spawn: B}, "
+            "{mmap: {mm: B, vma: heap, pages: 1}}, {write: {mm: B, vma: heap, pages: 0, fill: "
+            "'f'}}, {madvise: {mm: B, vma: heap, advice: mergeable}}, {sysfs: {run: 1}}, "
+            "{wait: {full_scans: 2}}, {sysfs: {run: 2}, interleave: {explore: true, steps: "
+            "[{fork: {parent: B, child: C}}]}}]\n";
+  }
+  auto flow = run_cli("explore " + dir.file("flow.yaml") + " --emit-regression " + dir.file("f"));
+  INFO(flow.text);
+  CHECK(flow.code == 2);
+  CHECK(flow.text.find("needs `steps:` as a block list") != std::string::npos);
+  // --verbose: the clean and refused placements, in the placements' order.
+  auto verbose = run_cli("explore " + fork + " -v --emit-regression " + dir.file("v"));
+  CHECK(verbose.code == 1);
+  CHECK(verbose.text.find("  clean: at unmerge_and_remove_all_rmap_items:next_mm (time 2)\n") !=
+        std::string::npos);
+  CHECK(verbose.text.find("  refused: at break_ksm:cond_resched (time 3) by mmap_sem of B") !=
+        std::string::npos);
+  CHECK(std::filesystem::exists(
+      dir.path / "v" / "fork-during-unmerge.unmerge_and_remove_all_rmap_items.next_mm.1.yaml"));
 }

@@ -136,9 +136,13 @@ int cmd_explore(const std::vector<std::string> &args) {
   std::size_t refused = 0;
   std::cout << fmt::format("explore {}: {} point occurrences, {} replayed\n", s.name,
                            result.occurrences, result.runs.size());
-  for (const std::string &dir :
-       {write_out ? out_dir : std::string(), vm.count("emit-regression") ? regression_dir : ""})
-    if (!dir.empty() && result.findings() && mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  std::vector<std::string> dirs;
+  if (write_out)
+    dirs.push_back(out_dir);
+  if (vm.count("emit-regression"))
+    dirs.push_back(regression_dir);
+  for (const std::string &dir : dirs)
+    if (result.findings() && mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
       std::cerr << "ksmsim: cannot create " << dir << "\n";
       return 2;
     }
