@@ -358,3 +358,34 @@ TEST_CASE("cli: --emit-regression, --verbose and --kernel all refuse what they c
   CHECK(std::filesystem::exists(
       dir.path / "v" / "fork-during-unmerge.unmerge_and_remove_all_rmap_items.next_mm.1.yaml"));
 }
+
+TEST_CASE("explore --kernel all: the swap-in race is found only without unmerge-swapin-copy",
+          "[profiles][explore]") {
+  // docs/regressions.md, cause 3: 8 placements of the fault during run=2;
+  // without unmerge-swapin-copy 5 end in remove_stable_node's warning and 3
+  // are clean; with the fix none is found. Without stale-stable-sweep
+  // run=2 does not end with remove_all_stable_nodes (that is the fix), so
+  // its point after the one stable node is not reached: 7 placements, and
+  // nothing calls remove_stable_node to warn.
+  const std::string rel = "scenarios/explore/swapin-during-unmerge.yaml";
+  const std::string text = read_source(rel);
+  scenario::Scenario s = scenario::parse_text(text, rel);
+  EveryProfileTable t = explore_every_profile(s, text, ExploreOptions{});
+  CHECK(t.exit_code == 1);
+  std::istringstream lines(t.text);
+  std::vector<std::string> rows;
+  for (std::string l; std::getline(lines, l);)
+    rows.push_back(l);
+  REQUIRE(rows.size() == 7);
+  CHECK(rows[0] == "explore swapin-during-unmerge on every kernel profile:");
+  CHECK(rows[1].rfind("profile                             replays  found  clean  refused  "
+                      "first finding",
+                      0) == 0);
+  CHECK(rows[2] == "v3.9                                8        0      8      0        -");
+  CHECK(rows[3] == "v3.9 without stale-stable-sweep     7        0      7      0        -");
+  CHECK(rows[4] == "v3.9 without unmerge-enter-at-tail  8        0      8      0        -");
+  CHECK(rows[5].rfind("v3.9 without unmerge-swapin-copy    8        5      3      0        at ",
+                      0) == 0);
+  CHECK(rows[5].find("WARNING: at mm/ksm.c:715 remove_stable_node()") != std::string::npos);
+  CHECK(rows[6] == "v3.9 without uptodate-copy          8        0      8      0        -");
+}
