@@ -13,12 +13,55 @@
 #include <optional>
 #include <thread>
 
+#include "ksmsim/emit_regression.h"
+#include "ksmsim/every_profile.h"
 #include "ksmsim/explore.h"
 #include "ksmsim/scenario.h"
 #include "sim/io/input_file.h"
+#include "sim/io/progress_meter.h"
+#include "sim/report/progress_line.h"
 #include "tools/cli.h"
 
 namespace ksmsim::cli {
+
+namespace {
+
+// --verbose: the placements that found nothing, and those the kernel's
+// locks refused (with the lock), in the placements' order.
+void list_quiet_placements(const ExploreResult &result) {
+  for (const Placement &p : result.runs) {
+    if (p.outcome == Placement::Outcome::Clean)
+      std::cout << fmt::format("  clean: at {} (time {})\n", p.point, p.after);
+    else if (p.outcome == Placement::Outcome::Refused && !p.refused_by.empty())
+      std::cout << fmt::format("  refused: at {} (time {}) by {}\n", p.point, p.after,
+                               p.refused_by);
+    else if (p.outcome == Placement::Outcome::Refused)
+      std::cout << fmt::format("  refused: at {} (time {}): {}\n", p.point, p.after, p.detail);
+  }
+}
+
+// --emit-regression DIR: each finding as a two-sided regression file.
+int emit_regressions(const scenario::Scenario &s, const ExploreResult &result,
+                     const ExploreOptions &eo, const std::string &dir, const std::string &input) {
+  for (const Placement &p : result.runs) {
+    if (p.outcome != Placement::Outcome::Oops && p.outcome != Placement::Outcome::Violation)
+      continue;
+    RegressionFile f = emit_regression(s, p, eo);
+    std::string path = dir + "/" + f.name;
+    if (std::string err = write_file(path, f.text, {input}); !err.empty()) {
+      std::cerr << "ksmsim: explore: " << err << "\n";
+      return 2;
+    }
+    std::cout << fmt::format("  regression: {}: fails on '{}', {}\n", path, f.failing_profile,
+                             f.fixed_profile ? fmt::format("fixed on '{}'", *f.fixed_profile)
+                                             : std::string("no profile fixes it"));
+    for (const std::string &problem : f.problems)
+      std::cout << fmt::format("    does not pass as written: {}\n", problem);
+  }
+  return 0;
+}
+
+} // namespace
 
 int cmd_explore(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim explore options");
@@ -31,6 +74,10 @@ int cmd_explore(const std::vector<std::string> &args) {
       "jobs", po::value<std::string>(), "replays at once (default 2, at most the cores)")(
       "out", po::value<std::string>(&out_dir), "write a ready-to-run scenario per finding here")(
       "timing", "print how long exploring took (on stderr)");
+  std::string regression_dir;
+  opts.add_options()("emit-regression", po::value<std::string>(&regression_dir),
+                     "write each finding as a two-sided regression scenario in DIR")(
+      "verbose,v", "also list the clean placements and the refused ones (with the lock)");
   add_budget_options(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
@@ -45,8 +92,20 @@ int cmd_explore(const std::vector<std::string> &args) {
   const std::string file = vm["file"].as<std::string>();
   eo.max_runs = static_cast<unsigned>(max_runs);
   eo.jobs = static_cast<unsigned>(jobs);
-  if (vm.count("kernel"))
+  if (vm.count("kernel") && kernel != "all")
     eo.run.kernel = kernel;
+  const bool every_profile = vm.count("kernel") && kernel == "all";
+  if (every_profile && vm.count("emit-regression"))
+    return usage_error("explore: --kernel all and --emit-regression: emit from one profile");
+  if (vm.count("emit-regression") && vm.count("out") && regression_dir == out_dir)
+    return usage_error("explore: --out and --emit-regression name the same directory");
+  // The placements' scenarios go to --out unless only regressions are asked for.
+  const bool write_out = !vm.count("emit-regression") || vm.count("out");
+  io::ProgressMeter meter;
+  if (meter.enabled())
+    eo.progress = [&meter](std::size_t done, std::size_t total) {
+      meter.update([&]() { return explore_progress_line(done, total); });
+    };
   auto t0 = std::chrono::steady_clock::now();
   ExploreResult result;
   scenario::Scenario s;
@@ -56,11 +115,20 @@ int cmd_explore(const std::vector<std::string> &args) {
     if (!text)
       throw scenario::ScenarioError(scenario::Location{file, 0, 0}, why);
     s = scenario::parse_text(*text, file);
+    if (every_profile) {
+      EveryProfileTable table = explore_every_profile(s, *text, eo);
+      meter.finish();
+      std::cout << table.text;
+      return table.exit_code;
+    }
     result = explore(s, *text, eo);
+    meter.finish();
   } catch (const scenario::ScenarioError &e) {
+    meter.finish();
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc &) {
+    meter.finish();
     std::cerr << "ksmsim: explore: " << file << ": out of memory\n";
     return 2;
   }
@@ -68,10 +136,16 @@ int cmd_explore(const std::vector<std::string> &args) {
   std::size_t refused = 0;
   std::cout << fmt::format("explore {}: {} point occurrences, {} replayed\n", s.name,
                            result.occurrences, result.runs.size());
-  if (result.findings() && mkdir(out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    std::cerr << "ksmsim: cannot create " << out_dir << "\n";
-    return 2;
-  }
+  std::vector<std::string> dirs;
+  if (write_out)
+    dirs.push_back(out_dir);
+  if (vm.count("emit-regression"))
+    dirs.push_back(regression_dir);
+  for (const std::string &dir : dirs)
+    if (result.findings() && mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      std::cerr << "ksmsim: cannot create " << dir << "\n";
+      return 2;
+    }
   for (const Placement &p : result.runs) {
     if (p.outcome == Placement::Outcome::Refused) {
       refused++;
@@ -79,15 +153,26 @@ int cmd_explore(const std::vector<std::string> &args) {
     }
     if (p.outcome == Placement::Outcome::Clean)
       continue;
-    std::string name = p.point;
-    std::replace(name.begin(), name.end(), ':', '.');
-    std::string path = fmt::format("{}/{}.{}.{}.yaml", out_dir, s.name, name, p.after);
+    std::cout << fmt::format("  found: at {} (time {}): {}\n", p.point, p.after, p.detail);
+    if (!write_out)
+      continue;
+    std::string path = out_dir + "/" + placement_file_name(s, p);
     if (std::string err = write_file(path, p.scenario, {file}); !err.empty()) {
       std::cerr << "ksmsim: explore: " << err << "\n";
       return 2;
     }
-    std::cout << fmt::format("  found: at {} (time {}): {}\n    -> {}\n", p.point, p.after,
-                             p.detail, path);
+    std::cout << fmt::format("    -> {}\n", path);
+  }
+  if (vm.count("verbose"))
+    list_quiet_placements(result);
+  if (vm.count("emit-regression")) {
+    try {
+      if (int code = emit_regressions(s, result, eo, regression_dir, file); code != 0)
+        return code;
+    } catch (const scenario::ScenarioError &e) {
+      std::cerr << e.what() << "\n";
+      return 2;
+    }
   }
   std::cout << fmt::format("{} replays: {} found, {} clean, {} refused by the kernel's locks\n",
                            result.runs.size(), result.findings(),

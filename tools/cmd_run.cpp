@@ -15,6 +15,7 @@
 #include "tools/cli.h"
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
+#include "tools/run_progress.h"
 #include "tools/run_suite.h"
 
 namespace ksmsim::cli {
@@ -78,6 +79,7 @@ int cmd_run(const std::vector<std::string> &args) {
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
       "no-shortcuts", "take the kernel's way everywhere (slower, the same output: docs/perf.md)");
+  add_run_progress_options(opts); // tools/run_progress.h: -v, and `--kernel all`
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
   add_budget_options(opts);
@@ -122,6 +124,9 @@ int cmd_run(const std::vector<std::string> &args) {
   const std::string file = vm["file"].as<std::vector<std::string>>().front();
   if (std::string err = io::distinct_outputs({trace_out, json_out, html_out}); !err.empty())
     return usage_error("run: " + err);
+  if (ro.kernel == "all") // one table of every kernel profile instead of one run
+    return run_on_every_profile(file, ro, vm, {trace_out, json_out, html_out});
+  RunProgressOutput progress(vm, ro);
   RunResult result;
   scenario::Scenario s;
   try {
@@ -139,6 +144,7 @@ int cmd_run(const std::vector<std::string> &args) {
       html_file = std::make_unique<io::OutputFile>(html_out, std::vector<std::string>{file});
     s = scenario::parse_file(file);
     result = run_scenario(s, ro);
+    progress.finish();
     if (trace_file) {
       if (ro.trace_spill)
         spool.copy_to(*trace_file, result.trace_entries, result.trace_names);
@@ -156,6 +162,7 @@ int cmd_run(const std::vector<std::string> &args) {
         drop_report_dumps(ro, result);
     }
   } catch (const scenario::ScenarioError &e) {
+    progress.finish();
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const io::OutputError &e) {

@@ -6,6 +6,8 @@
 // placement that ends in an oops or an invariant violation.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,10 @@ struct ExploreOptions {
   RunOptions run;          // kernel override, checks
   unsigned max_runs = 500; // beyond this, a seeded random sample
   unsigned jobs = 2;       // replays run on this many threads
+  // Called after each replay with the replays done and their total (from
+  // one thread at a time, in no fixed order of placements): for a
+  // progress line on a terminal.
+  std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
 struct Placement {
@@ -26,6 +32,11 @@ struct Placement {
   enum class Outcome { Clean, Oops, Violation, Refused } outcome = Outcome::Clean;
   std::string detail;   // the oops, the violation, or why it was refused
   std::string scenario; // a ready-to-run scenario with the point filled in
+  // What the replay recorded (RunResult::records) and whether an
+  // invariant broke: the expectations of a regression file (emit_regression.h).
+  std::vector<RunResult::KernelRecord> records;
+  bool violated = false;
+  std::string refused_by; // Refused: the lock held there ("" when not a lock)
 };
 
 struct ExploreResult {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ksmsim/scenario.h"
@@ -20,6 +21,18 @@ enum class CheckMode { Step, Page, Off };
 // RunResult::trace's format: the kernel's ftrace text, or the Chrome Trace
 // Event Format's JSON (sim/trace/chrome_json.h).
 enum class TraceFormat { ftrace, chrome_json };
+
+// What RunOptions::progress is told: after each top-level step begins and
+// ends, and after each ksmd batch. Virtual time and counts only.
+struct RunProgress {
+  enum class Event { StepBegin, StepEnd, Batch } event = Event::Batch;
+  int step = 0;          // the top-level step (1-based), 0 before the first
+  int line = 0;          // its line in the file
+  std::string_view kind; // its kind ("write", "wait", ...)
+  std::size_t steps = 0; // the scenario's top-level steps
+  std::uint64_t time_us = 0;
+  std::uint64_t full_scans = 0;
+};
 
 struct RunOptions {
   CheckMode check = CheckMode::Step;
@@ -52,6 +65,9 @@ struct RunOptions {
   std::uint64_t max_virtual_time_us = 30ULL * 24 * 3600 * 1000 * 1000; // 30 days
   std::uint64_t max_ksmd_batches = 20'000'000;
   std::uint64_t max_steps = 1ULL << 20;
+  // Called as the run goes (RunProgress); for a progress line on a
+  // terminal. Never changes the run.
+  std::function<void(const RunProgress &)> progress;
 };
 
 // The /sys/kernel/mm/ksm files read at each `expect:` checkpoint, in the
@@ -69,6 +85,12 @@ struct RunResult {
   // What went wrong in the kernel, whatever the expectations said: oopses,
   // warnings and detector reports, in order (oops_headline's text).
   std::vector<std::string> oopses;
+  // The same records, by what an expectation names: kind ("BUG",
+  // "WARNING", "detector"), the function, and a detector's short name.
+  struct KernelRecord {
+    std::string kind, function, name;
+  };
+  std::vector<KernelRecord> records;
   std::vector<std::string> violations; // invariant violations
   // The /sys/kernel/mm/ksm counters at each `expect:` step, in order.
   // (and at each `dump:` and `sample:` step: kind tells which)
@@ -108,7 +130,14 @@ struct RunResult {
 // interrupted context holds): not a defect of the file, for explore.
 class InterleaveRefused : public scenario::ScenarioError {
 public:
-  using scenario::ScenarioError::ScenarioError;
+  InterleaveRefused(const scenario::Location &loc, const std::string &message,
+                    std::string lock = "")
+      : ScenarioError(loc, message), lock_(std::move(lock)) {}
+  // The lock that refused it (LockConflict's name), or "" when it was not a lock.
+  const std::string &lock() const { return lock_; }
+
+private:
+  std::string lock_;
 };
 
 // Throws scenario::ScenarioError for a defect found while running (exit 2),
@@ -123,5 +152,8 @@ struct ProfileSpec {
 };
 ProfileSpec parse_profile_text(const std::string &text);
 const std::vector<std::string> &known_fix_names();
+// The profile's canonical text: "v3.9" or "v3.9 without a,b" (fixes in
+// known_fix_names' order), which parse_profile_text reads back.
+std::string profile_text(const ProfileSpec &spec);
 
 } // namespace ksmsim

@@ -132,6 +132,8 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
   std::mutex failed_mutex;
   std::size_t failed_at = placements.size();
   std::exception_ptr failed;
+  std::mutex progress_mutex;
+  std::size_t done = 0;
   auto worker = [&]() {
     for (std::size_t i; (i = next++) < placements.size();) {
       {
@@ -153,6 +155,8 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
       ro.list_points = false;
       try {
         RunResult r = run_scenario(one, ro);
+        p.records = r.records;
+        p.violated = !r.violations.empty();
         if (!r.oopses.empty()) {
           p.outcome = Placement::Outcome::Oops;
           p.detail = r.oopses.front();
@@ -163,6 +167,7 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
       } catch (const InterleaveRefused &e) {
         p.outcome = Placement::Outcome::Refused;
         p.detail = e.message();
+        p.refused_by = e.lock();
       } catch (...) {
         std::lock_guard lock(failed_mutex);
         if (i < failed_at) {
@@ -173,6 +178,10 @@ ExploreResult explore(const Scenario &s, const std::string &text, const ExploreO
       }
       if (p.outcome == Placement::Outcome::Oops || p.outcome == Placement::Outcome::Violation)
         p.scenario = ready_to_run(text, il, point, after, p.detail);
+      if (opt.progress) {
+        std::lock_guard lock(progress_mutex);
+        opt.progress(++done, placements.size());
+      }
     }
   };
   std::vector<std::thread> threads;

@@ -77,6 +77,15 @@ ProfileSpec parse_profile_text(const std::string &text) {
   return spec;
 }
 
+std::string profile_text(const ProfileSpec &spec) {
+  std::vector<std::string> without;
+  for (const std::string &fix : known_fix_names())
+    if (std::find(spec.without.begin(), spec.without.end(), fix) != spec.without.end())
+      without.push_back(fix);
+  return without.empty() ? spec.version
+                         : fmt::format("{} without {}", spec.version, fmt::join(without, ","));
+}
+
 namespace {
 
 ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
@@ -166,6 +175,7 @@ private:
   void do_body(const Step &step);
   void check_invariants(const char *when);
   void mark_counters(const Task &task);
+  void report_progress(RunProgress::Event event, const Step *step); // RunOptions::progress
   Process &proc(const std::string &name, const Location &loc);
   std::uint64_t page_addr(Process &p, const std::string &vma, std::uint32_t idx,
                           const Location &loc);
@@ -652,7 +662,8 @@ void Runner::run_interleaved(const Interleave &il) {
       throw InterleaveRefused(
           step.loc,
           fmt::format("interleaving refused at {}: this {} needs {}, which {} holds there",
-                      il.point, step.kind, lock.what(), interrupted.comm));
+                      il.point, step.kind, lock.what(), interrupted.comm),
+          lock.what());
     }
   }
   k_.nested_depth--;
@@ -669,6 +680,7 @@ void Runner::run_step(const Step &step) {
     return;
   }
   k_.current_step = step.index;
+  report_progress(RunProgress::Event::StepBegin, &step);
   try {
     with_interleaves(step, [&]() {
       if (step.at) {
@@ -695,6 +707,27 @@ void Runner::run_step(const Step &step) {
   }
   mark_counters(Task{});
   observer_.after_step(step);
+  report_progress(RunProgress::Event::StepEnd, &step);
+}
+
+void Runner::report_progress(RunProgress::Event event, const Step *step) {
+  if (!opt_.progress)
+    return;
+  RunProgress p;
+  p.event = event;
+  if (step) {
+    p.step = step->index;
+    p.line = step->loc.line;
+    p.kind = step->kind;
+  } else {
+    p.step = k_.current_step;
+  }
+  p.steps = s_.steps.size();
+  p.time_us = k_.now_us;
+  std::uint64_t full_scans = 0;
+  k_.ksm.sysfs_show("full_scans", &full_scans);
+  p.full_scans = full_scans;
+  opt_.progress(p);
 }
 
 // The sysfs counters as counter marks on ksmd's process, when they changed.
@@ -783,7 +816,10 @@ void Runner::start() {
       if (page_check && report_.violations().empty())
         check_invariants("after a page scanned by ksmd");
     };
-  engine_.after_batch = [this]() { observer_.after_batch(); };
+  engine_.after_batch = [this]() {
+    observer_.after_batch();
+    report_progress(RunProgress::Event::Batch, nullptr);
+  };
 }
 
 RunResult Runner::finish() {
@@ -801,8 +837,10 @@ RunResult Runner::finish() {
   r.json = json_document(doc, {"/steps", "/checkpoints"});
   r.points = points_;
   r.checkpoints = checkpoints_;
-  for (const OopsRecord &o : k_.oopses())
+  for (const OopsRecord &o : k_.oopses()) {
     r.oopses.push_back(oops_headline(o));
+    r.records.push_back({o.kind, o.function, o.name});
+  }
   r.violations = report_.violations();
   return r;
 }
