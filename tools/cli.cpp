@@ -2,6 +2,8 @@
 #include "tools/cli.h"
 
 #include "ksmsim/record.h"
+#include "ksmsim/scenario.h"
+#include "sim/io/input_file.h"
 #include "sim/io/output_file.h"
 
 #include <unistd.h>
@@ -27,7 +29,7 @@ const char *const USAGE =
     "       ksmsim compare FILE --i-understand-this-changes-ksm [--trace-dir DIR]\n"
     "       ksmsim diff A B [--context N] [--only EVENT] [--ignore EVENT] [--tasks] [--marks]\n"
     "                       [--json OUT]\n"
-    "       ksmsim --help | --version\n";
+    "       ksmsim COMMAND --help | --help | --version | --list-kernels | --list-points\n";
 
 int option_style() {
   return po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -91,6 +93,14 @@ std::string read_budgets(const po::variables_map &vm, RunOptions &ro) {
       !e.empty())
     return e;
   return read_count(vm, "max-steps", 1, UINT64_MAX, ro.max_steps);
+}
+
+std::string read_scenario(const std::string &path) {
+  std::string why;
+  std::optional<std::string> text = io::read_input(path, why);
+  if (!text)
+    throw scenario::ScenarioError(scenario::Location{path, 0, 0}, why);
+  return *text;
 }
 
 int usage_error(const std::string &msg) {

@@ -17,6 +17,8 @@
 #include "ksmsim/scenario.h"
 #include "sim/io/input_file.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -32,6 +34,8 @@ int cmd_explore(const std::vector<std::string> &args) {
       "out", po::value<std::string>(&out_dir), "write a ready-to-run scenario per finding here")(
       "timing", "print how long exploring took (on stderr)");
   add_budget_options(opts);
+  if (int status = answer_help("explore", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("explore: " + err);
@@ -43,6 +47,8 @@ int cmd_explore(const std::vector<std::string> &args) {
   // More threads than cores gain nothing (and std::thread may refuse them).
   jobs = std::min<std::uint64_t>(jobs, std::max(1u, std::thread::hardware_concurrency()));
   const std::string file = vm["file"].as<std::string>();
+  if (std::string err = check_directory({"--out", out_dir}); !err.empty())
+    return usage_error("explore: " + err);
   eo.max_runs = static_cast<unsigned>(max_runs);
   eo.jobs = static_cast<unsigned>(jobs);
   if (vm.count("kernel"))
