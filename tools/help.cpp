@@ -83,6 +83,29 @@ const po::option_description *find_option(const po::options_description &opts,
   return opts.find_nothrow(key, false, false, false);
 }
 
+// text folded at spaces into lines of at most 80 columns, the first after
+// `lead`, the others indented as far.
+std::string fold(const std::string &lead, const std::string &text) {
+  std::string out = lead, indent(lead.size(), ' ');
+  std::size_t column = lead.size();
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find(' ', pos);
+    std::string word = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? text.size() : end + 1;
+    if (column > lead.size() && column + 1 + word.size() > 80) {
+      out += "\n" + indent;
+      column = indent.size();
+    } else if (column > lead.size()) {
+      out += ' ';
+      column++;
+    }
+    out += word;
+    column += word.size();
+  }
+  return out + "\n";
+}
+
 enum class Asked { nothing, help, list };
 
 // What args ask for: a -h, --help or --list-options that is not the value
@@ -144,11 +167,10 @@ int answer_help(const std::string &command, const std::vector<std::string> &args
 }
 
 std::string command_help(const CommandInfo &c, const po::options_description &opts) {
-  std::vector<std::pair<std::string, std::string>> rows; // names, description
-  std::string arguments;
+  std::vector<std::pair<std::string, std::string>> arguments, rows; // names, description
   for (const auto &o : opts.options()) {
     if (is_positional(*o)) {
-      arguments += fmt::format("  {:<28}{}\n", value_name(*o), o->description());
+      arguments.emplace_back(value_name(*o), o->description());
       continue;
     }
     std::string text = o->description();
@@ -159,21 +181,26 @@ std::string command_help(const CommandInfo &c, const po::options_description &op
     rows.emplace_back(option_names(*o), text);
   }
   std::size_t width = 0;
-  for (const auto &[left, text] : rows)
-    width = std::max(width, std::min<std::size_t>(left.size(), 30));
+  for (const auto &rs : {arguments, rows})
+    for (const auto &[left, text] : rs)
+      width = std::max(width, std::min<std::size_t>(left.size(), 30));
+  std::string about = c.about;
+  std::replace(about.begin(), about.end(), '\n', ' ');
   std::string out =
-      fmt::format("usage: ksmsim {} {} [OPTIONS]\n\n{}\n", c.name, c.arguments, c.about);
+      fmt::format("usage: ksmsim {} {} [OPTIONS]\n\n", c.name, c.arguments) + fold("", about);
   if (!arguments.empty())
-    out += "\narguments:\n" + arguments;
+    out += "\narguments:\n";
+  for (const auto &[left, text] : arguments)
+    out += fmt::format("  {:<{}}  {}\n", left, width, text);
   out += "\noptions:\n";
   for (const auto &[left, text] : rows)
     out += fmt::format("  {:<{}}  {}\n", left, width, text);
-  out += "\nA FILE, CMDS or trace argument '-' is stdin. An OUT '-' is stdout; what the command\n"
-         "prints there otherwise then goes to stderr, and only one OUT may be '-'. A DIR cannot\n"
-         "be '-'.\n";
+  out += "\n" + fold("", "A FILE, CMDS or trace argument '-' is stdin (only one of them). An OUT "
+                         "'-' is stdout (only one of them); what the command prints there "
+                         "otherwise then goes to stderr. A DIR cannot be '-'.");
   out += "\nexit status:\n";
   for (const auto &[code, meaning] : c.exit_status)
-    out += fmt::format("  {}  {}\n", code, meaning);
+    out += fold(fmt::format("  {}  ", code), meaning);
   out += fmt::format("\nThe manual: man ksmsim-{}\n", c.name);
   return out;
 }
