@@ -156,6 +156,9 @@ TEST_CASE("cli help: ksmsim --help lists every command, and each has a man page"
     CHECK(names_option(help.out, opt));
   CHECK(ksmsim_in(dir, "-h").out == help.out);
   CHECK(ksmsim_in(dir, "help").out == help.out);
+  const Run unknown = ksmsim_in(dir, "help frobnicate");
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("unknown command 'frobnicate'") != std::string::npos);
 }
 
 TEST_CASE("cli help: every command's --help names each of its options and exits 0", "[cli][help]") {

@@ -19,8 +19,11 @@ int main(int argc, char **argv) {
   if (args.empty())
     return usage_error("no command");
   const std::string &first = args[0];
-  if (first == "help" && args.size() == 2 && find_command(args[1]))
-    return find_command(args[1])->run({"--help"});
+  if (first == "help" && args.size() > 1) {
+    if (const CommandInfo *c = find_command(args[1]))
+      return c->run({"--help"});
+    return usage_error(fmt::format("help: unknown command '{}'", args[1]));
+  }
   if (first == "--help" || first == "-h" || first == "help")
     return std::cout << top_level_help(), 0;
   if (first == "--version")

@@ -8,7 +8,7 @@
 namespace ksmsim::cli {
 
 bool is_stdout(const std::string &path) {
-  return path == "-" || path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1";
+  return path == "-";
 }
 
 std::string check_stdout_outputs(const std::vector<FileArgument> &outputs, bool *taken) {

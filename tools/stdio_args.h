@@ -20,7 +20,8 @@ struct FileArgument {
   std::string path;   // "" when not given
 };
 
-// Does path name stdout: "-", /dev/stdout, /dev/fd/1 or /proc/self/fd/1?
+// Is path "-", stdout? (/dev/stdout and /dev/fd/N are files that the
+// output writes through, and leave the summary where it was.)
 bool is_stdout(const std::string &path);
 // "" when at most one of the outputs is stdout, else the message naming
 // them; *taken says whether one is.
