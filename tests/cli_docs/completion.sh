@@ -4,10 +4,20 @@
 # The bash completion (tools/completion/ksmsim), sourced into this shell and
 # called as bash would on Tab, on the ksmsim built alongside: commands,
 # options, kernel profiles, option values, files.
-# usage: completion.sh SOURCE_DIR KSMSIM_BINARY
+# usage: completion.sh SOURCE_DIR KSMSIM_BINARY [--with-bash-completion]
+# With --with-bash-completion, Debian's bash-completion is loaded first (its
+# _filedir then completes the files); exit 77 (skipped) when it is missing.
 set -uo pipefail
 src=$1
 PATH=$(dirname "$2"):$PATH
+if [ "${3-}" = --with-bash-completion ]; then
+  framework=/usr/share/bash-completion/bash_completion
+  [ -r "$framework" ] || { echo "skipped: $framework is missing (Debian's bash-completion)"; exit 77; }
+  set +u # bash-completion is not written for set -u
+  # shellcheck source=/dev/null
+  source "$framework"
+  declare -F _filedir >/dev/null || { echo "FAIL: no _filedir in $framework"; exit 1; }
+fi
 # shellcheck source=../../tools/completion/ksmsim
 source "$src/tools/completion/ksmsim" || exit 1
 failed=0
