@@ -41,7 +41,7 @@ const std::vector<CommandInfo> &commands() {
         {2, BAD_INPUT}},
        cmd_explore},
       {"report",
-       "FILE",
+       "FILE -o OUT",
        "run a scenario and write one self-contained HTML page",
        "Runs FILE and writes one self-contained HTML page (docs/report.md): the counters' chart\n"
        "with the steps, checkpoints and oopses marked, each checkpoint's expectations and its\n"
@@ -61,7 +61,7 @@ const std::vector<CommandInfo> &commands() {
         {2, "the command line or the scenario is wrong, or FILE or CMDS cannot be read"}},
        cmd_step},
       {"record",
-       "FILE",
+       "FILE --i-understand-this-changes-ksm",
        "replay a scenario with real processes on the running kernel (root)",
        "Replays FILE with real processes on the running kernel's KSM (root; every KSM knob is\n"
        "saved and restored) and prints each step's counters (docs/live.md).",
@@ -71,7 +71,7 @@ const std::vector<CommandInfo> &commands() {
         {2, LIVE_REFUSED}},
        cmd_record},
       {"compare",
-       "FILE",
+       "FILE --i-understand-this-changes-ksm",
        "put the simulation and a live replay side by side (root)",
        "Runs FILE on the simulator and live on the running kernel (as record), prints the\n"
        "counters of both at every expect: checkpoint, then the trace diff (docs/live.md).",

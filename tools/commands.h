@@ -14,7 +14,7 @@ namespace ksmsim::cli {
 
 struct CommandInfo {
   const char *name;      // "run"
-  const char *arguments; // the positional arguments: "FILE", "A B"
+  const char *arguments; // what the usage line puts before [OPTIONS]: "FILE", "A B"
   const char *summary;   // one line, for `ksmsim --help`
   const char *about;     // a few lines under the usage line of `ksmsim NAME --help`
   std::vector<std::pair<int, const char *>> exit_status; // code, what it means
