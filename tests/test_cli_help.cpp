@@ -311,6 +311,20 @@ TEST_CASE("cli stdio: --json - writes only the JSON to stdout, the summary to st
   CHECK(t.code == 0);
   CHECK(t.out.rfind("# tracer: nop", 0) == 0);
   CHECK(t.err.find("preemption points reached") != std::string::npos);
+  // A `dump:` step's text (no file, or file '-') moves to stderr as well.
+  const fs::path dumps = dir.write("dumps.yaml", "scenario: dumps\n"
+                                                 "steps:\n"
+                                                 "  - spawn: A\n"
+                                                 "  - mmap: {mm: A, vma: heap, pages: 2}\n"
+                                                 "  - dump: text\n"
+                                                 "  - dump: {format: text, file: '-'}\n"
+                                                 "  - expect: {oops: none}\n");
+  const Run d = ksmsim_in(dir, "run " + q(dumps.string()) + " --json -");
+  CHECK(d.code == 0);
+  CHECK(d.out.front() == '{');
+  CHECK(d.out.substr(d.out.size() - 2) == "}\n");
+  CHECK(d.err.find("ksm state at step 3") != std::string::npos);
+  CHECK(d.err.find("ksm state at step 4") != std::string::npos);
   const Run h = ksmsim_in(dir, "report " + q(SCENARIO) + " -o -");
   CHECK(h.code == 0);
   CHECK(h.out.rfind("<!DOCTYPE html>", 0) == 0);
