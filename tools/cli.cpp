@@ -2,6 +2,8 @@
 #include "tools/cli.h"
 
 #include "ksmsim/record.h"
+#include "ksmsim/scenario.h"
+#include "sim/io/input_file.h"
 #include "sim/io/output_file.h"
 
 #include <unistd.h>
@@ -17,19 +19,20 @@ const char *const USAGE =
     "usage: ksmsim run FILE [--trace OUT [--trace-format ftrace|chrome-json]] [--json OUT]\n"
     "                       [--check=step|page|off] [--quiet] [--strict] [--kernel PROFILE]\n"
     "                       [--list-points] [--trace-level explain] [--max-virtual-time T]\n"
-    "                       [--max-ksmd-batches N] [--max-steps N] [--html OUT]\n"
+    "                       [--max-ksmd-batches N] [--max-steps N] [--html OUT] [-v]\n"
+    "                       [--kernel all] [--no-shortcuts]\n"
     "       ksmsim run FILE|DIR... [--format human|tap|junit] [--jobs N] [--quiet] [--strict]\n"
     "                              [--kernel PROFILE] [--check=step|page|off]\n"
     "       ksmsim report FILE -o OUT [--kernel PROFILE] [--check=step|page|off]\n"
     "                          [--timeline-period MS]\n"
     "       ksmsim step FILE [--script CMDS|-] [--kernel PROFILE]\n"
     "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
-    "                           [--timing]\n"
+    "                           [--timing] [--emit-regression DIR] [-v] [--kernel all]\n"
     "       ksmsim record FILE --i-understand-this-changes-ksm [--trace OUT] [--json OUT]\n"
     "       ksmsim compare FILE --i-understand-this-changes-ksm [--trace-dir DIR]\n"
     "       ksmsim diff A B [--context N] [--only EVENT] [--ignore EVENT] [--tasks] [--marks]\n"
     "                       [--json OUT]\n"
-    "       ksmsim --help | --version\n";
+    "       ksmsim COMMAND --help | --help | --version | --list-kernels | --list-points\n";
 
 int option_style() {
   return po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -93,6 +96,14 @@ std::string read_budgets(const po::variables_map &vm, RunOptions &ro) {
       !e.empty())
     return e;
   return read_count(vm, "max-steps", 1, UINT64_MAX, ro.max_steps);
+}
+
+std::string read_scenario(const std::string &path) {
+  std::string why;
+  std::optional<std::string> text = io::read_input(path, why);
+  if (!text)
+    throw scenario::ScenarioError(scenario::Location{path, 0, 0}, why);
+  return *text;
 }
 
 int usage_error(const std::string &msg) {

@@ -51,6 +51,10 @@ int option_style();
 std::string write_file(const std::string &path, const std::string &text,
                        const std::vector<std::string> &inputs = {});
 
+// The text of the scenario file (or "-": stdin), for parse_text; throws
+// scenario::ScenarioError (file:0:0) when it cannot be read.
+std::string read_scenario(const std::string &path);
+
 // The commands.
 int cmd_run(const std::vector<std::string> &args);
 int cmd_explore(const std::vector<std::string> &args);

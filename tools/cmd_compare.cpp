@@ -11,6 +11,8 @@
 #include "ksmsim/scenario.h"
 #include "ksmsim/tracediff.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -59,8 +61,12 @@ int cmd_compare(const std::vector<std::string> &args) {
                      "the scenario")("trace-dir", po::value<std::string>(&trace_dir),
                                      "also write simulated.trace and live.trace here");
   add_live_options(opts);
+  if (int status = answer_help("compare", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("compare: " + err);
+  if (std::string err = check_directory({"--trace-dir", trace_dir}); !err.empty())
     return usage_error("compare: " + err);
   if (int status = check_live(vm, "compare"))
     return status;

@@ -8,6 +8,8 @@
 
 #include "ksmsim/tracediff.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -35,7 +37,7 @@ std::string parse_diff(const Strings &args, const po::options_description &opts,
 // Prints the reports; returns 2 when the JSON file cannot be written.
 int report(const tracediff::Result &r, int context, const std::string &json_out,
            const Strings &inputs) {
-  if (json_out == "-") {
+  if (is_stdout(json_out)) {
     std::cout << tracediff::json_report(r, context);
     return 0;
   }
@@ -66,12 +68,16 @@ int cmd_diff(const std::vector<std::string> &args) {
       "compare tracing_mark_write markers too (left out by default)")(
       "json", po::value<std::string>(&json_out),
       "also write the report as JSON to OUT; '-' prints only the JSON");
+  if (int status = answer_help("diff", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_diff(args, opts, vm); !err.empty())
     return usage_error("diff: " + err);
   if (o.context < 0)
     return usage_error("diff: --context takes a count, 0 or more");
   const Strings &paths = vm["traces"].as<Strings>();
+  if (std::string err = check_stdin_inputs({{"A", paths[0]}, {"B", paths[1]}}); !err.empty())
+    return usage_error("diff: " + err);
   tracediff::Result r;
   try {
     r = tracediff::diff(tracediff::read_trace(paths[0]), tracediff::read_trace(paths[1]), o);

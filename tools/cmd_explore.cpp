@@ -21,6 +21,8 @@
 #include "sim/io/progress_meter.h"
 #include "sim/report/progress_line.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -79,6 +81,8 @@ int cmd_explore(const std::vector<std::string> &args) {
                      "write each finding as a two-sided regression scenario in DIR")(
       "verbose,v", "also list the clean placements and the refused ones (with the lock)");
   add_budget_options(opts);
+  if (int status = answer_help("explore", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("explore: " + err);
@@ -90,6 +94,8 @@ int cmd_explore(const std::vector<std::string> &args) {
   // More threads than cores gain nothing (and std::thread may refuse them).
   jobs = std::min<std::uint64_t>(jobs, std::max(1u, std::thread::hardware_concurrency()));
   const std::string file = vm["file"].as<std::string>();
+  if (std::string err = check_directory({"--out", out_dir}); !err.empty())
+    return usage_error("explore: " + err);
   eo.max_runs = static_cast<unsigned>(max_runs);
   eo.jobs = static_cast<unsigned>(jobs);
   if (vm.count("kernel") && kernel != "all")

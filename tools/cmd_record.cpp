@@ -7,6 +7,8 @@
 #include "ksmsim/record.h"
 #include "ksmsim/scenario.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -17,8 +19,15 @@ int cmd_record(const std::vector<std::string> &args) {
       "trace", po::value<std::string>(&trace_out), "write the kernel's trace to OUT")(
       "json", po::value<std::string>(&json_out), "write the per-step record as JSON to OUT");
   add_live_options(opts);
+  if (int status = answer_help("record", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("record: " + err);
+  bool stdout_taken = false;
+  if (std::string err =
+          check_stdout_outputs({{"--trace", trace_out}, {"--json", json_out}}, &stdout_taken);
+      !err.empty())
     return usage_error("record: " + err);
   if (int status = check_live(vm, "record"))
     return status;
@@ -42,7 +51,7 @@ int cmd_record(const std::vector<std::string> &args) {
       std::cerr << "ksmsim: record: " << err << "\n";
       return 2;
     }
-  std::cout << result.summary();
+  human_stream(stdout_taken) << result.summary();
   return result.exit_code;
 }
 

@@ -11,8 +11,10 @@
 #include "sim/io/output_file.h"
 #include "sim/report/html_report.h"
 #include "tools/cli.h"
+#include "tools/help.h"
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -27,6 +29,8 @@ int cmd_report(const std::vector<std::string> &args) {
       "timeline-period", po::value<std::string>(&period),
       "a chart point every MS of virtual time instead of after every ksmd batch");
   add_budget_options(opts);
+  if (int status = answer_help("report", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
     return usage_error("report: " + err);
@@ -46,6 +50,9 @@ int cmd_report(const std::vector<std::string> &args) {
   if (std::string err = read_check_mode(check, ro); !err.empty())
     return usage_error("report: " + err);
   const std::string file = vm["file"].as<std::string>();
+  bool stdout_taken = false;
+  if (std::string err = check_stdout_outputs({{"--output", out}}, &stdout_taken); !err.empty())
+    return usage_error("report: " + err);
   std::string why;
   std::string chart_js = read_chart_library(&why);
   if (!why.empty()) {
@@ -55,9 +62,10 @@ int cmd_report(const std::vector<std::string> &args) {
   RunResult result;
   try {
     io::OutputFile html(out, {file}); // a refused output fails before the run
-    scenario::Scenario s = scenario::parse_file(file);
+    const std::string text = read_scenario(file);
+    scenario::Scenario s = scenario::parse_text(text, file);
     result = run_scenario(s, ro);
-    write_report(html, s, file, result, chart_js);
+    write_report(html, s, file, text, result, chart_js);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;
@@ -69,7 +77,7 @@ int cmd_report(const std::vector<std::string> &args) {
     return 2;
   }
   if (result.exit_code != 0)
-    std::cout << result.summary;
+    human_stream(stdout_taken) << result.summary;
   return result.exit_code;
 }
 

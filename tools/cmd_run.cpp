@@ -13,10 +13,12 @@
 #include "sim/io/output_file.h"
 #include "sim/report/html_report.h"
 #include "tools/cli.h"
+#include "tools/help.h"
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
 #include "tools/run_progress.h"
 #include "tools/run_suite.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -85,6 +87,8 @@ int cmd_run(const std::vector<std::string> &args) {
   add_budget_options(opts);
   SuiteArgs suite;
   add_suite_options(opts, suite);
+  if (int status = answer_help("run", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm, -1); !err.empty())
     return usage_error("run: " + err);
@@ -127,6 +131,17 @@ int cmd_run(const std::vector<std::string> &args) {
   if (ro.kernel == "all") // one table of every kernel profile instead of one run
     return run_on_every_profile(file, ro, vm, {trace_out, json_out, html_out});
   RunProgressOutput progress(vm, ro);
+  bool stdout_taken = false;
+  if (std::string err = check_stdout_outputs({{"--trace", trace_out},
+                                              {"--json", json_out},
+                                              {"--html", html_out},
+                                              {"--timeline", inspect.timeline}},
+                                             &stdout_taken);
+      !err.empty())
+    return usage_error("run: " + err);
+  if (std::string err = check_directory({"--dump-dir", inspect.dump_dir}); !err.empty())
+    return usage_error("run: " + err);
+  std::ostream &human = human_stream(stdout_taken);
   RunResult result;
   scenario::Scenario s;
   try {
@@ -142,7 +157,8 @@ int cmd_run(const std::vector<std::string> &args) {
       json_file = std::make_unique<io::OutputFile>(json_out, std::vector<std::string>{file});
     if (!html_out.empty())
       html_file = std::make_unique<io::OutputFile>(html_out, std::vector<std::string>{file});
-    s = scenario::parse_file(file);
+    const std::string text = read_scenario(file);
+    s = scenario::parse_text(text, file);
     result = run_scenario(s, ro);
     progress.finish();
     if (trace_file) {
@@ -157,7 +173,7 @@ int cmd_run(const std::vector<std::string> &args) {
       json_file->commit();
     }
     if (html_file) {
-      write_report(*html_file, s, file, result, chart_js);
+      write_report(*html_file, s, file, text, result, chart_js);
       if (inspect.dump_each.empty())
         drop_report_dumps(ro, result);
     }
@@ -172,14 +188,14 @@ int cmd_run(const std::vector<std::string> &args) {
     std::cerr << "ksmsim: run: " << file << ": out of memory\n";
     return 2;
   }
-  if (std::string err = write_inspect_outputs(inspect, result, std::cout, {file}); !err.empty()) {
+  if (std::string err = write_inspect_outputs(inspect, result, human, {file}); !err.empty()) {
     std::cerr << "ksmsim: " << err << "\n";
     return 2;
   }
   if (!vm.count("quiet") || result.exit_code != 0)
-    std::cout << result.summary;
+    human << result.summary;
   if (ro.list_points)
-    std::cout << points_listing(s, result);
+    human << points_listing(s, result);
   return result.exit_code;
 }
 

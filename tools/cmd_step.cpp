@@ -14,6 +14,8 @@
 #include "ksmsim/stepper.h"
 #include "sim/step/session.h"
 #include "tools/cli.h"
+#include "tools/help.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -56,8 +58,17 @@ int cmd_step(const std::vector<std::string> &args) {
       "script", po::value<std::string>(&script), "read the commands from CMDS (- for stdin)")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  if (int status = answer_help("step", args, opts); status >= 0)
+    return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("step: " + err);
+  if (vm["file"].as<std::string>() == "-" && script.empty())
+    return usage_error("step: the scenario is read from stdin ('-'), so the commands cannot be: "
+                       "give --script CMDS");
+  if (std::string err =
+          check_stdin_inputs({{"FILE", vm["file"].as<std::string>()}, {"--script", script}});
+      !err.empty())
     return usage_error("step: " + err);
   RunOptions ro;
   if (vm.count("kernel"))

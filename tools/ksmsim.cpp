@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // The ksmsim command line. It parses arguments, runs the library and writes
-// the outputs; it holds no simulation logic.
+// the outputs; it holds no simulation logic. The commands are the rows of
+// tools/commands.cpp; each answers its own --help (tools/help.h).
 #include <fmt/format.h>
 #include <iostream>
 
 #include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/help.h"
+#include "tools/listings.h"
+#include "tools/version.h"
 
 using namespace ksmsim::cli;
 
@@ -13,35 +18,21 @@ int main(int argc, char **argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty())
     return usage_error("no command");
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << "ksmsim " KSMSIM_VERSION ": a deterministic simulator of Linux 3.9 KSM\n\n"
-              << USAGE
-              << "\n  run      replay a scenario (see docs/ and the scenario format v1)\n"
-                 "           exit 0: every expectation held; 1: one failed or the kernel oopsed\n"
-                 "           unexpectedly; 2: the scenario or the command line is wrong\n"
-                 "  explore  replay a scenario once per preemption point its `explore: true` step\n"
-                 "           reaches; exit 1 when a placement oopses or breaks an invariant\n"
-                 "  report   run a scenario and write one self-contained HTML page: the counters'\n"
-                 "           chart, the checkpoints' expectations and pictures (docs/report.md)\n"
-                 "  step     run a scenario step by step and ksmd page by page, narrated (help\n"
-                 "           inside lists the commands; --script CMDS reads them from a file)\n";
-    return 0;
+  const std::string &first = args[0];
+  if (first == "help" && args.size() > 1) {
+    if (const CommandInfo *c = find_command(args[1]))
+      return c->run({"--help"});
+    return usage_error(fmt::format("help: unknown command '{}'", args[1]));
   }
-  if (args[0] == "--version")
-    return std::cout << "ksmsim " KSMSIM_VERSION "\n", 0;
-  if (args[0] == "run")
-    return cmd_run({args.begin() + 1, args.end()});
-  if (args[0] == "explore")
-    return cmd_explore({args.begin() + 1, args.end()});
-  if (args[0] == "diff")
-    return cmd_diff({args.begin() + 1, args.end()});
-  if (args[0] == "record")
-    return cmd_record({args.begin() + 1, args.end()});
-  if (args[0] == "compare")
-    return cmd_compare({args.begin() + 1, args.end()});
-  if (args[0] == "report")
-    return cmd_report({args.begin() + 1, args.end()});
-  if (args[0] == "step")
-    return cmd_step({args.begin() + 1, args.end()});
-  return usage_error(fmt::format("unknown command '{}'", args[0]));
+  if (first == "--help" || first == "-h" || first == "help")
+    return std::cout << top_level_help(), 0;
+  if (first == "--version")
+    return std::cout << version_line() << "\n", 0;
+  if (first == "--list-kernels")
+    return std::cout << kernel_list(), 0;
+  if (first == "--list-points")
+    return std::cout << point_list(), 0;
+  if (const CommandInfo *c = find_command(first))
+    return c->run({args.begin() + 1, args.end()});
+  return usage_error(fmt::format("unknown command '{}'", first));
 }

@@ -22,12 +22,8 @@ std::string read_chart_library(std::string *why) {
 }
 
 void write_report(io::OutputFile &out, const scenario::Scenario &s, const std::string &file,
-                  const RunResult &r, const std::string &chart_js) {
-  std::string why;
-  std::optional<std::string> text = io::read_input(file, why);
-  if (!text)
-    throw io::OutputError("cannot read the scenario's text again: " + why);
-  out.write(render_report(report_data(s, file, *text, r), chart_js));
+                  const std::string &text, const RunResult &r, const std::string &chart_js) {
+  out.write(render_report(report_data(s, file, text, r), chart_js));
   out.commit();
 }
 

@@ -15,9 +15,10 @@ namespace ksmsim::cli {
 // Chart.js's text, read before the run; "" on success, else why (naming
 // the package to install) in *why.
 std::string read_chart_library(std::string *why);
-// Renders the report into out and commits it; throws io::OutputError.
+// Renders the report of the scenario s (parsed from text, read from file)
+// into out and commits it; throws io::OutputError.
 void write_report(io::OutputFile &out, const scenario::Scenario &s, const std::string &file,
-                  const RunResult &r, const std::string &chart_js);
+                  const std::string &text, const RunResult &r, const std::string &chart_js);
 // Drops the SVG dumps made only for the report (RunOptions set by
 // want_report) so that they are not printed: those at checkpoints that no
 // --dump-at or `dump:` file asked for.

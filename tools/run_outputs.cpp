@@ -77,7 +77,7 @@ std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std:
                 fmt::format("{}-{}.{}", base, n, extension(d.format)))
                    .string();
     }
-    if (path.empty()) {
+    if (path.empty() || path == "-") { // stdout, or stderr when an output took it
       out << d.text;
       continue;
     }

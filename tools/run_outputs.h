@@ -20,8 +20,8 @@ struct InspectArgs {
 void add_inspect_options(po::options_description &opts, InspectArgs &a);
 // Fills ro from the arguments; returns an error message or "".
 std::string apply_inspect_options(const InspectArgs &a, RunOptions &ro);
-// Writes the dumps (files, --dump-dir or out) and the timeline; returns
-// an error message or "".
+// Writes the dumps (files, --dump-dir or out: those without a file and
+// those whose file is "-") and the timeline; returns an error message or "".
 std::string write_inspect_outputs(const InspectArgs &a, const RunResult &r, std::ostream &out,
                                   const std::vector<std::string> &inputs);
 

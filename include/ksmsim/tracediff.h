@@ -46,7 +46,7 @@ std::optional<Event> parse_event_line(std::string_view line, std::string *expect
 // trace-cmd report's "cpus=N" and lost-events lines (warnings). Throws
 // TraceError at the first line that is none of them.
 Trace parse_trace(std::istream &in, const std::string &path);
-Trace read_trace(const std::string &path);
+Trace read_trace(const std::string &path); // "-": stdin, named <stdin>
 
 // Whether an --only/--ignore pattern matches an event name: the name
 // itself, or a prefix followed by '*'.

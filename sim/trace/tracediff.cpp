@@ -10,6 +10,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -649,6 +650,8 @@ Trace parse_trace(std::istream &in, const std::string &path) {
 }
 
 Trace read_trace(const std::string &path) {
+  if (path == "-")
+    return parse_trace(std::cin, "<stdin>");
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw TraceError(fmt::format("{}: is a directory, not a trace", path));
