@@ -5,6 +5,7 @@
 // aside: a page mapped 300 times must count as 300 either way.
 
 #include "model/check/invariants.h"
+#include "model/check/touch_log.h"
 #include "model/mm/kernel.h"
 #include "tests/machine.h"
 
@@ -59,4 +60,39 @@ TEST_CASE("invariants: a swap pte beyond the swap device is reported", "[invaria
   *m.k.pte_offset(a, start, true) = swp_entry_to_pte(65);
   std::vector<std::string> v = InvariantChecker::check(m.k);
   CHECK(mentions(v, "a swap pte beyond the swap device"));
+}
+
+TEST_CASE("invariants: the incremental check sees what a step did to the frames it touched",
+          "[invariants]") {
+  Machine m;
+  TouchLog log(1 << 16);
+  m.k.touch = &log;
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  std::uint64_t start = m.k.do_mmap_anon(a, 2, -1);
+  page *p = m.write(a, start, 0x6161616161616161ULL);
+  REQUIRE_FALSE(log.full());
+  CHECK(InvariantChecker::check_touched(m.k, log).empty());
+  log.reset();
+
+  SECTION("a mapcount changed along a pte store that does not match") {
+    m.write(a, start + PAGE_SIZE, 0x6262626262626262ULL); // touches another frame
+    log.mapcount_before(m.k.page_to_pfn(p), Kernel::page_mapcount(p));
+    p->_mapcount++; // as if an rmap call forgot its pte
+    std::vector<std::string> v = InvariantChecker::check_touched(m.k, log);
+    CHECK(mentions(v, "has mapcount 2 but 1 ptes map it"));
+  }
+  SECTION("a refcount dropped below the mapcount") {
+    m.k.get_page(p);
+    m.k.put_page(p); // logged: the refcount fell
+    p->_count = 0;   // (as a put_page too many would leave it, without freeing)
+    std::vector<std::string> v = InvariantChecker::check_touched(m.k, log);
+    CHECK(mentions(v, "a pte maps freed page"));
+  }
+  SECTION("a swap entry or too many entries: the whole machine is checked") {
+    log.need_full();
+    p->_mapcount++; // not logged: only a whole-machine check sees it
+    std::vector<std::string> v = InvariantChecker::check_touched(m.k, log);
+    CHECK(mentions(v, "has mapcount 2 but 1 ptes map it"));
+  }
+  m.k.touch = nullptr;
 }

@@ -80,7 +80,9 @@ int cmd_run(const std::vector<std::string> &args) {
                                      "print the preemption points each step reaches, with counts")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
-      "no-shortcuts", "take the kernel's way everywhere (slower, the same output: docs/perf.md)");
+      "no-shortcuts",
+      "take the kernel's way everywhere and check the whole machine after each step (slower, the "
+      "same output: docs/perf.md)");
   add_run_progress_options(opts); // tools/run_progress.h: -v, and `--kernel all`
   InspectArgs inspect;
   add_inspect_options(opts, inspect);

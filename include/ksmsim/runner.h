@@ -42,8 +42,10 @@ struct RunOptions {
   std::optional<std::string> kernel; // overrides the scenario's kernel: ("v3.9 without a,b")
   bool list_points = false;          // count the preemption points each step reaches
   bool strict = false; // an unexpected warning, detector report or violation fails the run
-  // false: the simulator's shortcuts (docs/perf.md) are forced off and the
-  // kernel's way is taken everywhere; the output is the same bytes.
+  // false: the simulator's shortcuts (docs/perf.md) are forced off: the
+  // kernel's way is taken everywhere, and --check=step checks the whole
+  // machine after each step instead of what the step touched; the output is
+  // the same bytes.
   bool shortcuts = true;
   // Dumps of the KSM state (sim/inspect/, docs/dump-format.md) in dump_format
   // (text, json, dot, svg): after the top-level steps listed, and after

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "model/mm/kernel.h"
@@ -165,18 +166,7 @@ struct Checker {
       if (Kernel::page_mapped(p) && pte_maps.get(k.page_to_pfn(p)) == 0)
         fail("mapcount", "page {} has mapcount {} but no pte maps it", k.page_to_pfn(p),
              Kernel::page_mapcount(p));
-      int need = Kernel::page_mapcount(p) + (Kernel::PageSwapCache(p) ? 1 : 0);
-      if (p->_count < need)
-        fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
-             p->_count, need);
-      if (stable_node *node = k.page_stable_node(p)) {
-        if (node->freed)
-          fail("stable_node", "KSM page {} points to freed stable_node {}", k.page_to_pfn(p),
-               node->id);
-        else if (node->kpfn != k.page_to_pfn(p))
-          fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}",
-               k.page_to_pfn(p), node->id, node->kpfn);
-      }
+      frame(p);
     });
     // Slots never touched are free and empty; a pte holding one of them is
     // caught below, since every referenced slot was touched.
@@ -195,8 +185,72 @@ struct Checker {
              k.swap_cache_pfn(off) ? "holds a page" : "is empty");
     });
   }
+  // The frames a step touched (TouchLog): by induction from the previous
+  // check, a frame's ptes are its mapcount before the step plus the step's
+  // pte deltas; the checks of frames_and_ptes on those frames alone.
+  void touched_frames(const TouchLog &log) {
+    std::vector<TouchLog::Entry> e = log.entries();
+    std::stable_sort(e.begin(), e.end(), [](const TouchLog::Entry &a, const TouchLog::Entry &b) {
+      return a.pfn < b.pfn;
+    });
+    for (std::size_t i = 0; i < e.size();) {
+      const std::uint64_t pfn = e[i].pfn;
+      page *p = k.pfn_to_page(pfn);
+      std::int64_t before = Kernel::page_mapcount(p), delta = 0;
+      bool first_before = true;
+      for (; i < e.size() && e[i].pfn == pfn; i++) {
+        if (e[i].kind == TouchLog::MAPCOUNT_BEFORE && first_before) {
+          before = e[i].value;
+          first_before = false;
+        } else if (e[i].kind == TouchLog::PTE_DELTA) {
+          delta += e[i].value;
+        }
+      }
+      if (p->flags & PG_zero)
+        continue;
+      const std::int64_t ptes = before + delta;
+      if (ptes > 0) {
+        if (p->_count == 0)
+          fail("pte", "a pte maps freed page {}", pfn);
+        if (Kernel::page_mapcount(p) != ptes)
+          fail("mapcount", "page {} has mapcount {} but {} ptes map it", pfn,
+               Kernel::page_mapcount(p), ptes);
+      }
+      if (p->_count == 0)
+        continue;
+      if (ptes <= 0 && Kernel::page_mapped(p))
+        fail("mapcount", "page {} has mapcount {} but no pte maps it", pfn,
+             Kernel::page_mapcount(p));
+      frame(p);
+    }
+  }
+
+  // The checks of one frame in use that need no pte count.
+  void frame(page *p) {
+    int need = Kernel::page_mapcount(p) + (Kernel::PageSwapCache(p) ? 1 : 0);
+    if (p->_count < need)
+      fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
+           p->_count, need);
+    if (stable_node *node = k.page_stable_node(p)) {
+      if (node->freed)
+        fail("stable_node", "KSM page {} points to freed stable_node {}", k.page_to_pfn(p),
+             node->id);
+      else if (node->kpfn != k.page_to_pfn(p))
+        fail("stable_node", "KSM page {} points to stable_node {} whose kpfn is {}",
+             k.page_to_pfn(p), node->id, node->kpfn);
+    }
+  }
 };
 } // namespace
+
+std::vector<std::string> InvariantChecker::check_touched(Kernel &k, const TouchLog &log) {
+  if (log.full())
+    return check(k);
+  Checker c{k, {}};
+  c.ksm_trees();
+  c.touched_frames(log);
+  return c.out;
+}
 
 std::vector<std::string> InvariantChecker::check(Kernel &k) {
   Checker c{k, {}};

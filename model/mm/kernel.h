@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "model/check/touch_log.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/lib/narrate.h"
 #include "model/lib/oops.h"
@@ -164,7 +165,11 @@ public:
   void page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address);
   void do_page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address, int exclusive);
   void page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address);
-  void page_dup_rmap(page *p) { p->_mapcount++; }
+  void page_dup_rmap(page *p) {
+    if (touch)
+      touch->mapcount_before(page_to_pfn(p), page_mapcount(p));
+    p->_mapcount++;
+  }
   void page_remove_rmap(page *p);
   std::uint64_t vma_address(const page *p, const vm_area_struct *vma) const;
   std::uint64_t page_address_in_vma(const page *p, const vm_area_struct *vma) const;
@@ -259,6 +264,8 @@ public:
   // Every pte store goes through here (set_pte_at and the
   // ptep_clear_flush/ptep_set_wrprotect stores alike).
   void set_pte(pte_t *ptep, pte_t pte) {
+    if (touch)
+      touch->pte(*ptep, pte);
     *ptep = pte;
     mm_changed();
   }
@@ -275,6 +282,9 @@ public:
       mm_epoch++;
     }
   }
+  // Not the kernel's: what changed since the runner last checked the
+  // invariants (--check=step), or null (model/check/touch_log.h).
+  TouchLog *touch = nullptr;
   // Off: every shortcut of the simulator is forced off, so that the kernel's
   // way is taken everywhere (`--no-shortcuts`; the differential tests).
   bool shortcuts = true;

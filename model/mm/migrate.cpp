@@ -79,6 +79,8 @@ int Kernel::unmap_and_move(page *p, int nid) {
         newpage->flags |= PG_swapcache;
         set_page_private(newpage, static_cast<std::uint32_t>(page_private(p)));
         swap_cache_[page_private(p)] = page_to_pfn(newpage);
+        if (touch)
+          touch->need_full();
         p->_count--; // page_unfreeze_refs(page, expected_count - 1)
       }
       // migrate_page_copy

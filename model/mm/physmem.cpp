@@ -223,6 +223,8 @@ bool Kernel::get_page_unless_zero(page *p) {
 
 void Kernel::put_page(page *p) {
   VM_BUG_ON(p->_count == 0);
+  if (touch)
+    touch->frame(page_to_pfn(p));
   if (--p->_count == 0)
     free_page(p);
 }
@@ -252,6 +254,8 @@ stable_node *Kernel::page_stable_node(const page *p) const {
 }
 
 void Kernel::set_page_stable_node(page *p, stable_node *node) {
+  if (touch)
+    touch->frame(page_to_pfn(p));
   p->mapping = reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
 }
 

@@ -87,6 +87,8 @@ void Kernel::page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t addr
 void Kernel::do_page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t address,
                                    int exclusive) {
   KFUNC();
+  if (touch)
+    touch->mapcount_before(page_to_pfn(p), page_mapcount(p));
   bool first = ++p->_mapcount == 0;
   if (PageKsm(p))
     return;
@@ -108,6 +110,8 @@ void Kernel::page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t 
   KFUNC();
   VM_BUG_ON(address < vma->vm_start || address >= vma->vm_end);
   p->flags |= PG_swapbacked;
+  if (touch)
+    touch->mapcount_before(page_to_pfn(p), page_mapcount(p));
   p->_mapcount = 0;
   struct anon_vma *av = vma->anon_vma;
   BUG_ON(!av);
@@ -135,6 +139,8 @@ void Kernel::page_remove_rmap(page *p) {
     detector_report(__func__, "negative-mapcount",
                     fmt::format("ksmsim: page_remove_rmap of pfn {} takes its mapcount below 0",
                                 page_to_pfn(p)));
+  if (touch)
+    touch->mapcount_before(page_to_pfn(p), page_mapcount(p));
   --p->_mapcount;
 }
 

@@ -59,6 +59,8 @@ int Kernel::add_to_swap_cache(page *p, std::uint64_t entry) {
   get_page(p);
   p->flags |= PG_swapcache;
   set_page_private(p, static_cast<std::uint32_t>(entry));
+  if (touch)
+    touch->need_full();
   swap_cache_[entry] = page_to_pfn(p);
   return 0;
 }
@@ -78,6 +80,8 @@ void Kernel::delete_from_swap_cache(page *p) {
   KFUNC();
   std::uint64_t entry = page_private(p);
   // __delete_from_swap_cache
+  if (touch)
+    touch->need_full();
   swap_cache_[entry] = 0;
   p->flags &= ~PG_swapcache;
   set_page_private(p, static_cast<std::uint32_t>(0));
@@ -208,10 +212,14 @@ bool Kernel::shrink_page(page *p, bool keep_swapcache) {
   if (page_count(p) != 2 || (p->flags & PG_dirty))
     return keep_locked();
   std::uint64_t entry = page_private(p);
+  if (touch)
+    touch->need_full();
   swap_cache_[entry] = 0;
   p->flags &= ~PG_swapcache;
   set_page_private(p, static_cast<std::uint32_t>(0));
   swapcache_free(entry);
+  if (touch)
+    touch->need_full();
   p->_count -= 1; // the swap cache's reference, frozen away with the isolation one
   unlock_page(p);
   put_page(p); // free_it

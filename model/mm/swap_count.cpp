@@ -112,6 +112,8 @@ int Kernel::add_swap_count_continuation(std::uint64_t entry) {
 // __swap_duplicate: take one reference (usage 1) or the swap cache's
 // (usage SWAP_HAS_CACHE) on a slot.
 int Kernel::__swap_duplicate(std::uint64_t entry, std::uint8_t usage) {
+  if (touch)
+    touch->need_full(); // swap is checked over the whole machine
   if (!swap_entry_valid(entry))
     return -EINVAL; // bad_file / offset >= p->max
   std::uint8_t count = swap_map_[entry];
@@ -158,6 +160,8 @@ int Kernel::swapcache_prepare(std::uint64_t entry) {
 // swap_entry_free: drop a pte's reference (usage 1) or the cache's; the
 // slot is free when nothing is left. Returns what is left.
 std::uint8_t Kernel::swap_entry_free(std::uint64_t entry, std::uint8_t usage) {
+  if (touch)
+    touch->need_full();
   std::uint8_t count = swap_map_[entry];
   std::uint8_t has_cache = count & SWAP_HAS_CACHE;
   count &= ~SWAP_HAS_CACHE;

@@ -187,6 +187,8 @@ stable_node *Ksm::alloc_stable_node() {
 }
 
 void Ksm::free_stable_node(stable_node *node) {
+  if (k.touch) // its KSM page, if any, may still point to it
+    k.touch->frame(node->kpfn);
   node->freed = true;
 }
 
