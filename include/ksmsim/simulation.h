@@ -52,7 +52,7 @@ struct KsmState {
   std::size_t unstable_tree_nodes = 0; // rb_nodes in the unstable trees
   std::size_t migrate_nodes = 0;       // stable_nodes on migrate_nodes
   std::size_t mm_slots = 0;            // mms on ksm_mm_head's list
-  std::string scan_mm;                 // the mm ksmd scans next ("" between full scans)
+  std::string scan_mm;                 // the mm of ksm_scan's mm_slot ("" between full scans)
 };
 
 struct SimulationOptions {
