@@ -6,12 +6,12 @@
 # NAME (skipped without man-db), and the bash completion completes, alone
 # and with Debian's bash-completion loaded (skipped without it).
 add_test(NAME man-pages-lint
-         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_docs/man_pages.sh ${CMAKE_SOURCE_DIR})
+         COMMAND bash ${PROJECT_SOURCE_DIR}/tests/cli_docs/man_pages.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(man-pages-lint PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME bash-completion
-         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_docs/completion.sh ${CMAKE_SOURCE_DIR}
+         COMMAND bash ${PROJECT_SOURCE_DIR}/tests/cli_docs/completion.sh ${PROJECT_SOURCE_DIR}
                  $<TARGET_FILE:ksmsim>)
 add_test(NAME bash-completion-with-framework
-         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_docs/completion.sh ${CMAKE_SOURCE_DIR}
+         COMMAND bash ${PROJECT_SOURCE_DIR}/tests/cli_docs/completion.sh ${PROJECT_SOURCE_DIR}
                  $<TARGET_FILE:ksmsim> --with-bash-completion)
 set_tests_properties(bash-completion-with-framework PROPERTIES SKIP_RETURN_CODE 77)

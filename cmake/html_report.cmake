@@ -9,23 +9,26 @@ find_file(KSMSIM_CHARTJS NAMES chart.min.js chart.umd.min.js
 if(NOT KSMSIM_CHARTJS)
   set(KSMSIM_CHARTJS /usr/share/javascript/chart.js/chart.min.js)
 endif()
-set(KSMSIM_PAGE_JS ${CMAKE_SOURCE_DIR}/sim/report/html_report.js)
+set(KSMSIM_PAGE_JS ${PROJECT_SOURCE_DIR}/sim/report/html_report.js)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${KSMSIM_PAGE_JS})
 file(READ ${KSMSIM_PAGE_JS} KSMSIM_PAGE_JS_TEXT)
-file(WRITE ${CMAKE_BINARY_DIR}/generated/html_report_js.h.new
+file(WRITE ${PROJECT_BINARY_DIR}/generated/html_report_js.h.new
      "// Generated from sim/report/html_report.js by cmake/html_report.cmake.\n"
      "#pragma once\nnamespace ksmsim {\ninline constexpr const char HTML_REPORT_JS[] = R\"ksmsimjs(${KSMSIM_PAGE_JS_TEXT})ksmsimjs\";\n}\n")
-configure_file(${CMAKE_BINARY_DIR}/generated/html_report_js.h.new
-               ${CMAKE_BINARY_DIR}/generated/html_report_js.h COPYONLY)
-target_include_directories(ksmsim_core PRIVATE ${CMAKE_BINARY_DIR}/generated)
+configure_file(${PROJECT_BINARY_DIR}/generated/html_report_js.h.new
+               ${PROJECT_BINARY_DIR}/generated/html_report_js.h COPYONLY)
+target_include_directories(ksmsim_core PRIVATE ${PROJECT_BINARY_DIR}/generated)
 target_compile_definitions(ksmsim_core PRIVATE KSMSIM_CHARTJS_PATH="${KSMSIM_CHARTJS}")
 
+if(NOT KSMSIM_TESTS)
+  return()
+endif()
 # The report in headless Chromium (skipped when chromium is missing), and
 # two reports of one scenario byte for byte the same.
 add_test(NAME report-browser
-         COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/browser/report_in_browser.py $<TARGET_FILE:ksmsim>
-                 ${CMAKE_SOURCE_DIR}/scenarios/basics/fork-cow.yaml ${CMAKE_BINARY_DIR}/report-browser)
+         COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/browser/report_in_browser.py $<TARGET_FILE:ksmsim>
+                 ${PROJECT_SOURCE_DIR}/scenarios/basics/fork-cow.yaml ${PROJECT_BINARY_DIR}/report-browser)
 set_tests_properties(report-browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME report-deterministic
          COMMAND sh -c "\"$0\" report \"$1\" -o \"$2/a.html\" && \"$0\" run \"$1\" --quiet --html \"$2/b.html\" && cmp \"$2/a.html\" \"$2/b.html\""
-                 $<TARGET_FILE:ksmsim> ${CMAKE_SOURCE_DIR}/scenarios/basics/fork-cow.yaml ${CMAKE_BINARY_DIR})
+                 $<TARGET_FILE:ksmsim> ${PROJECT_SOURCE_DIR}/scenarios/basics/fork-cow.yaml ${PROJECT_BINARY_DIR})

@@ -4,7 +4,7 @@
 // actions they share: fault, write a word, look at what a pte maps.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <cstdint>
 #include <string>

@@ -4,7 +4,7 @@
 // directory of the test's own for the files it writes.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <sys/wait.h>
 #include <unistd.h>

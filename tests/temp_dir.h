@@ -4,7 +4,7 @@
 // and reading a file whole: what the tests running the binary share.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <stdlib.h>
 

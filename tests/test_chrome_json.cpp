@@ -9,7 +9,7 @@
 // naming processes and threads. Then: every ftrace event is there, the
 // counters end at the run's final summary, and two runs give the same bytes.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -24,7 +24,7 @@
 
 using namespace ksmsim;
 using json = nlohmann::json;
-using Catch::Matchers::Contains;
+using catch_compat::Contains;
 
 namespace {
 

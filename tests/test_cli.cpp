@@ -5,7 +5,7 @@
 // and bad arguments. The binary built alongside is run on scenario files
 // written to a fresh temporary directory.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "temp_dir.h"
 #include <sys/stat.h>

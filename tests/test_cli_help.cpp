@@ -9,7 +9,7 @@
 // take, and '-' is stdin for an input and stdout for an output (with the
 // summary moved to stderr), refused where it cannot work.
 
-#include <catch2/catch.hpp>
+#include "tests/catch.h"
 
 #include <sys/wait.h>
 

@@ -8,7 +8,7 @@
 
 #include "model/mm/content.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <array>
 #include <cstdint>
@@ -417,12 +417,12 @@ TEST_CASE("prepare_checksums gives what calc_checksum gives, 32 at a time or not
   std::vector<PageContent> a(77), b(77);
   std::vector<PageContent *> ptrs;
   for (std::size_t i = 0; i < a.size(); i++) {
-    std::uint64_t w = i % 5 == 4 ? splitmix64(3) : splitmix64(100 + i);  // some repeat
+    std::uint64_t w = i % 5 == 4 ? splitmix64(3) : splitmix64(100 + i); // some repeat
     batched.set_word(a[i], w);
     single.set_word(b[i], w);
     ptrs.push_back(&a[i]);
   }
-  batched.poke(a[7], 9, 0x42);  // a poked page is left to checksum()
+  batched.poke(a[7], 9, 0x42); // a poked page is left to checksum()
   single.poke(b[7], 9, 0x42);
   batched.prepare_checksums(ptrs.data(), ptrs.size());
   for (std::size_t i = 0; i < a.size(); i++) {

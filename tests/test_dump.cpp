@@ -5,7 +5,7 @@
 // the SVG, dumps of every bundled scenario at every checkpoint (the
 // regressions' corrupted trees included), and determinism.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 // Dumps of trees corrupted by hand (a cycle, a wrong parent link, a freed
 // stable_node's page taken away): every format shows them and ends.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 // explore --emit-regression (the regression files and the text edits that
 // make them), explore --verbose's refused placements, --kernel all's
 // table, and the progress line (its text, its throttle, the runner's hook).
-#include <catch2/catch.hpp>
+#include "tests/catch.h"
 
 #include <fstream>
 #include <sstream>

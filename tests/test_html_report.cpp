@@ -2,7 +2,7 @@
 //
 // The HTML report's data blob (sim/report/html_report.h), without a
 // browser: its fields, checkpoints and markers; and the page around it.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"

@@ -4,7 +4,7 @@
 // --dump-format, --dump-dir, --timeline (CSV and .jsonl), --timeline-period,
 // a `dump:` step's file, and their usage errors. Runs the built binary.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "temp_dir.h"
 

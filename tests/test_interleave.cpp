@@ -2,7 +2,7 @@
 //
 // Interleavings at preemption points: placement, refusal by the kernel's
 // locks, bad point names, points never reached, and the fix switches.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <fstream>
 #include <sstream>
@@ -209,8 +209,8 @@ TEST_CASE("a process cannot exit while it is inside its own step", "[interleave]
         steps:
 )";
   CHECK_THAT(error_of(faulting + "          - exit: C\n"),
-             Catch::Matchers::Contains("interleaving refused at do_swap_page:lock_page: C is "
-                                       "interrupted there inside its own read, so its exit"));
+             catch_compat::Contains("interleaving refused at do_swap_page:lock_page: C is "
+                                    "interrupted there inside its own read, so its exit"));
   CHECK(error_of(faulting + "          - exit: B\n").empty());
   CHECK(
       error_of(faulting + "          - write: {mm: C, vma: heap, pages: 0, fill: 'd'}\n").empty());

@@ -9,7 +9,7 @@
 #include "model/mm/kernel.h"
 #include "tests/machine.h"
 
-#include <catch2/catch.hpp>
+#include "tests/catch.h"
 
 #include <string>
 #include <vector>

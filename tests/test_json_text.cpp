@@ -5,7 +5,7 @@
 // in a trace's comm and text (diff --json) and in a live recording
 // (record --json): always valid JSON, with U+FFFD in their place.
 
-#include <catch2/catch.hpp>
+#include "tests/catch.h"
 
 #include <nlohmann/json.hpp>
 

@@ -12,7 +12,7 @@
 #include "sim/run/expect.h"
 #include "tests/machine.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <cstddef>
 #include <string>

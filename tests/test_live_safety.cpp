@@ -7,7 +7,7 @@
 // directory of the test's own over /run/ksmsim. The kernel's real KSM is
 // never touched, and the sandbox scenarios never madvise, so the real ksmd
 // never sees their workers. Without root or unshare they are skipped.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <fcntl.h>
 #include <sched.h>

@@ -10,7 +10,7 @@
 #include "model/mm/kernel.h"
 #include "tests/machine.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <string>
 #include <vector>

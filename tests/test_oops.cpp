@@ -5,7 +5,7 @@
 // WARN_ON_ONCE) and a detector report are reported and fail a run only
 // through an expectation that names them, or under --strict; so does an
 // invariant violation.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <string>
 #include <tuple>
@@ -16,7 +16,7 @@
 #include "tests/machine.h"
 
 using namespace ksmsim;
-using Catch::Matchers::Contains;
+using catch_compat::Contains;
 
 namespace {
 

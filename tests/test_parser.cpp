@@ -4,13 +4,13 @@
 
 #include "ksmsim/scenario.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <string>
 #include <vector>
 
 using namespace ksmsim::scenario;
-using Catch::Matchers::Contains;
+using catch_compat::Contains;
 
 namespace {
 
@@ -782,7 +782,7 @@ TEST_CASE("a wait's timeout may stand beside wait: as the spec writes it", "[par
   // beside any other step it is still an unknown key
   CHECK_THROWS_WITH(ksmsim::scenario::parse_text(
                         "scenario: t\nsteps:\n  - sleep: 1\n    timeout: 1s\n", "t.yaml"),
-                    Catch::Contains("unknown key 'timeout'"));
+                    catch_compat::Contains("unknown key 'timeout'"));
 }
 
 TEST_CASE("issue 8: the format refuses what would forge output or wrap time", "[parser][errors]") {

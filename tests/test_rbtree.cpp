@@ -9,7 +9,7 @@
 #include "model/lib/oops.h"
 #include "model/lib/rbtree.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -222,7 +222,7 @@ TEST_CASE("rbtree: a NULL the kernel would dereference in a corrupt tree is an o
   Item x;
   x.node.__rb_parent_color = reinterpret_cast<unsigned long>(&p->node) | RB_BLACK;
   CHECK_THROWS_WITH(rb_erase(&x.node, &t.root),
-                    Catch::Contains("unable to handle kernel NULL pointer dereference"));
+                    catch_compat::Contains("unable to handle kernel NULL pointer dereference"));
 }
 
 TEST_CASE("rbtree: rb_replace_node on the root and on a leaf", "[rbtree]") {

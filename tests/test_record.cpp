@@ -2,7 +2,7 @@
 //
 // ksmsim record: its refusals, and (only where asked, as root on a kernel
 // with KSM) a live replay. CI never depends on a live KSM.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <cstdio>
 #include <cstdlib>

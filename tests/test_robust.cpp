@@ -3,7 +3,7 @@
 // Tests of the run's bounds (issue 8): the trace streamed as it is made,
 // the budgets of RunOptions, bad_alloc-free exploring of long steps.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <string>
 
@@ -13,7 +13,7 @@
 #include "model/lib/trace.h"
 
 using namespace ksmsim;
-using Catch::Matchers::Contains;
+using catch_compat::Contains;
 
 namespace {
 

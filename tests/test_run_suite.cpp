@@ -6,7 +6,7 @@
 // parser, the same bytes with --jobs 1 and --jobs 2, the worst exit
 // status, and the per-run outputs refused.
 
-#include <catch2/catch.hpp>
+#include "tests/catch.h"
 
 #include <fmt/format.h>
 
@@ -124,11 +124,11 @@ TEST_CASE("run suite: a scenario that cannot run is `not ok` with its message", 
   CHECK(r.code == 2);
   CHECK(tap_grammar(r.text) == "");
   CHECK_THAT(relative(r.text),
-             Catch::Contains("ok 1 tests/data/suite/pass.yaml\n"
+             catch_compat::Contains("ok 1 tests/data/suite/pass.yaml\n"
                              "not ok 2 tests/data/suite-broken.yaml\n"
                              "  ---\n"
                              "  message: \"tests/data/suite-broken.yaml:5:12: spawn: a name is") &&
-                 Catch::Contains("  severity: error\n  exit_status: 2\n  ...\n"));
+                 catch_compat::Contains("  severity: error\n  exit_status: 2\n  ...\n"));
 }
 
 TEST_CASE("run suite: the exit status is the worst of the runs", "[cli][suite]") {
@@ -155,13 +155,13 @@ TEST_CASE("run suite: the human format is each summary under its path, then a ta
   CHECK(r.code == 1);
   const std::string text = relative(r.text);
   CHECK_THAT(text, Catch::StartsWith("== tests/data/suite/pass.yaml\nscenario suite-pass"));
-  CHECK_THAT(text, Catch::Contains("== tests/data/suite/fail.yaml\nscenario suite-fail"));
+  CHECK_THAT(text, catch_compat::Contains("== tests/data/suite/fail.yaml\nscenario suite-fail"));
   CHECK_THAT(text, Catch::EndsWith("ran 2 scenarios: 1 passed (0 skipped), 1 failed, 0 could "
                                    "not run\n"));
   // --quiet: only what failed.
   const auto q = run_cli("run " + PASS + " " + FAIL + " --quiet");
   CHECK(relative(q.text).find("suite/pass.yaml") == std::string::npos);
-  CHECK_THAT(q.text, Catch::Contains("scenario suite-fail"));
+  CHECK_THAT(q.text, catch_compat::Contains("scenario suite-fail"));
 }
 
 TEST_CASE("run suite: JUnit XML parses, with counts and escaped names", "[cli][suite]") {
@@ -204,18 +204,18 @@ TEST_CASE("run suite: one run's outputs are refused with several", "[cli][suite]
                              "--timeline t.csv", "--list-points"}) {
     const auto r = run_cli(fmt::format("run {} {} {}", PASS, FAIL, option));
     CHECK(r.code == 2);
-    CHECK_THAT(r.text, Catch::Contains("writes one scenario's output: not with several"));
+    CHECK_THAT(r.text, catch_compat::Contains("writes one scenario's output: not with several"));
   }
   CHECK(run_cli("run " + SUITE + " --json x.json").code == 2);
   CHECK(run_cli("run " + PASS + " --format tap --json x.json").code == 2);
   CHECK_THAT(run_cli("run " + PASS + " " + PASS + " --format xml").text,
-             Catch::Contains("--format takes human, tap or junit, not 'xml'"));
+             catch_compat::Contains("--format takes human, tap or junit, not 'xml'"));
   CHECK_THAT(run_cli("run " + PASS + " " + PASS + " --jobs 0").text,
-             Catch::Contains("--jobs takes a whole number from 1 to 256"));
+             catch_compat::Contains("--jobs takes a whole number from 1 to 256"));
   ScratchDir empty("suite-empty");
   const auto e = run_cli("run " + empty.file(""));
   CHECK(e.code == 2);
-  CHECK_THAT(e.text, Catch::Contains("a directory without any *.yaml scenario"));
+  CHECK_THAT(e.text, catch_compat::Contains("a directory without any *.yaml scenario"));
 }
 
 TEST_CASE("run suite: TAP descriptions and XML text are escaped", "[suite]") {
@@ -236,7 +236,7 @@ TEST_CASE("run suite: a failed run's oopses and invariant violations in the TAP 
                          "--format tap");
   CHECK(r.code == 1);
   CHECK(tap_grammar(r.text) == "");
-  CHECK_THAT(r.text, Catch::Contains("unexpected invariant violation (--strict))\"\n") &&
-                         Catch::Contains("  oopses:\n    - \"ksmsim: rb_erase") &&
-                         Catch::Contains("  invariant_violations:\n    - \"stable_node: "));
+  CHECK_THAT(r.text, catch_compat::Contains("unexpected invariant violation (--strict))\"\n") &&
+                         catch_compat::Contains("  oopses:\n    - \"ksmsim: rb_erase") &&
+                         catch_compat::Contains("  invariant_violations:\n    - \"stable_node: "));
 }

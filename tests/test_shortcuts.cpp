@@ -6,7 +6,7 @@
 #include "model/mm/kernel.h"
 #include "tests/machine.h"
 
-#include <catch2/catch.hpp>
+#include "tests/catch.h"
 
 using namespace ksmsim;
 

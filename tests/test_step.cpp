@@ -4,7 +4,7 @@
 // narration of ksmd's pages from the port's branches, breakpoints, until,
 // bad commands, completion; and `ksmsim run --trace-level explain` beside
 // the default trace, which must stay byte-identical to before.
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -4,7 +4,7 @@
 // ksmd batch, values that agree with the final summary, `sample:` rows,
 // --timeline-period, JSON Lines, and the checkpoints in --json.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <nlohmann/json.hpp>
 

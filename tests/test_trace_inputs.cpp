@@ -7,7 +7,7 @@
 
 #include "ksmsim/tracediff.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <fstream>
 #include <sstream>
@@ -18,7 +18,7 @@
 #include "tests/trace_lines.h"
 
 using namespace ksmsim::tracediff;
-using Catch::Matchers::Contains;
+using catch_compat::Contains;
 using ksmsim::test::ev;
 using ksmsim::test::parse;
 using ksmsim::test::run_cli;

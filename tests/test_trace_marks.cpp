@@ -9,7 +9,7 @@
 // Slices balanced per thread, counter values integers, marked only on a
 // change, ending at the run's final counters.
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <map>
 #include <regex>
@@ -129,7 +129,7 @@ TEST_CASE("marks: the same scenario, the same marks", "[trace][marks]") {
   const RunResult a = run("tests/data/traces/live-merge-unmerge.yaml");
   const RunResult b = run("tests/data/traces/live-merge-unmerge.yaml");
   CHECK(a.trace == b.trace);
-  CHECK_THAT(a.trace, Catch::Matchers::Contains("tracing_mark_write: B|1000|step 2 spawn\n"));
+  CHECK_THAT(a.trace, catch_compat::Contains("tracing_mark_write: B|1000|step 2 spawn\n"));
 }
 
 TEST_CASE("marks: a slice ends when an oops unwinds it, counters only on a change",
@@ -149,11 +149,10 @@ TEST_CASE("marks: a slice ends when an oops unwinds it, counters only on a chang
   marks.counters(task, 9, 42, {{"pages_shared", 1}, {"full_scans", 1}});
   const std::string text = t.file_text(2);
   const std::string head = "               A-1000    [000] .....     0.0000";
-  CHECK_THAT(text,
-             Catch::Matchers::EndsWith(head + "05: tracing_mark_write: B|1000|step 1 write\n" +
-                                       head + "07: tracing_mark_write: E|1000\n" + head +
-                                       "08: tracing_mark_write: C|42|pages_shared|1\n" + head +
-                                       "08: tracing_mark_write: C|42|full_scans|0\n" + head +
-                                       "09: tracing_mark_write: C|42|full_scans|1\n"));
+  CHECK_THAT(text, catch_compat::EndsWith(head + "05: tracing_mark_write: B|1000|step 1 write\n" +
+                                          head + "07: tracing_mark_write: E|1000\n" + head +
+                                          "08: tracing_mark_write: C|42|pages_shared|1\n" + head +
+                                          "08: tracing_mark_write: C|42|full_scans|0\n" + head +
+                                          "09: tracing_mark_write: C|42|full_scans|1\n"));
   CHECK(t.entries() == 5);
 }

@@ -8,7 +8,7 @@
 
 #include "ksmsim/tracediff.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <filesystem>
 #include <fmt/format.h>
@@ -24,7 +24,7 @@
 #include "tests/trace_lines.h"
 
 using namespace ksmsim::tracediff;
-using Catch::Matchers::Contains;
+using catch_compat::Contains;
 
 namespace fs = std::filesystem;
 

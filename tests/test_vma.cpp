@@ -11,7 +11,7 @@
 #include "model/mm/kernel.h"
 #include "tests/machine.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include <vector>
 
