@@ -62,8 +62,12 @@ void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
 
 ojson NameBook::json_object() const {
   ojson o = ojson::object();
+  // The handles are unique and in order already: appended as they are
+  // (ordered_json's operator[] looks for the key first, a scan each time).
+  ojson::object_t &members = o.get_ref<ojson::object_t &>();
+  members.reserve(names_.size());
   for (const auto &[h, name] : names_)
-    o[fmt::format("{:016x}", h)] = name;
+    members.emplace_back(fmt::format("{:016x}", h), name);
   return o;
 }
 
