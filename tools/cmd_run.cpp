@@ -15,6 +15,7 @@
 #include "tools/cli.h"
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
+#include "tools/set_option.h"
 
 namespace ksmsim::cli {
 
@@ -78,8 +79,12 @@ int cmd_run(const std::vector<std::string> &args) {
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
   add_budget_options(opts);
+  add_set_option(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("run: " + err);
+  scenario::ParseOptions parse_options;
+  if (std::string err = read_set_options(vm, parse_options); !err.empty())
     return usage_error("run: " + err);
   RunOptions ro;
   if (std::string err = apply_inspect_options(inspect, ro); !err.empty())
@@ -128,7 +133,7 @@ int cmd_run(const std::vector<std::string> &args) {
       json_file = std::make_unique<io::OutputFile>(json_out, std::vector<std::string>{file});
     if (!html_out.empty())
       html_file = std::make_unique<io::OutputFile>(html_out, std::vector<std::string>{file});
-    s = scenario::parse_file(file);
+    s = scenario::parse_file(file, parse_options);
     result = run_scenario(s, ro);
     if (trace_file) {
       if (ro.trace_spill)

@@ -14,6 +14,7 @@
 #include "ksmsim/stepper.h"
 #include "sim/step/session.h"
 #include "tools/cli.h"
+#include "tools/set_option.h"
 
 namespace ksmsim::cli {
 
@@ -56,15 +57,20 @@ int cmd_step(const std::vector<std::string> &args) {
       "script", po::value<std::string>(&script), "read the commands from CMDS (- for stdin)")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  add_set_option(opts);
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("step: " + err);
+  scenario::ParseOptions parse_options;
+  if (std::string err = read_set_options(vm, parse_options); !err.empty())
     return usage_error("step: " + err);
   RunOptions ro;
   if (vm.count("kernel"))
     ro.kernel = kernel;
   std::unique_ptr<Stepper> stepper;
   try {
-    stepper = std::make_unique<Stepper>(scenario::parse_file(vm["file"].as<std::string>()), ro);
+    stepper = std::make_unique<Stepper>(
+        scenario::parse_file(vm["file"].as<std::string>(), parse_options), ro);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -10,6 +10,9 @@
 #include "ksmsim/scenario.h"
 
 #include "sim/io/input_file.h"
+#include "sim/scenario/distribution.h"
+#include "sim/scenario/limits.h"
+#include "sim/scenario/placeholders.h"
 #include "sim/scenario/yaml_guard.h"
 
 #include <yaml-cpp/depthguard.h>
@@ -17,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -44,11 +48,10 @@ using KeyList = std::span<const std::string_view>;
 
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 
-// Limits that keep a hostile file from exhausting memory or the stack.
-constexpr std::uint64_t kMaxVmaPages = 1U << 24;    // 64 GiB of virtual memory
-constexpr std::uint64_t kMaxPageIndexes = 1U << 26; // over the whole scenario
-constexpr std::uint64_t kMaxSteps = 1U << 20;       // over the whole scenario
-constexpr std::uint64_t kMaxVmas = 1U << 20;        // over all mms of the scenario
+// Limits that keep a hostile file from exhausting memory or the stack
+// (the size of a vma and the pages named: sim/scenario/limits.h).
+constexpr std::uint64_t kMaxSteps = 1U << 20; // over the whole scenario, after expansion
+constexpr std::uint64_t kMaxVmas = 1U << 20;  // over all mms of the scenario
 constexpr int kMaxInterleaveDepth = 8;
 constexpr std::uint64_t kMaxNodes = 1024; // MAX_NUMNODES
 // Page frames and swap slots keep 32-bit numbers.
@@ -60,8 +63,8 @@ constexpr std::uint64_t kMaxMicros = 1ULL << 42;
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::uint64_t kPageSize = 4096;
 
-constexpr std::array<std::string_view, 7> kTopKeys{"scenario", "description", "kernel", "seed",
-                                                   "machine",  "ksm",         "steps"};
+constexpr std::array<std::string_view, 8> kTopKeys{"scenario", "description", "kernel", "seed",
+                                                   "machine",  "ksm",         "steps",  "params"};
 constexpr std::array<std::string_view, 1> kEmptyTopKeys{"description"};
 constexpr std::array<std::string_view, 3> kMachineKeys{"nodes", "pages_per_node", "swap_pages"};
 constexpr std::array<std::string_view, 13> kKnobs{"run",
@@ -90,9 +93,15 @@ constexpr std::array<std::string_view, 13> kErrnoNames{
 
 constexpr std::array<std::string_view, 4> kMmapKeys{"mm", "vma", "pages", "node"};
 constexpr std::array<std::string_view, 3> kRangeKeys{"mm", "vma", "pages"};
-constexpr std::array<std::string_view, 8> kWriteKeys{"mm",   "vma",    "pages", "fill",
-                                                     "word", "random", "zero",  "poke"};
-constexpr std::array<std::string_view, 4> kContentBases{"fill", "word", "random", "zero"};
+constexpr std::array<std::string_view, 12> kWriteKeys{
+    "mm",   "vma",  "pages",    "fill",       "word",      "random",
+    "zero", "poke", "distinct", "zero_share", "differ_at", "seed"};
+constexpr std::array<std::string_view, 5> kContentBases{"fill", "word", "random", "zero",
+                                                        "distinct"};
+constexpr std::array<std::string_view, 3> kDistinctKeys{"count", "weights", "zipf"};
+// Generators (extension): expanded by the parser into ordinary steps.
+constexpr std::array<std::string_view, 3> kRepeatKeys{"count", "var", "steps"};
+constexpr std::array<std::string_view, 2> kSpawnCountKeys{"count", "prefix"};
 constexpr std::array<std::string_view, 2> kPokeKeys{"offset", "byte"};
 constexpr std::array<std::string_view, 4> kMadviseKeys{"mm", "vma", "advice", "pages"};
 constexpr std::array<std::string_view, 4> kAdvices{"mergeable", "unmergeable", "pageout",
@@ -243,17 +252,47 @@ Location location_of(const std::string &file, const YAML::Mark &mark) {
 
 class Reporter {
 public:
-  explicit Reporter(std::string file) : file_(std::move(file)) {}
+  // column_offset: where the text of a --set value starts in its argument.
+  explicit Reporter(std::string file, int column_offset = 0)
+      : file_(std::move(file)), column_offset_(column_offset) {}
 
   const std::string &file() const { return file_; }
-  Location loc(const YAML::Node &node) const { return location_of(file_, node.Mark()); }
+  Location loc(const YAML::Node &node) const {
+    Location l = location_of(file_, node.Mark());
+    l.column += column_offset_;
+    return l;
+  }
 
   [[noreturn]] void fail(const YAML::Node &node, const std::string &message) const {
-    throw ScenarioError(loc(node), message);
+    throw ScenarioError(loc(node), message + context_);
   }
+
+  // A scalar's text with its placeholders replaced (where they are read).
+  std::string text(const YAML::Node &node) const {
+    if (!node.IsScalar()) {
+      return "";
+    }
+    if (!bindings_.active) {
+      return node.Scalar();
+    }
+    Substituted sub = substitute(node.Scalar(), bindings_);
+    if (!sub.error.empty()) {
+      fail(node, sub.error);
+    }
+    return sub.text;
+  }
+
+  Bindings &bindings() { return bindings_; }
+  const Bindings &bindings() const { return bindings_; }
+  // Said after every message: which repeat indexes the failing step had.
+  void set_context(std::string context) { context_ = std::move(context); }
+  const std::string &context() const { return context_; }
 
 private:
   std::string file_;
+  int column_offset_ = 0;
+  Bindings bindings_;
+  std::string context_;
 };
 
 // ---------------------------------------------------------------------------
@@ -348,8 +387,8 @@ private:
 // ---------------------------------------------------------------------------
 // Scalar values
 
-std::string scalar_text(const YAML::Node &node) {
-  return node.IsScalar() ? node.Scalar() : "";
+std::string scalar_text(const Reporter &rep, const YAML::Node &node) {
+  return rep.text(node);
 }
 
 std::string range_message(std::string_view what, std::uint64_t min, std::uint64_t max,
@@ -367,7 +406,7 @@ std::string range_message(std::string_view what, std::uint64_t min, std::uint64_
 
 std::uint64_t read_uint(const Reporter &rep, const YAML::Node &node, std::string_view what,
                         std::uint64_t min = 0, std::uint64_t max = kU64Max) {
-  std::string text = scalar_text(node);
+  std::string text = scalar_text(rep, node);
   std::uint64_t value = 0;
   NumStatus status = node.IsScalar() ? parse_uint(text, value) : NumStatus::NotANumber;
   if (status == NumStatus::NotANumber) {
@@ -382,7 +421,7 @@ std::uint64_t read_uint(const Reporter &rep, const YAML::Node &node, std::string
 
 bool read_bool(const Reporter &rep, const YAML::Node &node, std::string_view what) {
   bool value = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(YAML::Node(rep.text(node)), value)) {
     rep.fail(node, std::string(what) + ": expected true or false");
   }
   return value;
@@ -390,10 +429,11 @@ bool read_bool(const Reporter &rep, const YAML::Node &node, std::string_view wha
 
 // A non-empty scalar, checked by the caller.
 std::string read_word(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  if (!node.IsScalar() || node.Scalar().empty()) {
+  std::string text = rep.text(node);
+  if (!node.IsScalar() || text.empty()) {
     rep.fail(node, std::string(what) + ": expected a name");
   }
-  return node.Scalar();
+  return text;
 }
 
 bool is_name_char(char c) {
@@ -402,10 +442,10 @@ bool is_name_char(char c) {
 }
 
 std::string read_name(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  if (!node.IsScalar() || node.Scalar().empty()) {
+  std::string name = rep.text(node);
+  if (!node.IsScalar() || name.empty()) {
     rep.fail(node, std::string(what) + ": expected a name");
   }
-  const std::string &name = node.Scalar();
   if (name.size() > kMaxNameLength ||
       !std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c); })) {
     rep.fail(node, std::string(what) + ": a name is 1 to " + std::to_string(kMaxNameLength) +
@@ -422,7 +462,7 @@ std::string read_text(const Reporter &rep, const YAML::Node &node, std::string_v
   if (!node.IsScalar()) {
     rep.fail(node, std::string(what) + ": expected text");
   }
-  return node.Scalar();
+  return rep.text(node);
 }
 
 // A knob value: any scalar, kept as written.
@@ -430,13 +470,13 @@ std::string read_knob_value(const Reporter &rep, const Field &f) {
   if (!f.value.IsScalar()) {
     rep.fail(f.value, f.key + ": expected a value (a number or word)");
   }
-  return f.value.Scalar();
+  return rep.text(f.value);
 }
 
 // One of a fixed set of words; returns its index in `choices`.
 std::size_t read_choice(const Reporter &rep, const YAML::Node &node, std::string_view what,
                         KeyList choices) {
-  std::string text = scalar_text(node);
+  std::string text = scalar_text(rep, node);
   for (std::size_t i = 0; i < choices.size(); ++i) {
     if (node.IsScalar() && choices[i] == text) {
       return i;
@@ -448,7 +488,7 @@ std::size_t read_choice(const Reporter &rep, const YAML::Node &node, std::string
 }
 
 Micros read_duration(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  std::optional<Micros> d = node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
+  std::optional<Micros> d = node.IsScalar() ? parse_duration(rep.text(node)) : std::nullopt;
   if (!d) {
     rep.fail(node, std::string(what) +
                        ": expected a duration like 250ms, 2s or a bare number of milliseconds");
@@ -462,7 +502,8 @@ Micros read_duration(const Reporter &rep, const YAML::Node &node, std::string_vi
 
 // A byte: an integer 0..255, or a one-character quoted string ('a').
 std::uint8_t read_byte(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  bool quoted = node.IsScalar() && node.Tag() == "!";
+  // A quoted value with a placeholder is the number it gives.
+  bool quoted = node.IsScalar() && node.Tag() == "!" && rep.text(node) == node.Scalar();
   if (quoted) {
     if (node.Scalar().size() != 1) {
       rep.fail(node, std::string(what) + ": expected one character, like 'a', or a number 0..255");
@@ -502,6 +543,8 @@ public:
                          std::to_string(limit_) + ")");
     }
   }
+  std::uint64_t used() const { return used_; }
+  std::uint64_t limit() const { return limit_; }
 
 private:
   std::string_view what_;
@@ -518,9 +561,17 @@ struct Target {
 // ---------------------------------------------------------------------------
 // The parser
 
+// A --set KEY=VALUE: its value as a scalar node, reported at the argument.
+struct SetValue {
+  Reporter rep;
+  YAML::Node node;
+};
+
 class Parser {
 public:
-  explicit Parser(const std::string &file) : rep_(file) {}
+  Parser(const std::string &file, const ParseOptions &opt)
+      : rep_(file), overrides_(opt.overrides),
+        vma_limit_(mapped_page_limit(opt.ram_bytes != 0 ? opt.ram_bytes : host_ram_bytes())) {}
 
   Scenario parse(const YAML::Node &root);
 
@@ -536,10 +587,14 @@ private:
 
   // top level
   void parse_top_field(Scenario &s, const Field &f);
+  void parse_params(const YAML::Node *node);
+  void check_override_keys() const;
+  std::optional<SetValue> override_of(std::string_view key) const;
+  void apply_ksm_overrides(Scenario &s) const;
   KernelProfile parse_kernel(const Field &f);
   std::string parse_kernel_version(const YAML::Node &node);
   std::string parse_fix(const YAML::Node &node);
-  Machine parse_machine(const Field &f);
+  Machine parse_machine(const Field *f);
   void parse_knobs(const YAML::Node &node, std::string_view what,
                    std::vector<std::pair<std::string, std::string>> &values,
                    std::vector<Location> *locs);
@@ -547,7 +602,20 @@ private:
   // steps
   std::vector<Step> parse_steps(const YAML::Node &node, std::string_view what, Micros start,
                                 int depth);
+  void parse_step_item(const YAML::Node &item, std::vector<Step> &out, int &index, int depth);
   Step parse_step(const YAML::Node &node, int index, int depth);
+
+  // generators (sim/scenario/generators.cpp)
+  bool is_generator(const YAML::Node &item) const;
+  void expand_generator(const YAML::Node &item, std::vector<Step> &out, int &index, int depth);
+  void expand_repeat(const YAML::Node &item, const Field &f, std::vector<Step> &out, int &index,
+                     int depth);
+  void expand_spawn_count(const YAML::Node &item, const Field &f, std::vector<Step> &out,
+                          int &index);
+  std::uint64_t expanded_size(const YAML::Node &steps, int depth);
+  std::uint64_t item_size(const YAML::Node &item, int depth);
+  std::string repeat_var(const MapView &m);
+  void refuse_step_extras(const MapView &m, std::string_view generator);
   const Field &step_key(const MapView &m, int index);
   Micros parse_at(const Field &f);
   std::vector<Interleave> parse_interleaves(const Field &f, int depth);
@@ -572,8 +640,13 @@ private:
   StepBody parse_sample(const Field &f);
 
   // content of a write
-  Content parse_content(const MapView &m);
+  Content parse_content(const MapView &m, const PageSet &pages);
   void parse_content_base(Content &c, const Field &f);
+  // content distributions (sim/scenario/distribution_parse.cpp)
+  std::shared_ptr<const Distribution> parse_distribution(const MapView &m, const Field &distinct,
+                                                         const PageSet &pages);
+  void parse_distinct(DistributionSpec &spec, const YAML::Node &node);
+  Decimal read_decimal(const YAML::Node &node, std::string_view what);
   Poke parse_poke(const YAML::Node &node);
 
   // expectations
@@ -594,12 +667,21 @@ private:
   void require_swap(const Field &f);
 
   Reporter rep_;
+  std::vector<Override> overrides_;
+  MappedPageLimit vma_limit_;
   Machine machine_;
+  std::uint64_t seed_ = 0;
   NameTable names_;
   Micros time_floor_ = 0; // static lower bound of virtual time: sums of at/sleep
   Budget steps_{"steps", kMaxSteps};
-  Budget page_indexes_{"page indexes", kMaxPageIndexes};
+  // Work of the generators' size estimates and iterations (a repeat of
+  // nothing, or a template made huge by YAML aliases, must still end).
+  Budget generator_work_{"generator items to expand", 1ULL << 26};
+  std::vector<std::string> repeat_context_; // "i=3 (repeat at line 7)", outermost first
+  Budget pages_named_{"pages named by steps", kMaxPagesNamed};
+  Budget page_runs_{"page ranges", kMaxPageRuns};
   Budget vmas_{"vmas", kMaxVmas};
+  Budget classes_{"stored content classes", kMaxWeightedClasses * 16};
 };
 
 const std::array<Parser::StepKind, 17> Parser::kStepKinds{{
@@ -649,12 +731,25 @@ Scenario Parser::parse(const YAML::Node &root) {
   MapView top(rep_, root, "", kTopKeys, kEmptyTopKeys);
   Scenario s;
   s.file = rep_.file();
-  // Everything but steps first: steps are checked against machine.
+  // params first (the other values may use them), then the --set keys
+  // are checked against the file's.
+  const Field *params = top.find("params");
+  parse_params(params != nullptr ? &params->value : nullptr);
+  check_override_keys();
+  // Everything but steps next: steps are checked against machine.
   for (const Field &f : top.fields()) {
-    if (f.key != "steps") {
+    if (f.key != "steps" && f.key != "params") {
       parse_top_field(s, f);
     }
   }
+  if (top.find("machine") == nullptr) {
+    s.machine = machine_ = parse_machine(nullptr);
+  }
+  if (std::optional<SetValue> seed = override_of("seed")) {
+    s.seed = read_uint(seed->rep, seed->node, "seed");
+  }
+  seed_ = s.seed;
+  apply_ksm_overrides(s);
   top.need("scenario");
   s.steps = parse_steps(top.need("steps").value, "steps", 0, 0);
   return s;
@@ -667,13 +762,17 @@ void Parser::parse_top_field(Scenario &s, const Field &f) {
       rep_.fail(f.value, "scenario: a name is made of a-z, 0-9, '.', '_' and '-'");
     }
   } else if (f.key == "description") {
-    s.description = read_text(rep_, f.value, "description");
+    // Free text: taken as written, placeholders or not.
+    if (!f.value.IsNull() && !f.value.IsScalar()) {
+      rep_.fail(f.value, "description: expected text");
+    }
+    s.description = f.value.IsNull() ? std::string() : f.value.Scalar();
   } else if (f.key == "kernel") {
     s.kernel = parse_kernel(f);
   } else if (f.key == "seed") {
     s.seed = read_uint(rep_, f.value, "seed");
   } else if (f.key == "machine") {
-    s.machine = machine_ = parse_machine(f);
+    s.machine = machine_ = parse_machine(&f);
   } else if (f.key == "ksm") {
     parse_knobs(f.value, "ksm", s.ksm, &s.ksm_locs);
   }
@@ -710,28 +809,47 @@ std::string Parser::parse_fix(const YAML::Node &node) {
   return std::string(kFixes[read_choice(rep_, node, "fix", kFixes)]);
 }
 
-Machine Parser::parse_machine(const Field &f) {
-  MapView m(rep_, f.value, "machine", kMachineKeys);
-  Machine machine;
-  machine.loc = machine.pages_loc = machine.swap_loc = rep_.loc(f.key_node);
-  if (const Field *nodes = m.find("nodes")) {
-    machine.nodes = static_cast<int>(read_uint(rep_, nodes->value, "nodes", 1, kMaxNodes));
+// The file's machine: (f may be null: none), each value overridden by a
+// --set machine.KEY.
+Machine Parser::parse_machine(const Field *f) {
+  std::optional<MapView> m;
+  if (f != nullptr) {
+    m.emplace(rep_, f->value, "machine", kMachineKeys);
   }
-  const Field *ppn = m.find("pages_per_node");
-  if (ppn != nullptr) {
-    machine.pages_per_node = read_uint(rep_, ppn->value, "pages_per_node", 1, kMaxFrames);
-    machine.pages_loc = rep_.loc(ppn->value);
+  Machine machine;
+  Location whole = f != nullptr ? rep_.loc(f->key_node) : Location{rep_.file(), 1, 1};
+  machine.loc = machine.pages_loc = machine.swap_loc = whole;
+  // The value of a key: a --set one, else the file's; with its reporter.
+  auto value_of = [&](std::string_view key) -> std::optional<SetValue> {
+    if (std::optional<SetValue> v = override_of("machine." + std::string(key))) {
+      return v;
+    }
+    if (const Field *field = m ? m->find(key) : nullptr) {
+      return SetValue{rep_, field->value};
+    }
+    return std::nullopt;
+  };
+  if (std::optional<SetValue> nodes = value_of("nodes")) {
+    machine.nodes = static_cast<int>(read_uint(nodes->rep, nodes->node, "nodes", 1, kMaxNodes));
+  }
+  std::optional<SetValue> ppn = value_of("pages_per_node");
+  if (ppn) {
+    machine.pages_per_node = read_uint(ppn->rep, ppn->node, "pages_per_node", 1, kMaxFrames);
+    machine.pages_loc = ppn->rep.loc(ppn->node);
   }
   // Both are below 2^32 here: the product cannot wrap.
   if (std::uint64_t(machine.nodes) * machine.pages_per_node > kMaxFrames) {
-    rep_.fail(ppn != nullptr ? ppn->value : f.value,
-              "nodes x pages_per_node is " +
-                  std::to_string(std::uint64_t(machine.nodes) * machine.pages_per_node) +
-                  " page frames: at most " + std::to_string(kMaxFrames));
+    std::string message = "nodes x pages_per_node is " +
+                          std::to_string(std::uint64_t(machine.nodes) * machine.pages_per_node) +
+                          " page frames: at most " + std::to_string(kMaxFrames);
+    if (ppn) {
+      ppn->rep.fail(ppn->node, message);
+    }
+    throw ScenarioError(whole, message);
   }
-  if (const Field *swap = m.find("swap_pages")) {
-    machine.swap_pages = read_uint(rep_, swap->value, "swap_pages", 0, kMaxFrames - 1);
-    machine.swap_loc = rep_.loc(swap->value);
+  if (std::optional<SetValue> swap = value_of("swap_pages")) {
+    machine.swap_pages = read_uint(swap->rep, swap->node, "swap_pages", 0, kMaxFrames - 1);
+    machine.swap_loc = swap->rep.loc(swap->node);
   }
   return machine;
 }
@@ -746,6 +864,307 @@ void Parser::parse_knobs(const YAML::Node &node, std::string_view what,
     if (locs != nullptr) {
       locs->push_back(rep_.loc(f.key_node));
     }
+  }
+}
+
+// --- params and --set (extensions) -----------------------------------------
+
+constexpr int kMaxRepeatDepth = 8;
+
+// `params: {procs: 4, pages: 64}`: names for the placeholders' values. A
+// file with params reads placeholders in its values.
+void Parser::parse_params(const YAML::Node *node) {
+  Bindings &b = rep_.bindings();
+  if (node != nullptr) {
+    MapView m(rep_, *node, "params");
+    for (const Field &f : m.fields()) {
+      if (!is_identifier(f.key) || f.key.find('.') != std::string::npos) {
+        rep_.fail(f.key_node, "params: a name is a letter or '_' and then letters, digits, '_'");
+      }
+      b.params[f.key] = read_uint(rep_, f.value, "params." + f.key);
+    }
+  }
+  for (const auto &[name, value] : b.params) {
+    if (std::optional<SetValue> v = override_of("params." + name)) {
+      b.params[name] = read_uint(v->rep, v->node, "params." + name);
+    }
+  }
+  b.active = node != nullptr;
+}
+
+// The reporter of a --set: "--set KEY=VALUE:1:COLUMN: message".
+Reporter set_reporter(const Override &o, bool at_value) {
+  return Reporter("--set " + o.key + "=" + o.value,
+                  at_value ? static_cast<int>(o.key.size()) + 1 : 0);
+}
+
+void Parser::check_override_keys() const {
+  for (const Override &o : overrides_) {
+    const std::string &key = o.key;
+    bool known = false;
+    if (key.rfind("ksm.", 0) == 0) {
+      known = contains(kKnobs, std::string_view(key).substr(4));
+    } else if (key.rfind("machine.", 0) == 0) {
+      known = contains(kMachineKeys, std::string_view(key).substr(8));
+    } else if (key.rfind("params.", 0) == 0) {
+      const auto &params = rep_.bindings().params;
+      if (params.count(key.substr(7)) == 0) {
+        std::string have;
+        for (const auto &[name, value] : params) {
+          have += (have.empty() ? "" : ", ") + name;
+        }
+        set_reporter(o, false).fail(
+            YAML::Node(), "unknown key " + quote(key) + ": " + rep_.file() +
+                              (have.empty() ? " has no params:" : " has the params " + have));
+      }
+      known = true;
+    } else {
+      known = key == "seed";
+    }
+    if (!known) {
+      set_reporter(o, false).fail(YAML::Node(),
+                                  "unknown key " + quote(key) +
+                                      " (expected seed, machine.nodes, machine.pages_per_node, "
+                                      "machine.swap_pages, params.NAME or ksm.KNOB, KNOB one of: " +
+                                      join(kKnobs) + ")");
+    }
+  }
+}
+
+// The last --set of a key, as a scalar node with its reporter.
+std::optional<SetValue> Parser::override_of(std::string_view key) const {
+  for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
+    if (it->key == key) {
+      return SetValue{set_reporter(*it, true), YAML::Node(it->value)};
+    }
+  }
+  return std::nullopt;
+}
+
+// --set ksm.KNOB=VALUE: the file's initial value replaced, or one added.
+void Parser::apply_ksm_overrides(Scenario &s) const {
+  for (const Override &o : overrides_) {
+    if (o.key.rfind("ksm.", 0) != 0) {
+      continue;
+    }
+    std::string knob = o.key.substr(4);
+    Reporter r = set_reporter(o, true);
+    if (o.value.empty()) {
+      r.fail(YAML::Node(), knob + ": expected a value (a number or word)");
+    }
+    Location loc = r.loc(YAML::Node());
+    auto it =
+        std::find_if(s.ksm.begin(), s.ksm.end(), [&](const auto &kv) { return kv.first == knob; });
+    if (it != s.ksm.end()) {
+      it->second = o.value;
+      s.ksm_locs[static_cast<std::size_t>(it - s.ksm.begin())] = loc;
+    } else {
+      s.ksm.emplace_back(knob, o.value);
+      s.ksm_locs.push_back(loc);
+    }
+  }
+}
+
+// --- generators (extensions) -------------------------------------------------
+
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
+  return b != 0 && a > kU64Max / b ? kU64Max : a * b;
+}
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return a > kU64Max - b ? kU64Max : a + b;
+}
+
+bool Parser::is_generator(const YAML::Node &item) const {
+  if (!item.IsMap()) {
+    return false;
+  }
+  if (item["repeat"]) {
+    return true;
+  }
+  const YAML::Node spawn = item["spawn"];
+  return spawn && spawn.IsMap();
+}
+
+void Parser::refuse_step_extras(const MapView &m, std::string_view generator) {
+  for (const Field &f : m.fields()) {
+    if (f.key != generator) {
+      rep_.fail(f.key_node, std::string(generator) + ": a generator takes no " + quote(f.key) +
+                                " beside it (give it to the steps it makes)");
+    }
+  }
+}
+
+void Parser::expand_generator(const YAML::Node &item, std::vector<Step> &out, int &index,
+                              int depth) {
+  MapView m(rep_, item, "generator");
+  if (const Field *repeat = m.find("repeat")) {
+    refuse_step_extras(m, "repeat");
+    expand_repeat(item, *repeat, out, index, depth);
+  } else {
+    refuse_step_extras(m, "spawn");
+    expand_spawn_count(item, m.need("spawn"), out, index);
+  }
+}
+
+// `var: j` (default i): a name no enclosing repeat uses.
+std::string Parser::repeat_var(const MapView &m) {
+  std::string var = "i";
+  const YAML::Node *at = nullptr;
+  if (const Field *f = m.find("var")) {
+    var = read_word(rep_, f->value, "var");
+    at = &f->value;
+  }
+  bool ok = !var.empty() && (std::isalpha(static_cast<unsigned char>(var[0])) || var[0] == '_') &&
+            std::all_of(var.begin(), var.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            });
+  if (!ok || var == "params") {
+    rep_.fail(*at, "var: a name is a letter or '_' and then letters, digits, '_' (not params)");
+  }
+  for (const auto &[name, value] : rep_.bindings().vars) {
+    if (name == var) {
+      rep_.fail(at != nullptr ? *at : m.node(),
+                "repeat: " + quote(var) +
+                    " is already the index of an enclosing repeat (name this one with var:)");
+    }
+  }
+  return var;
+}
+
+// An upper bound of the steps a list of steps expands to: each repeat's
+// index taken at its largest (placeholders only add and multiply, so no
+// smaller index gives more).
+std::uint64_t Parser::expanded_size(const YAML::Node &steps, int depth) {
+  std::uint64_t total = 0;
+  if (steps.IsSequence()) {
+    for (const YAML::Node &item : steps) {
+      total = saturating_add(total, item_size(item, depth));
+    }
+  }
+  return total;
+}
+
+std::uint64_t Parser::item_size(const YAML::Node &item, int depth) {
+  generator_work_.charge(rep_, item, 1);
+  if (!item.IsMap() || depth > kMaxRepeatDepth + kMaxInterleaveDepth) {
+    return 1;
+  }
+  if (const YAML::Node repeat = item["repeat"]; repeat && repeat.IsMap()) {
+    MapView m(rep_, repeat, "repeat", kRepeatKeys);
+    std::uint64_t count = read_uint(rep_, m.need("count").value, "count");
+    Bindings &b = rep_.bindings();
+    bool was_active = b.active;
+    b.active = true;
+    b.vars.emplace_back(repeat_var(m), count == 0 ? 0 : count - 1);
+    std::uint64_t inner = count == 0 ? 0 : expanded_size(m.need("steps").value, depth + 1);
+    b.vars.pop_back();
+    b.active = was_active;
+    return saturating_mul(count, inner);
+  }
+  if (const YAML::Node spawn = item["spawn"]; spawn && spawn.IsMap() && spawn["count"]) {
+    return read_uint(rep_, spawn["count"], "count");
+  }
+  std::uint64_t size = 1;
+  if (const YAML::Node il = item["interleave"]) {
+    if (il.IsMap()) {
+      size = saturating_add(size, expanded_size(il["steps"], depth + 1));
+    } else if (il.IsSequence()) {
+      for (const YAML::Node &one : il) {
+        if (one.IsMap()) {
+          size = saturating_add(size, expanded_size(one["steps"], depth + 1));
+        }
+      }
+    }
+  }
+  return size;
+}
+
+// `repeat: {count: N, var: i, steps: [...]}`: the steps N times, with
+// i = 0 .. N-1 in their placeholders.
+void Parser::expand_repeat(const YAML::Node &item, const Field &f, std::vector<Step> &out,
+                           int &index, int depth) {
+  MapView m(rep_, f.value, "repeat", kRepeatKeys);
+  if (rep_.bindings().vars.size() >= static_cast<std::size_t>(kMaxRepeatDepth)) {
+    rep_.fail(f.key_node,
+              "repeat nested too deeply (at most " + std::to_string(kMaxRepeatDepth) + " levels)");
+  }
+  const YAML::Node &count_node = m.need("count").value;
+  std::uint64_t count = read_uint(rep_, count_node, "count");
+  std::string var = repeat_var(m);
+  const YAML::Node &steps = need_sequence(rep_, m.need("steps").value, "repeat steps");
+  // Refused before anything is made: the steps it would make, at most.
+  std::uint64_t size = 0;
+  if (count != 0) {
+    Bindings &b = rep_.bindings();
+    bool was_active = b.active;
+    b.active = true;
+    b.vars.emplace_back(var, count - 1);
+    size = expanded_size(steps, depth);
+    b.vars.pop_back();
+    b.active = was_active;
+  }
+  std::uint64_t total = saturating_mul(count, size);
+  if (total > steps_.limit() - steps_.used()) {
+    rep_.fail(count_node, "repeat: " + std::to_string(count) + " times " + std::to_string(size) +
+                              " steps is more than the scenario may have (" +
+                              std::to_string(steps_.limit()) + " steps in all, " +
+                              std::to_string(steps_.used()) + " before this repeat)");
+  }
+  Bindings &b = rep_.bindings();
+  bool was_active = b.active;
+  std::string saved_context = rep_.context();
+  b.active = true;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    generator_work_.charge(rep_, f.key_node, 1);
+    b.vars.emplace_back(var, i);
+    repeat_context_.push_back(var + "=" + std::to_string(i) + " of the repeat at line " +
+                              std::to_string(rep_.loc(f.key_node).line));
+    std::string context;
+    for (const std::string &c : repeat_context_) {
+      context += (context.empty() ? " (" : ", ") + c;
+    }
+    rep_.set_context(context + ")");
+    for (const YAML::Node &step : steps) {
+      parse_step_item(step, out, index, depth);
+    }
+    repeat_context_.pop_back();
+    b.vars.pop_back();
+    rep_.set_context(saved_context);
+  }
+  b.active = was_active;
+}
+
+// `spawn: {count: N, prefix: P}`: N processes P0 .. P(N-1).
+void Parser::expand_spawn_count(const YAML::Node &item, const Field &f, std::vector<Step> &out,
+                                int &index) {
+  MapView m(rep_, f.value, "spawn", kSpawnCountKeys);
+  const YAML::Node &count_node = m.need("count").value;
+  std::uint64_t count = read_uint(rep_, count_node, "count");
+  const YAML::Node &prefix_node = m.need("prefix").value;
+  std::string prefix = read_name(rep_, prefix_node, "prefix");
+  if (count > steps_.limit() - steps_.used()) {
+    rep_.fail(count_node, "spawn: " + std::to_string(count) +
+                              " processes is more steps than the scenario may have (" +
+                              std::to_string(steps_.limit()) + " steps in all, " +
+                              std::to_string(steps_.used()) + " before this one)");
+  }
+  if (count != 0 && prefix.size() + std::to_string(count - 1).size() > kMaxNameLength) {
+    rep_.fail(prefix_node, "prefix: " + quote(prefix + std::to_string(count - 1)) +
+                               " is longer than a name may be (" + std::to_string(kMaxNameLength) +
+                               " characters)");
+  }
+  for (std::uint64_t i = 0; i < count; ++i) {
+    steps_.charge(rep_, f.key_node, 1);
+    Step step;
+    step.kind = "spawn";
+    step.loc = rep_.loc(f.key_node);
+    step.index = ++index;
+    Spawn sp{prefix + std::to_string(i)};
+    if (!names_.emplace(sp.mm, VmaTable{}).second) {
+      rep_.fail(prefix_node, "duplicate mm " + quote(sp.mm) + " (already spawned or forked)");
+    }
+    step.body = std::move(sp);
+    out.push_back(std::move(step));
   }
 }
 
@@ -765,10 +1184,21 @@ std::vector<Step> Parser::parse_steps(const YAML::Node &node, std::string_view w
   std::vector<Step> steps;
   int index = 0;
   for (const YAML::Node &item : node) {
-    steps.push_back(parse_step(item, ++index, depth));
+    parse_step_item(item, steps, index, depth);
   }
   time_floor_ = saved_floor;
   return steps;
+}
+
+// A step, or a generator (repeat:, spawn: {count, prefix}) expanded into
+// the steps it stands for; index counts the steps made.
+void Parser::parse_step_item(const YAML::Node &item, std::vector<Step> &out, int &index,
+                             int depth) {
+  if (is_generator(item)) {
+    expand_generator(item, out, index, depth);
+  } else {
+    out.push_back(parse_step(item, ++index, depth));
+  }
 }
 
 Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
@@ -920,8 +1350,17 @@ StepBody Parser::parse_mmap(const Field &f) {
   s.mm = known_mm(m.need("mm").value, "mm");
   const YAML::Node &vma_node = m.need("vma").value;
   s.vma = read_name(rep_, vma_node, "vma");
-  s.pages =
-      static_cast<std::uint32_t>(read_uint(rep_, m.need("pages").value, "pages", 1, kMaxVmaPages));
+  const YAML::Node &pages = m.need("pages").value;
+  std::uint64_t npages = read_uint(rep_, pages, "pages");
+  if (npages == 0) {
+    rep_.fail(pages, range_message("pages", 1, vma_limit_.pages, "0"));
+  }
+  if (npages > vma_limit_.pages) {
+    rep_.fail(pages, "vma " + s.vma + ": " + std::to_string(npages) +
+                         " pages is more than this machine can simulate (" + describe(vma_limit_) +
+                         ")");
+  }
+  s.pages = static_cast<std::uint32_t>(npages);
   if (const Field *node = m.find("node")) {
     s.node = numa_node(node->value);
   }
@@ -948,7 +1387,8 @@ StepBody Parser::parse_write(const Field &f) {
   MapView m(rep_, f.value, "write", kWriteKeys);
   Target t = target(m);
   PageSet pages = pages_or_all(m, t);
-  return Write{t.mm, t.vma, std::move(pages), parse_content(m)};
+  Content content = parse_content(m, pages);
+  return Write{t.mm, t.vma, std::move(pages), std::move(content)};
 }
 
 StepBody Parser::parse_read(const Field &f) {
@@ -1096,7 +1536,7 @@ StepBody Parser::parse_expect(const Field &f) {
 
 // --- write content ---------------------------------------------------------
 
-Content Parser::parse_content(const MapView &m) {
+Content Parser::parse_content(const MapView &m, const PageSet &pages) {
   Content c;
   for (const Field &f : m.fields()) {
     if (contains(kContentBases, f.key)) {
@@ -1106,14 +1546,116 @@ Content Parser::parse_content(const MapView &m) {
     }
   }
   if (c.base == Content::Base::None && !c.poke) {
-    rep_.fail(m.node(), "write: expected content: one of fill, word, random, zero, or poke");
+    rep_.fail(m.node(),
+              "write: expected content: one of fill, word, random, zero, distinct, or poke");
+  }
+  if (c.base == Content::Base::Distinct) {
+    c.distribution = parse_distribution(m, *m.find("distinct"), pages);
+  } else {
+    for (const char *key : {"zero_share", "differ_at", "seed"}) {
+      if (const Field *f = m.find(key)) {
+        rep_.fail(f->key_node, f->key + ": needs distinct: (the contents it shares out)");
+      }
+    }
   }
   return c;
 }
 
+// --- content distributions ---------------------------------------------------
+
+constexpr unsigned kFirstDifferAt = 4088; // at most 8 bytes differ
+
+// A decimal like 0.3 (exactly 3/10).
+Decimal Parser::read_decimal(const YAML::Node &node, std::string_view what) {
+  std::optional<Decimal> d = parse_decimal(rep_.text(node));
+  if (!node.IsScalar() || !d) {
+    rep_.fail(node, std::string(what) + ": expected a decimal number like 0.3");
+  }
+  return *d;
+}
+
+// `distinct: N` or `distinct: {count: N, weights: [..] | zipf: S}`.
+void Parser::parse_distinct(DistributionSpec &spec, const YAML::Node &node) {
+  if (node.IsScalar()) {
+    spec.classes = read_uint(rep_, node, "distinct", 1, kMaxClasses);
+    return;
+  }
+  MapView m(rep_, node, "distinct", kDistinctKeys);
+  const Field *count = m.find("count");
+  const Field *weights = m.find("weights");
+  const Field *zipf = m.find("zipf");
+  if (weights != nullptr && zipf != nullptr) {
+    rep_.fail(zipf->key_node, "distinct: weights and zipf cannot both be given");
+  }
+  std::uint64_t max = weights != nullptr || zipf != nullptr ? kMaxWeightedClasses : kMaxClasses;
+  if (count != nullptr) {
+    spec.classes = read_uint(rep_, count->value, "count", 1, max);
+  } else if (weights == nullptr) {
+    m.need("count");
+  }
+  if (weights != nullptr) {
+    const YAML::Node &list = need_sequence(rep_, weights->value, "weights");
+    if (list.size() > kMaxWeightedClasses) {
+      rep_.fail(list, "weights: at most " + std::to_string(kMaxWeightedClasses));
+    }
+    std::uint64_t sum = 0;
+    for (const YAML::Node &w : list) {
+      spec.weights.push_back(read_uint(rep_, w, "weight", 0, 1ULL << 32));
+      sum += spec.weights.back();
+    }
+    if (count == nullptr) {
+      spec.classes = spec.weights.size();
+    } else if (spec.weights.size() != spec.classes) {
+      rep_.fail(list, "weights: " + std::to_string(spec.weights.size()) + " weights for count " +
+                          std::to_string(spec.classes) + " (one weight a content)");
+    }
+    if (sum == 0) {
+      rep_.fail(list, "weights: expected at least one weight above 0");
+    }
+  }
+  if (zipf != nullptr) {
+    spec.zipf = read_decimal(zipf->value, "zipf");
+    if (spec.zipf->value() > 16) {
+      rep_.fail(zipf->value, "zipf: expected an exponent in 0..16");
+    }
+  }
+  if (weights != nullptr || zipf != nullptr) {
+    classes_.charge(rep_, node, spec.classes);
+  }
+}
+
+std::shared_ptr<const Distribution>
+Parser::parse_distribution(const MapView &m, const Field &distinct, const PageSet &pages) {
+  DistributionSpec spec;
+  spec.pages = pages.size();
+  spec.seed = seed_;
+  parse_distinct(spec, distinct.value);
+  if (const Field *seed = m.find("seed")) {
+    spec.seed = read_uint(rep_, seed->value, "seed");
+  }
+  if (const Field *share = m.find("zero_share")) {
+    spec.zero_share = read_decimal(share->value, "zero_share");
+    if (spec.zero_share.value() > 1) {
+      rep_.fail(share->value, "zero_share: expected a share in 0..1, like 0.3");
+    }
+  }
+  if (const Field *differ = m.find("differ_at")) {
+    spec.differ_at =
+        static_cast<unsigned>(read_uint(rep_, differ->value, "differ_at", kFirstDifferAt, 4095));
+    unsigned bytes = 4096 - spec.differ_at;
+    if (bytes < 8 && spec.classes > (1ULL << (8 * bytes))) {
+      rep_.fail(differ->value, "differ_at: " + std::to_string(spec.differ_at) + " leaves " +
+                                   std::to_string(bytes) + " byte(s) to differ: at most " +
+                                   std::to_string(1ULL << (8 * bytes)) +
+                                   " distinct contents, not " + std::to_string(spec.classes));
+    }
+  }
+  return std::make_shared<const Distribution>(plan_distribution(spec));
+}
+
 void Parser::parse_content_base(Content &c, const Field &f) {
   if (c.base != Content::Base::None) {
-    rep_.fail(f.key_node, "write: only one of fill, word, random, zero may be given");
+    rep_.fail(f.key_node, "write: only one of fill, word, random, zero, distinct may be given");
   }
   if (f.key == "fill") {
     c.base = Content::Base::Fill;
@@ -1124,6 +1666,8 @@ void Parser::parse_content_base(Content &c, const Field &f) {
   } else if (f.key == "random") {
     c.base = Content::Base::Random;
     c.value = read_uint(rep_, f.value, "random");
+  } else if (f.key == "distinct") {
+    c.base = Content::Base::Distinct; // the distribution is read by parse_content
   } else {
     if (!read_bool(rep_, f.value, "zero")) {
       rep_.fail(f.value, "zero: only zero: true is meaningful");
@@ -1273,14 +1817,14 @@ PageSet Parser::pages_or_all(const MapView &m, const Target &t) {
 PageSet Parser::page_set(const YAML::Node &node, const Target &t) {
   PageSet set;
   set.loc = rep_.loc(node);
-  if (node.IsScalar() && node.Scalar() == "all") {
+  if (node.IsScalar() && rep_.text(node) == "all") {
     return all_pages(node, t);
   }
   if (node.IsSequence()) {
     for (const YAML::Node &item : node) {
       add_page_item(set, item, t);
     }
-    if (set.indexes.empty()) {
+    if (set.runs.empty()) {
       rep_.fail(node, "pages: expected at least one page");
     }
   } else {
@@ -1291,7 +1835,7 @@ PageSet Parser::page_set(const YAML::Node &node, const Target &t) {
 
 // One page index or an inclusive range "first-last".
 void Parser::add_page_item(PageSet &set, const YAML::Node &item, const Target &t) {
-  std::string text = scalar_text(item);
+  std::string text = scalar_text(rep_, item);
   std::string_view first_text = text, last_text = text;
   if (std::size_t dash = text.find('-'); dash != std::string::npos && dash > 0) {
     first_text = trim(std::string_view(text).substr(0, dash));
@@ -1309,21 +1853,18 @@ void Parser::add_page_item(PageSet &set, const YAML::Node &item, const Target &t
     rep_.fail(item, "page " + std::string(last_text) + " is outside vma " + quote(t.vma) +
                         " in mm " + quote(t.mm) + " (" + std::to_string(t.pages) + " pages)");
   }
-  page_indexes_.charge(rep_, item, last - first + 1);
-  for (std::uint64_t i = first; i <= last; ++i) {
-    set.indexes.push_back(static_cast<std::uint32_t>(i));
-  }
+  pages_named_.charge(rep_, item, last - first + 1);
+  page_runs_.charge(rep_, item, 1);
+  set.add(static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(last - first + 1));
 }
 
 // Every page of the vma, in order; `node` is where the step says so.
 PageSet Parser::all_pages(const YAML::Node &node, const Target &t) {
-  page_indexes_.charge(rep_, node, t.pages);
+  pages_named_.charge(rep_, node, t.pages);
+  page_runs_.charge(rep_, node, 1);
   PageSet set;
   set.loc = rep_.loc(node);
-  set.indexes.reserve(t.pages);
-  for (std::uint32_t i = 0; i < t.pages; ++i) {
-    set.indexes.push_back(i);
-  }
+  set.add(0, t.pages);
   return set;
 }
 
@@ -1362,7 +1903,7 @@ ScenarioError yaml_error(const std::string &file, const YAML::Exception &e) {
 
 } // namespace
 
-Scenario parse_text(const std::string &text, const std::string &file) {
+Scenario parse_text(const std::string &text, const std::string &file, const ParseOptions &opt) {
   try {
     std::optional<GuardFinding> g = yaml_guard(text);
     if (!g) {
@@ -1371,7 +1912,7 @@ Scenario parse_text(const std::string &text, const std::string &file) {
     if (g) {
       throw ScenarioError(Location{file, g->line, g->column}, g->what);
     }
-    return Parser(file).parse(YAML::Load(text));
+    return Parser(file, opt).parse(YAML::Load(text));
   } catch (const ScenarioError &) {
     throw;
   } catch (const YAML::Exception &e) {
@@ -1383,13 +1924,13 @@ Scenario parse_text(const std::string &text, const std::string &file) {
   }
 }
 
-Scenario parse_file(const std::string &path) {
+Scenario parse_file(const std::string &path, const ParseOptions &opt) {
   std::string why;
   std::optional<std::string> text = io::read_input(path, why);
   if (!text) {
     throw ScenarioError(Location{path, 0, 0}, why);
   }
-  return parse_text(*text, path);
+  return parse_text(*text, path, opt);
 }
 
 std::optional<Micros> parse_duration(const std::string &text) {
@@ -1413,6 +1954,14 @@ std::optional<Micros> parse_duration(const std::string &text) {
     return std::nullopt;
   }
   return value * scale;
+}
+
+std::optional<Override> split_override(const std::string &arg) {
+  std::size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return std::nullopt;
+  }
+  return Override{arg.substr(0, eq), arg.substr(eq + 1)};
 }
 
 bool is_errno_name(const std::string &name) {
