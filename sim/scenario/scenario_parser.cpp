@@ -675,8 +675,9 @@ private:
   Micros time_floor_ = 0; // static lower bound of virtual time: sums of at/sleep
   Budget steps_{"steps", kMaxSteps};
   // Work of the generators' size estimates and iterations (a repeat of
-  // nothing, or a template made huge by YAML aliases, must still end).
-  Budget generator_work_{"generator items to expand", 1ULL << 26};
+  // nothing, or a template made huge by YAML aliases, must still end in
+  // seconds): four times the steps a scenario may have.
+  Budget generator_work_{"generator items to expand", 4 * kMaxSteps};
   std::vector<std::string> repeat_context_; // "i=3 (repeat at line 7)", outermost first
   Budget pages_named_{"pages named by steps", kMaxPagesNamed};
   Budget page_runs_{"page ranges", kMaxPageRuns};
@@ -996,6 +997,7 @@ void Parser::refuse_step_extras(const MapView &m, std::string_view generator) {
 
 void Parser::expand_generator(const YAML::Node &item, std::vector<Step> &out, int &index,
                               int depth) {
+  generator_work_.charge(rep_, item, 1);
   MapView m(rep_, item, "generator");
   if (const Field *repeat = m.find("repeat")) {
     refuse_step_extras(m, "repeat");
