@@ -893,10 +893,12 @@ void Parser::parse_params(const YAML::Node *node) {
   b.active = node != nullptr;
 }
 
-// The reporter of a --set: "--set KEY=VALUE:1:COLUMN: message".
+// The reporter of a --set: "--set KEY=VALUE:1:COLUMN: message", the column
+// the key's or the value's in that text.
 Reporter set_reporter(const Override &o, bool at_value) {
+  constexpr int kPrefix = 6; // "--set "
   return Reporter("--set " + o.key + "=" + o.value,
-                  at_value ? static_cast<int>(o.key.size()) + 1 : 0);
+                  kPrefix + (at_value ? static_cast<int>(o.key.size()) + 1 : 0));
 }
 
 void Parser::check_override_keys() const {
