@@ -180,7 +180,13 @@ TEST_CASE("placeholder expressions", "[generators]") {
              Catch::Contains("unknown name 'k' (known here: i, j, params.procs)"));
   CHECK_THAT(substitute("{i", b).error, Catch::Contains("a '{' without its '}'"));
   CHECK_THAT(substitute("i}", b).error, Catch::Contains("a '}' without its '{'"));
-  CHECK_THAT(substitute("{i-1}", b).error, Catch::Contains("unexpected '-'"));
+  CHECK(value("i-1") == 1);
+  CHECK(value("(i+1)*j-1") == 14);
+  CHECK(value("10-2-3") == 5); // left to right
+  CHECK(value("2*(3+(4))") == 14);
+  CHECK_THAT(substitute("{i-3}", b).error, Catch::Contains("2 - 3 goes below 0"));
+  CHECK_THAT(substitute("{(i}", b).error, Catch::Contains("a '(' without its ')'"));
+  CHECK_THAT(substitute("{i/2}", b).error, Catch::Contains("unexpected '/'"));
   CHECK_THAT(substitute("{4294967296*4294967296}", b).error, Catch::Contains("overflows 64 bits"));
   CHECK_THAT(substitute("{18446744073709551616}", b).error, Catch::Contains("overflows 64 bits"));
   CHECK_THAT(substitute("{}", b).error, Catch::Contains("expected a number"));
@@ -266,12 +272,12 @@ steps:
             count: 3
             var: j
             steps:
-              - sleep: "{2-j}"
+              - sleep: "{1-j}"
 )");
   CHECK(n.location().line == 11);
-  CHECK_THAT(n.message(), Catch::Contains("placeholder '{2-j}': unexpected '-'"));
+  CHECK_THAT(n.message(), Catch::Contains("placeholder '{1-j}': 1 - 2 goes below 0"));
   CHECK_THAT(n.message(),
-             Catch::EndsWith("(i=0 of the repeat at line 4, j=0 of the repeat at line 7)"));
+             Catch::EndsWith("(i=0 of the repeat at line 4, j=2 of the repeat at line 7)"));
   // A count that is not a number after substitution.
   check_error(
       "scenario: g\nparams: {n: 2}\nsteps:\n  - repeat: {count: \"{params.n}x\", steps: []}\n", 4,

@@ -36,7 +36,7 @@ public:
       return error_;
     skip_spaces();
     if (pos_ != s_.size())
-      return "unexpected '" + std::string(1, s_[pos_]) + "' (expected +, * or the end)";
+      return "unexpected '" + std::string(1, s_[pos_]) + "' (expected +, -, * or the end)";
     return "";
   }
 
@@ -52,14 +52,20 @@ private:
   bool sum(std::uint64_t &value) {
     if (!product(value))
       return false;
-    for (skip_spaces(); pos_ < s_.size() && s_[pos_] == '+'; skip_spaces()) {
-      ++pos_;
+    for (skip_spaces(); pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-'); skip_spaces()) {
+      bool minus = s_[pos_++] == '-';
       std::uint64_t rhs = 0;
       if (!product(rhs))
         return false;
-      if (value > kMax - rhs)
-        return fail("overflows 64 bits");
-      value += rhs;
+      if (minus) {
+        if (rhs > value)
+          return fail(std::to_string(value) + " - " + std::to_string(rhs) + " goes below 0");
+        value -= rhs;
+      } else {
+        if (value > kMax - rhs)
+          return fail("overflows 64 bits");
+        value += rhs;
+      }
     }
     return true;
   }
@@ -79,6 +85,19 @@ private:
   }
   bool factor(std::uint64_t &value) {
     skip_spaces();
+    if (pos_ < s_.size() && s_[pos_] == '(') {
+      if (++depth_ > kMaxDepth)
+        return fail("parentheses nested too deeply");
+      ++pos_;
+      if (!sum(value))
+        return false;
+      skip_spaces();
+      if (pos_ >= s_.size() || s_[pos_] != ')')
+        return fail("a '(' without its ')'");
+      ++pos_;
+      --depth_;
+      return true;
+    }
     if (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
       value = 0;
       for (; pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9'; ++pos_) {
@@ -90,7 +109,7 @@ private:
       return true;
     }
     if (pos_ >= s_.size() || !is_name_start(s_[pos_]))
-      return fail("expected a number, a repeat index or params.NAME");
+      return fail("expected a number, a repeat index, params.NAME or (");
     std::size_t start = pos_;
     while (pos_ < s_.size() && is_name_char(s_[pos_]))
       ++pos_;
@@ -113,9 +132,11 @@ private:
     return fail("unknown name '" + name + "' (known here: " + known_names(b_) + ")");
   }
 
+  static constexpr int kMaxDepth = 16;
   std::string_view s_;
   const Bindings &b_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
   std::string error_;
 };
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Placeholders in scenario values (extension): `{i}`, `{params.procs}`,
-// `{i*64+63}` are replaced by their decimal value. An expression is terms
-// joined by '+', a term factors joined by '*' (the usual precedence), a
-// factor a decimal number, the index of an enclosing repeat or
-// params.NAME; arithmetic is on 64-bit unsigned integers and an overflow is
-// an error. `{{` and `}}` stand for '{' and '}'.
+// `{i*64+63}`, `{(i+1)*params.pages-1}` are replaced by their decimal
+// value. An expression is terms joined by '+' or '-', a term factors joined
+// by '*' (the usual precedence, left to right), a factor a decimal number,
+// the index of an enclosing repeat, params.NAME or an expression in
+// parentheses; arithmetic is on 64-bit unsigned integers: an overflow or a
+// result below 0 is an error. `{{` and `}}` stand for '{' and '}'.
 #pragma once
 
 #include <cstdint>

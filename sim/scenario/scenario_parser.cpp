@@ -1035,9 +1035,9 @@ std::string Parser::repeat_var(const MapView &m) {
   return var;
 }
 
-// An upper bound of the steps a list of steps expands to: each repeat's
-// index taken at its largest (placeholders only add and multiply, so no
-// smaller index gives more).
+// The steps a list of steps expands to, each repeat's index taken at its
+// largest: an upper bound unless a count shrinks as an index grows (a
+// subtraction), which the step budget then stops while expanding.
 std::uint64_t Parser::expanded_size(const YAML::Node &steps, int depth) {
   std::uint64_t total = 0;
   if (steps.IsSequence()) {
