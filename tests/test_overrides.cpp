@@ -40,7 +40,7 @@ std::string error_with(std::vector<Override> overrides, const std::string &text 
 
 } // namespace
 
-TEST_CASE("--set ksm knobs replace or add initial values", "[overrides]") {
+TEST_CASE("overrides: --set ksm knobs replace or add initial values", "[overrides]") {
   Scenario s = parse_with({{"ksm.pages_to_scan", "1000"}, {"ksm.sleep_millisecs", "20"}});
   REQUIRE(s.ksm.size() == 3);
   CHECK(s.ksm[0] == std::pair<std::string, std::string>{"run", "0"});
@@ -55,7 +55,7 @@ TEST_CASE("--set ksm knobs replace or add initial values", "[overrides]") {
   CHECK(parse_with({{"ksm.run", "1"}, {"ksm.run", "2"}}).ksm[0].second == "2");
 }
 
-TEST_CASE("--set machine, params and seed", "[overrides]") {
+TEST_CASE("overrides: --set machine, params and seed", "[overrides]") {
   Scenario s = parse_with({{"machine.nodes", "4"},
                            {"machine.pages_per_node", "4096"},
                            {"machine.swap_pages", "64"},
@@ -76,7 +76,7 @@ TEST_CASE("--set machine, params and seed", "[overrides]") {
              Catch::Contains("o.yaml:5:43: node 1 does not exist (machine.nodes is 1)"));
 }
 
-TEST_CASE("--set unknown keys and bad values are errors at the argument", "[overrides][errors]") {
+TEST_CASE("overrides: --set unknown keys and bad values are errors at the argument", "[overrides][errors]") {
   CHECK_THAT(error_with({{"ksm.pages_to_scam", "1"}}),
              Catch::Contains("--set ksm.pages_to_scam=1:1:7: unknown key 'ksm.pages_to_scam'"));
   CHECK_THAT(error_with({{"machine.cpus", "1"}}), Catch::Contains("unknown key 'machine.cpus'"));
