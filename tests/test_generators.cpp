@@ -326,3 +326,16 @@ steps:
   CHECK(a.checkpoints[0].counters == b.checkpoints[0].counters);
   CHECK(a.checkpoints[0].step == 14); // 12 made steps, the wait, the expect
 }
+
+TEST_CASE("a repeat whose steps are its own list (a YAML alias) ends with an error",
+          "[generators][errors]") {
+  // The alias makes the repeat its own template: the inner copy would
+  // reuse the index i.
+  check_error("scenario: g\nsteps: &s\n  - repeat: {count: 2, steps: *s}\n", 3, 13,
+              "'i' is already the index of an enclosing repeat");
+  CHECK_THAT(
+      error_of("scenario: g\nsteps: &s [{sysfs: {run: 1}, interleave: {point: p, steps: "
+               "[{repeat: {count: 2, var: j, steps: [{repeat: {count: 2, steps: *s}}]}}]}}]\n")
+          .message(),
+      Catch::Contains("'j' is already the index of an enclosing repeat"));
+}
