@@ -76,7 +76,8 @@ TEST_CASE("overrides: --set machine, params and seed", "[overrides]") {
              Catch::Contains("o.yaml:5:43: node 1 does not exist (machine.nodes is 1)"));
 }
 
-TEST_CASE("overrides: --set unknown keys and bad values are errors at the argument", "[overrides][errors]") {
+TEST_CASE("overrides: --set unknown keys and bad values are errors at the argument",
+          "[overrides][errors]") {
   CHECK_THAT(error_with({{"ksm.pages_to_scam", "1"}}),
              Catch::Contains("--set ksm.pages_to_scam=1:1:7: unknown key 'ksm.pages_to_scam'"));
   CHECK_THAT(error_with({{"machine.cpus", "1"}}), Catch::Contains("unknown key 'machine.cpus'"));
