@@ -20,7 +20,7 @@ const char *const USAGE =
     "                       [--check=step|page|off] [--quiet] [--strict] [--kernel PROFILE]\n"
     "                       [--list-points] [--trace-level explain] [--max-virtual-time T]\n"
     "                       [--max-ksmd-batches N] [--max-steps N] [--html OUT] [-v]\n"
-    "                       [--kernel all] [--no-shortcuts]\n"
+    "                       [--kernel all] [--no-shortcuts] [--set KEY=VALUE]...\n"
     "       ksmsim run FILE|DIR... [--format human|tap|junit] [--jobs N] [--quiet] [--strict]\n"
     "                              [--kernel PROFILE] [--check=step|page|off]\n"
     "       ksmsim report FILE -o OUT [--kernel PROFILE] [--check=step|page|off]\n"

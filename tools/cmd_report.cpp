@@ -15,6 +15,7 @@
 #include "tools/report_output.h"
 #include "tools/run_outputs.h"
 #include "tools/stdio_args.h"
+#include "tools/set_option.h"
 
 namespace ksmsim::cli {
 
@@ -29,10 +30,14 @@ int cmd_report(const std::vector<std::string> &args) {
       "timeline-period", po::value<std::string>(&period),
       "a chart point every MS of virtual time instead of after every ksmd batch");
   add_budget_options(opts);
+  add_set_option(opts);
   if (int status = answer_help("report", args, opts); status >= 0)
     return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm); !err.empty())
+    return usage_error("report: " + err);
+  scenario::ParseOptions parse_options;
+  if (std::string err = read_set_options(vm, parse_options); !err.empty())
     return usage_error("report: " + err);
   if (out.empty())
     return usage_error("report: -o OUT (the HTML file to write) is needed");
@@ -63,7 +68,7 @@ int cmd_report(const std::vector<std::string> &args) {
   try {
     io::OutputFile html(out, {file}); // a refused output fails before the run
     const std::string text = read_scenario(file);
-    scenario::Scenario s = scenario::parse_text(text, file);
+    scenario::Scenario s = scenario::parse_text(text, file, parse_options);
     result = run_scenario(s, ro);
     write_report(html, s, file, text, result, chart_js);
   } catch (const scenario::ScenarioError &e) {

@@ -19,6 +19,7 @@
 #include "tools/run_progress.h"
 #include "tools/run_suite.h"
 #include "tools/stdio_args.h"
+#include "tools/set_option.h"
 
 namespace ksmsim::cli {
 
@@ -89,10 +90,14 @@ int cmd_run(const std::vector<std::string> &args) {
   add_budget_options(opts);
   SuiteArgs suite;
   add_suite_options(opts, suite);
+  add_set_option(opts);
   if (int status = answer_help("run", args, opts); status >= 0)
     return status;
   po::variables_map vm;
   if (std::string err = parse_command(args, opts, vm, -1); !err.empty())
+    return usage_error("run: " + err);
+  scenario::ParseOptions parse_options;
+  if (std::string err = read_set_options(vm, parse_options); !err.empty())
     return usage_error("run: " + err);
   RunOptions ro;
   if (std::string err = apply_inspect_options(inspect, ro); !err.empty())
@@ -160,7 +165,7 @@ int cmd_run(const std::vector<std::string> &args) {
     if (!html_out.empty())
       html_file = std::make_unique<io::OutputFile>(html_out, std::vector<std::string>{file});
     const std::string text = read_scenario(file);
-    s = scenario::parse_text(text, file);
+    s = scenario::parse_text(text, file, parse_options);
     result = run_scenario(s, ro);
     progress.finish();
     if (trace_file) {

@@ -16,6 +16,7 @@
 #include "tools/cli.h"
 #include "tools/help.h"
 #include "tools/stdio_args.h"
+#include "tools/set_option.h"
 
 namespace ksmsim::cli {
 
@@ -58,6 +59,7 @@ int cmd_step(const std::vector<std::string> &args) {
       "script", po::value<std::string>(&script), "read the commands from CMDS (- for stdin)")(
       "kernel", po::value<std::string>(&kernel),
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'");
+  add_set_option(opts);
   if (int status = answer_help("step", args, opts); status >= 0)
     return status;
   po::variables_map vm;
@@ -70,12 +72,16 @@ int cmd_step(const std::vector<std::string> &args) {
           check_stdin_inputs({{"FILE", vm["file"].as<std::string>()}, {"--script", script}});
       !err.empty())
     return usage_error("step: " + err);
+  scenario::ParseOptions parse_options;
+  if (std::string err = read_set_options(vm, parse_options); !err.empty())
+    return usage_error("step: " + err);
   RunOptions ro;
   if (vm.count("kernel"))
     ro.kernel = kernel;
   std::unique_ptr<Stepper> stepper;
   try {
-    stepper = std::make_unique<Stepper>(scenario::parse_file(vm["file"].as<std::string>()), ro);
+    stepper = std::make_unique<Stepper>(
+        scenario::parse_file(vm["file"].as<std::string>(), parse_options), ro);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -6,8 +6,12 @@
 // with file, line and column. The runner (sim/run/runner.cpp) executes it.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -40,11 +44,60 @@ private:
 // Virtual time is kept in microseconds.
 using Micros = std::uint64_t;
 
-// Page indexes into a named vma, in the order the step names them.
-// `all` is resolved by the parser against the vma's declared size.
+// Consecutive page indexes first .. first + count - 1.
+struct PageRun {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+  bool operator==(const PageRun &) const = default;
+};
+
+// Page indexes into a named vma, in the order the step names them, kept as
+// runs (`all` of a 2^28-page vma is one run). `all` is resolved by the
+// parser against the vma's declared size.
 struct PageSet {
-  std::vector<std::uint32_t> indexes;
+  std::vector<PageRun> runs; // in order; a run never continues the one before it
   Location loc;
+
+  // Append first .. first + count - 1 (joined to the last run if it continues it).
+  void add(std::uint32_t first, std::uint32_t count);
+  // How many indexes (a page named twice counts twice).
+  std::uint64_t size() const;
+  // Every index, in order: for small sets (tests, the live replay).
+  std::vector<std::uint32_t> indexes() const;
+
+  class const_iterator {
+  public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::uint32_t;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const std::uint32_t *;
+    using reference = std::uint32_t;
+    const_iterator() = default;
+    const_iterator(const std::vector<PageRun> *runs, std::size_t run) : runs_(runs), run_(run) {}
+    std::uint32_t operator*() const { return (*runs_)[run_].first + offset_; }
+    const_iterator &operator++() {
+      if (++offset_ == (*runs_)[run_].count) {
+        ++run_;
+        offset_ = 0;
+      }
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const const_iterator &o) const {
+      return run_ == o.run_ && offset_ == o.offset_;
+    }
+
+  private:
+    const std::vector<PageRun> *runs_ = nullptr;
+    std::size_t run_ = 0;
+    std::uint32_t offset_ = 0;
+  };
+  const_iterator begin() const { return {&runs, 0}; }
+  const_iterator end() const { return {&runs, runs.size()}; }
 };
 
 struct Poke {
@@ -52,13 +105,47 @@ struct Poke {
   std::uint8_t byte = 0;
 };
 
-// What a write puts in each page. Exactly the forms of the spec.
+// Extension (`write: {distinct, zero_share, differ_at, seed}`): which of
+// a few contents each page of a write gets, worked out by the parser from
+// the number of pages the step names (docs/scenario-format.md, Extensions,
+// defines every figure here).
+struct Distribution {
+  std::uint64_t seed = 0;
+  std::uint64_t pages = 0;      // n: the pages the step names
+  std::uint64_t zero_pages = 0; // Z = floor(n * zero_share)
+  std::uint64_t classes = 1;    // N: distinct (non-zero) contents
+  // E_c: pages of classes 0..c together (the last is n - Z); empty when the
+  // weights are equal (sizes then worked out on the fly)
+  std::vector<std::uint64_t> ends;
+  std::uint64_t stride = 1, offset = 0; // slot(k) = (stride * k + offset) mod n
+  unsigned differ_at = 0;               // 0, or the first byte that differs (4088..4095)
+};
+
+// What a write puts in each page. Exactly the forms of the spec, and the
+// Distinct extension.
 struct Content {
-  enum class Base { None, Fill, Word, Random, Zero };
+  enum class Base { None, Fill, Word, Random, Zero, Distinct };
   Base base = Base::None;   // None: only a poke
   std::uint64_t value = 0;  // Fill: the byte; Word: the word; Random: the seed
   std::optional<Poke> poke; // applied after the base
+  std::shared_ptr<const Distribution> distribution; // Distinct
 };
+
+// The bytes a write gives page i of its step: the word repeated (none: the
+// page keeps its bytes), then the pokes in order.
+struct PageWrite {
+  std::optional<std::uint64_t> word;
+  std::array<Poke, 9> pokes{}; // a differ_at tail (up to 8 bytes), then the step's poke
+  std::size_t npokes = 0;
+};
+PageWrite page_write(const Content &c, std::uint64_t i);
+
+// Under a Distribution, the content class of page k of the step (0..N-1),
+// or kZeroClass for a zero page.
+constexpr std::uint64_t kZeroClass = ~std::uint64_t(0);
+std::uint64_t content_class(const Distribution &d, std::uint64_t k);
+// How many pages of the step class c gets (0 <= c < N).
+std::uint64_t class_pages(const Distribution &d, std::uint64_t c);
 
 struct Spawn {
   std::string mm;
@@ -223,10 +310,25 @@ struct Scenario {
   std::string file;
 };
 
+// Extension: `--set KEY=VALUE`, a value of the file overridden (ksm.KNOB,
+// machine.nodes|pages_per_node|swap_pages, params.NAME, seed).
+struct Override {
+  std::string key, value;
+};
+// Split "KEY=VALUE" at its first '='; nullopt without one (or an empty key).
+std::optional<Override> split_override(const std::string &arg);
+
+struct ParseOptions {
+  std::vector<Override> overrides; // applied in order; a later one wins
+  // The host memory the vma limit is worked out from (sim/scenario/
+  // limits.h); 0: this machine's.
+  std::uint64_t ram_bytes = 0;
+};
+
 // Parse a scenario file; throws ScenarioError on any defect.
-Scenario parse_file(const std::string &path);
+Scenario parse_file(const std::string &path, const ParseOptions &opt = {});
 // Parse from text; `file` names it in error messages.
-Scenario parse_text(const std::string &text, const std::string &file);
+Scenario parse_text(const std::string &text, const std::string &file, const ParseOptions &opt = {});
 
 // Durations: "250ms", "2s", "1500us" or a bare integer of milliseconds.
 // Returns nullopt if the text is not a duration.
@@ -239,6 +341,7 @@ std::optional<std::uint64_t> base_word(const Content &c, std::size_t i);
 // The page indexes as runs of consecutive ones, in order: (first, count).
 std::vector<std::pair<std::uint32_t, std::uint32_t>>
 page_runs(const std::vector<std::uint32_t> &indexes);
+std::vector<std::pair<std::uint32_t, std::uint32_t>> page_runs(const PageSet &pages);
 
 // The errno names a step may carry in expect_error.
 bool is_errno_name(const std::string &name);

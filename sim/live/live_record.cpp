@@ -147,7 +147,7 @@ std::uint64_t Recorder::addr(LiveProcess &p, const std::string &vma, std::uint32
 std::vector<std::uint32_t> Recorder::all_or(LiveProcess &p, const std::string &vma,
                                             const std::optional<PageSet> &pages) {
   if (pages)
-    return pages->indexes;
+    return pages->indexes();
   std::vector<std::uint32_t> all(p.regions.count(vma) ? p.regions[vma].second : 0);
   for (std::uint32_t i = 0; i < all.size(); i++)
     all[i] = i;
@@ -325,16 +325,21 @@ void Recorder::step(const Step &st, StepRecord &rec) {
           }
         } else if constexpr (std::is_same_v<T, Write>) {
           LiveProcess &p = proc(b.mm);
-          for (std::size_t i = 0; i < b.pages.indexes.size(); i++) {
+          const Content &ct = b.content;
+          if (ct.base == Content::Base::Distinct && ct.distribution->differ_at != 0 &&
+              4096 - ct.distribution->differ_at + (ct.poke ? 1 : 0) > 1)
+            throw Skip{"a differ_at content with several poked bytes (simulator only)"};
+          std::uint64_t i = 0;
+          for (std::uint32_t idx : b.pages) {
             live::Command c;
             c.op = live::Op::Write;
-            c.addr = addr(p, b.vma, b.pages.indexes[i]);
-            std::optional<std::uint64_t> word = base_word(b.content, i);
-            c.set_word = word.has_value();
-            c.word = word.value_or(0);
-            if (b.content.poke) {
-              c.poke_offset = static_cast<int>(b.content.poke->offset);
-              c.poke_byte = b.content.poke->byte;
+            c.addr = addr(p, b.vma, idx);
+            PageWrite w = page_write(b.content, i++);
+            c.set_word = w.word.has_value();
+            c.word = w.word.value_or(0);
+            if (w.npokes == 1) {
+              c.poke_offset = static_cast<int>(w.pokes[0].offset);
+              c.poke_byte = w.pokes[0].byte;
             }
             send(p, c);
           }
@@ -343,7 +348,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
             if (b.io_error)
               throw Skip{"a swap read error (simulator only)"};
           LiveProcess &p = proc(b.mm);
-          for (std::uint32_t idx : b.pages.indexes) {
+          for (std::uint32_t idx : b.pages) {
             live::Command c;
             c.op = live::Op::Read;
             c.addr = addr(p, b.vma, idx);
@@ -378,7 +383,7 @@ void Recorder::step(const Step &st, StepRecord &rec) {
           if (!swap_is_on())
             throw Skip{"swapout needs a swap device, and this machine has none"};
           LiveProcess &p = proc(b.mm);
-          madvise_pages(p, b.vma, b.pages.indexes, 21); // MADV_PAGEOUT
+          madvise_pages(p, b.vma, b.pages.indexes(), 21); // MADV_PAGEOUT
         } else if constexpr (std::is_same_v<T, Migrate>) {
           throw Skip{"migration between NUMA nodes (simulator only)"};
         } else if constexpr (std::is_same_v<T, Sysfs>) {

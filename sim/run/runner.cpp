@@ -280,9 +280,9 @@ Runner::ranges(Process &p, const std::string &vma, const std::optional<PageSet> 
     out.emplace_back(start, start + std::uint64_t(p.regions[vma].pages) * PAGE_SIZE);
     return out;
   }
-  for (std::uint32_t idx : pages->indexes)
-    page_addr(p, vma, idx, pages->loc); // each named page is in the vma
-  for (auto [first, count] : page_runs(pages->indexes)) {
+  for (const PageRun &r : pages->runs) // each named page is in the vma
+    page_addr(p, vma, r.first + (r.count - 1), pages->loc);
+  for (auto [first, count] : page_runs(*pages)) {
     std::uint64_t a = page_addr(p, vma, first, pages->loc);
     out.emplace_back(a, a + std::uint64_t(count) * PAGE_SIZE);
   }
@@ -350,30 +350,36 @@ void Runner::op(const Munmap &x, const Step &st) {
 
 void Runner::op(const Write &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
+  // Only a cache is filled, a batch at a time: ksmd will need these checksums.
+  constexpr std::size_t kChecksumBatch = 4096;
   std::vector<PageContent *> written;
-  for (std::size_t i = 0; i < x.pages.indexes.size(); i++) {
-    std::uint64_t addr = page_addr(p, x.vma, x.pages.indexes[i], x.pages.loc);
+  std::uint64_t i = 0;
+  for (std::uint32_t idx : x.pages) {
+    std::uint64_t addr = page_addr(p, x.vma, idx, x.pages.loc);
     page *pg = fault(p.mm, addr, true);
-    const Content &c = x.content;
-    if (std::optional<std::uint64_t> word = base_word(c, i))
-      k_.contents.set_word(pg->content, *word);
-    if (c.poke)
-      k_.contents.poke(pg->content, c.poke->offset, c.poke->byte);
+    PageWrite w = page_write(x.content, i++);
+    if (w.word)
+      k_.contents.set_word(pg->content, *w.word);
+    for (std::size_t j = 0; j < w.npokes; j++)
+      k_.contents.poke(pg->content, w.pokes[j].offset, w.pokes[j].byte);
     written.push_back(&pg->content);
+    if (written.size() == kChecksumBatch) {
+      k_.contents.prepare_checksums(written.data(), written.size());
+      written.clear();
+    }
   }
-  // Only a cache is filled: ksmd will need these checksums.
   k_.contents.prepare_checksums(written.data(), written.size());
 }
 
 void Runner::op(const Read &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
-  for (std::uint32_t idx : x.pages.indexes)
+  for (std::uint32_t idx : x.pages)
     fault(p.mm, page_addr(p, x.vma, idx, x.pages.loc), false);
 }
 
 void Runner::op(const Swapin &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
-  for (std::uint32_t idx : x.pages.indexes) {
+  for (std::uint32_t idx : x.pages) {
     k_.swap_read_error_next = x.io_error;
     fault(p.mm, page_addr(p, x.vma, idx, x.pages.loc), false);
     k_.swap_read_error_next = false;
@@ -418,7 +424,7 @@ page *Runner::mapped_anon_page(Process &p, const std::string &vma_name, std::uin
 
 void Runner::op(const Swapout &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
-  for (std::uint32_t idx : x.pages.indexes)
+  for (std::uint32_t idx : x.pages)
     if (page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc))
       k_.shrink_page(pg, x.keep_swapcache);
 }
@@ -426,7 +432,7 @@ void Runner::op(const Swapout &x, const Step &st) {
 void Runner::op(const Migrate &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
   k_.migrate_prep(); // move_pages: lru_add_drain_all() first
-  for (std::uint32_t idx : x.pages.indexes) {
+  for (std::uint32_t idx : x.pages) {
     page *pg = mapped_anon_page(p, x.vma, idx, x.pages.loc);
     if (!pg)
       continue;

@@ -10,6 +10,7 @@
 #include "ksmsim/scenario.h"
 
 #include "sim/io/input_file.h"
+#include "sim/scenario/parser.h"
 #include "sim/scenario/yaml_guard.h"
 
 #include <yaml-cpp/depthguard.h>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -38,569 +40,7 @@ std::string format_location(const Location &loc) {
 ScenarioError::ScenarioError(const Location &loc, const std::string &message)
     : std::runtime_error(format_location(loc) + ": " + message), loc_(loc), message_(message) {}
 
-namespace {
-
-using KeyList = std::span<const std::string_view>;
-
-constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
-
-// Limits that keep a hostile file from exhausting memory or the stack.
-constexpr std::uint64_t kMaxVmaPages = 1U << 24;    // 64 GiB of virtual memory
-constexpr std::uint64_t kMaxPageIndexes = 1U << 26; // over the whole scenario
-constexpr std::uint64_t kMaxSteps = 1U << 20;       // over the whole scenario
-constexpr std::uint64_t kMaxVmas = 1U << 20;        // over all mms of the scenario
-constexpr int kMaxInterleaveDepth = 8;
-constexpr std::uint64_t kMaxNodes = 1024; // MAX_NUMNODES
-// Page frames and swap slots keep 32-bit numbers.
-constexpr std::uint64_t kMaxFrames = (1ULL << 32) - 1;
-// A duration or time, 2^42 us (about 50 days): a sum over every step of a
-// file cannot wrap 64 bits, nor pass the budgets' bound.
-constexpr std::uint64_t kMaxMicros = 1ULL << 42;
-// mm, vma and point names: what a trace line and JSON carry as they are.
-constexpr std::size_t kMaxNameLength = 64;
-constexpr std::uint64_t kPageSize = 4096;
-
-constexpr std::array<std::string_view, 7> kTopKeys{"scenario", "description", "kernel", "seed",
-                                                   "machine",  "ksm",         "steps"};
-constexpr std::array<std::string_view, 1> kEmptyTopKeys{"description"};
-constexpr std::array<std::string_view, 3> kMachineKeys{"nodes", "pages_per_node", "swap_pages"};
-constexpr std::array<std::string_view, 13> kKnobs{"run",
-                                                  "pages_to_scan",
-                                                  "sleep_millisecs",
-                                                  "merge_across_nodes",
-                                                  "max_page_sharing",
-                                                  "stable_node_chains_prune_millisecs",
-                                                  "use_zero_pages",
-                                                  "smart_scan",
-                                                  "advisor_mode",
-                                                  "advisor_max_cpu",
-                                                  "advisor_min_pages_to_scan",
-                                                  "advisor_max_pages_to_scan",
-                                                  "advisor_target_scan_time"};
-constexpr std::array<std::string_view, 1> kKernelVersions{"v3.9"};
-constexpr std::array<std::string_view, 2> kKernelKeys{"version", "without"};
-constexpr std::array<std::string_view, 4> kFixes{"stale-stable-sweep", "unmerge-enter-at-tail",
-                                                 "unmerge-swapin-copy", "uptodate-copy"};
-constexpr std::array<std::string_view, 3> kStepExtras{"at", "expect_error", "interleave"};
-constexpr std::array<std::string_view, 3> kExpectErrorKeys{"errno", "if_with", "if_without"};
-constexpr std::array<std::string_view, 4> kInterleaveKeys{"point", "after", "explore", "steps"};
-constexpr std::array<std::string_view, 13> kErrnoNames{
-    "EPERM", "ENOENT", "EINTR",  "EIO",    "ENOMEM",      "EACCES", "EFAULT",
-    "EBUSY", "EEXIST", "EINVAL", "ENOSPC", "ERESTARTSYS", "EAGAIN"};
-
-constexpr std::array<std::string_view, 4> kMmapKeys{"mm", "vma", "pages", "node"};
-constexpr std::array<std::string_view, 3> kRangeKeys{"mm", "vma", "pages"};
-constexpr std::array<std::string_view, 8> kWriteKeys{"mm",   "vma",    "pages", "fill",
-                                                     "word", "random", "zero",  "poke"};
-constexpr std::array<std::string_view, 4> kContentBases{"fill", "word", "random", "zero"};
-constexpr std::array<std::string_view, 2> kPokeKeys{"offset", "byte"};
-constexpr std::array<std::string_view, 4> kMadviseKeys{"mm", "vma", "advice", "pages"};
-constexpr std::array<std::string_view, 4> kAdvices{"mergeable", "unmergeable", "pageout",
-                                                   "dontneed"};
-constexpr std::array<std::string_view, 2> kForkKeys{"parent", "child"};
-constexpr std::array<std::string_view, 4> kSwapoutKeys{"mm", "vma", "pages", "keep_swapcache"};
-constexpr std::array<std::string_view, 4> kSwapinKeys{"mm", "vma", "pages", "io_error"};
-constexpr std::array<std::string_view, 4> kMigrateKeys{"mm", "vma", "pages", "node"};
-constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
-constexpr std::array<std::string_view, 9> kCounters{
-    "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile", "full_scans",
-    "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs"};
-constexpr std::array<std::string_view, 8> kExpectExtras{
-    "mm", "page", "oops", "warning", "detected", "invariants", "if_with", "if_without"};
-// The names `detected:` takes (model/lib/oops.h's detector reports).
-constexpr std::array<std::string_view, 5> kDetectorNames{
-    "rb-erase-not-in-tree", "use-after-free", "deadlock", "negative-mapcount", "fault-no-progress"};
-constexpr std::array<std::string_view, 2> kMmExpectKeys{"ksm_rmap_items", "merged"};
-constexpr std::array<std::string_view, 8> kPageExpectKeys{
-    "mm", "vma", "page", "ksm", "shared_with", "node", "present", "swapped"};
-constexpr std::array<std::string_view, 2> kInvariants{"ok", "violated"};
-constexpr std::array<std::string_view, 4> kDumpFormats{"text", "json", "dot", "svg"};
-constexpr std::array<std::string_view, 2> kDumpKeys{"format", "file"};
-constexpr std::array<std::string_view, 1> kSampleKeys{"label"};
-constexpr std::array<std::string_view, 1> kEmptyStepKeys{"sample"}; // `- sample:` alone
-
-// ---------------------------------------------------------------------------
-// Text helpers (no YAML involved)
-
-bool contains(KeyList list, std::string_view s) {
-  for (std::string_view item : list) {
-    if (item == s) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string join(KeyList list) {
-  std::string out;
-  for (std::string_view item : list) {
-    if (!out.empty()) {
-      out += ", ";
-    }
-    out += item;
-  }
-  return out;
-}
-
-std::string quote(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-int digit_value(char c, unsigned base) {
-  int v = -1;
-  if (c >= '0' && c <= '9') {
-    v = c - '0';
-  } else if (c >= 'a' && c <= 'f') {
-    v = c - 'a' + 10;
-  } else if (c >= 'A' && c <= 'F') {
-    v = c - 'A' + 10;
-  }
-  return v >= 0 && static_cast<unsigned>(v) < base ? v : -1;
-}
-
-enum class NumStatus { Ok, NotANumber, TooLarge };
-
-// Strict: the whole text is decimal digits, or 0x followed by hex digits.
-// A number too large for 64 bits reads as the largest value.
-NumStatus parse_uint(std::string_view text, std::uint64_t &out) {
-  unsigned base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  if (text.empty()) {
-    return NumStatus::NotANumber;
-  }
-  std::uint64_t value = 0;
-  bool overflow = false;
-  for (char c : text) {
-    int d = digit_value(c, base);
-    if (d < 0) {
-      return NumStatus::NotANumber;
-    }
-    if (value > (kU64Max - static_cast<unsigned>(d)) / base) {
-      overflow = true;
-    }
-    value = value * base + static_cast<unsigned>(d);
-  }
-  out = overflow ? kU64Max : value;
-  return overflow ? NumStatus::TooLarge : NumStatus::Ok;
-}
-
-std::string format_duration(Micros t) {
-  if (t % 1000 == 0) {
-    return std::to_string(t / 1000) + "ms";
-  }
-  return std::to_string(t) + "us";
-}
-
-bool is_identifier(std::string_view s) {
-  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) {
-    return false;
-  }
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool is_scenario_name(std::string_view s) {
-  if (s.empty()) {
-    return false;
-  }
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------
-// Locations and errors
-
-Location location_of(const std::string &file, const YAML::Mark &mark) {
-  if (mark.is_null()) {
-    return {file, 1, 1};
-  }
-  return {file, mark.line + 1, mark.column + 1};
-}
-
-class Reporter {
-public:
-  explicit Reporter(std::string file) : file_(std::move(file)) {}
-
-  const std::string &file() const { return file_; }
-  Location loc(const YAML::Node &node) const { return location_of(file_, node.Mark()); }
-
-  [[noreturn]] void fail(const YAML::Node &node, const std::string &message) const {
-    throw ScenarioError(loc(node), message);
-  }
-
-private:
-  std::string file_;
-};
-
-// ---------------------------------------------------------------------------
-// Maps: checked keys, no duplicates, lookup by key
-
-struct Field {
-  std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
-};
-
-std::string in_what(std::string_view what) {
-  return what.empty() ? std::string() : " in " + std::string(what);
-}
-
-class MapView {
-public:
-  // Only the keys in `allowed` may appear; only those in `may_be_empty` may
-  // have an empty (null) value.
-  MapView(const Reporter &rep, const YAML::Node &node, std::string_view what, KeyList allowed,
-          KeyList may_be_empty = {})
-      : rep_(rep), node_(node), what_(what), allowed_(allowed), may_be_empty_(may_be_empty),
-        any_key_(false) {
-    load();
-  }
-  // Any key may appear (the caller checks them).
-  MapView(const Reporter &rep, const YAML::Node &node, std::string_view what)
-      : rep_(rep), node_(node), what_(what), any_key_(true) {
-    load();
-  }
-
-  const std::vector<Field> &fields() const { return fields_; }
-  const YAML::Node &node() const { return node_; }
-
-  const Field *find(std::string_view key) const {
-    for (const Field &f : fields_) {
-      if (f.key == key) {
-        return &f;
-      }
-    }
-    return nullptr;
-  }
-
-  const Field &need(std::string_view key) const {
-    const Field *f = find(key);
-    if (f == nullptr) {
-      rep_.fail(node_, "missing required key " + quote(key) + in_what(what_));
-    }
-    return *f;
-  }
-
-private:
-  void load() {
-    if (!node_.IsMap()) {
-      std::string prefix = what_.empty() ? std::string() : std::string(what_) + ": ";
-      std::string keys = any_key_ ? std::string() : " with keys " + join(allowed_);
-      rep_.fail(node_, prefix + "expected a map" + keys);
-    }
-    for (auto it = node_.begin(); it != node_.end(); ++it) {
-      add(it->first, it->second);
-    }
-  }
-
-  void add(const YAML::Node &key, const YAML::Node &value) {
-    if (!key.IsScalar()) {
-      rep_.fail(key, "expected a plain key" + in_what(what_));
-    }
-    const std::string &name = key.Scalar();
-    if (!any_key_ && !contains(allowed_, name)) {
-      rep_.fail(key, "unknown key " + quote(name) + in_what(what_) +
-                         " (expected one of: " + join(allowed_) + ")");
-    }
-    if (find(name) != nullptr) {
-      rep_.fail(key, "duplicate key " + quote(name) + in_what(what_));
-    }
-    // yaml-cpp marks an empty value at the next token, so report it at its key.
-    if (value.IsNull() && !contains(may_be_empty_, name)) {
-      rep_.fail(key, name + ": expected a value");
-    }
-    fields_.push_back({name, key, value});
-  }
-
-  const Reporter &rep_;
-  YAML::Node node_;
-  std::string what_;
-  KeyList allowed_;
-  KeyList may_be_empty_;
-  bool any_key_;
-  std::vector<Field> fields_;
-};
-
-// ---------------------------------------------------------------------------
-// Scalar values
-
-std::string scalar_text(const YAML::Node &node) {
-  return node.IsScalar() ? node.Scalar() : "";
-}
-
-std::string range_message(std::string_view what, std::uint64_t min, std::uint64_t max,
-                          const std::string &text) {
-  std::string prefix = std::string(what) + ": ";
-  if (min == 0) {
-    return prefix + text + " is too large (at most " + std::to_string(max) + ")";
-  }
-  if (max == kU64Max) {
-    return prefix + "expected an integer >= " + std::to_string(min) + ", got " + text;
-  }
-  return prefix + "expected an integer in " + std::to_string(min) + ".." + std::to_string(max) +
-         ", got " + text;
-}
-
-std::uint64_t read_uint(const Reporter &rep, const YAML::Node &node, std::string_view what,
-                        std::uint64_t min = 0, std::uint64_t max = kU64Max) {
-  std::string text = scalar_text(node);
-  std::uint64_t value = 0;
-  NumStatus status = node.IsScalar() ? parse_uint(text, value) : NumStatus::NotANumber;
-  if (status == NumStatus::NotANumber) {
-    std::string got = node.IsScalar() ? ", got " + quote(text) : std::string();
-    rep.fail(node, std::string(what) + ": expected a non-negative integer" + got);
-  }
-  if (status == NumStatus::TooLarge || value < min || value > max) {
-    rep.fail(node, range_message(what, min, max, text));
-  }
-  return value;
-}
-
-bool read_bool(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  bool value = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-    rep.fail(node, std::string(what) + ": expected true or false");
-  }
-  return value;
-}
-
-// A non-empty scalar, checked by the caller.
-std::string read_word(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  if (!node.IsScalar() || node.Scalar().empty()) {
-    rep.fail(node, std::string(what) + ": expected a name");
-  }
-  return node.Scalar();
-}
-
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '-' || c == ':';
-}
-
-std::string read_name(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  if (!node.IsScalar() || node.Scalar().empty()) {
-    rep.fail(node, std::string(what) + ": expected a name");
-  }
-  const std::string &name = node.Scalar();
-  if (name.size() > kMaxNameLength ||
-      !std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c); })) {
-    rep.fail(node, std::string(what) + ": a name is 1 to " + std::to_string(kMaxNameLength) +
-                       " of A-Z, a-z, 0-9, '_', '.', '-' and ':'");
-  }
-  return name;
-}
-
-// Free text; an empty value (null) is the empty string.
-std::string read_text(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  if (node.IsNull()) {
-    return {};
-  }
-  if (!node.IsScalar()) {
-    rep.fail(node, std::string(what) + ": expected text");
-  }
-  return node.Scalar();
-}
-
-// A knob value: any scalar, kept as written.
-std::string read_knob_value(const Reporter &rep, const Field &f) {
-  if (!f.value.IsScalar()) {
-    rep.fail(f.value, f.key + ": expected a value (a number or word)");
-  }
-  return f.value.Scalar();
-}
-
-// One of a fixed set of words; returns its index in `choices`.
-std::size_t read_choice(const Reporter &rep, const YAML::Node &node, std::string_view what,
-                        KeyList choices) {
-  std::string text = scalar_text(node);
-  for (std::size_t i = 0; i < choices.size(); ++i) {
-    if (node.IsScalar() && choices[i] == text) {
-      return i;
-    }
-  }
-  std::string got = node.IsScalar() ? "unknown " + std::string(what) + " " + quote(text)
-                                    : std::string(what) + ": expected a word";
-  rep.fail(node, got + " (expected one of: " + join(choices) + ")");
-}
-
-Micros read_duration(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  std::optional<Micros> d = node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
-  if (!d) {
-    rep.fail(node, std::string(what) +
-                       ": expected a duration like 250ms, 2s or a bare number of milliseconds");
-  }
-  if (*d > kMaxMicros) {
-    rep.fail(node, std::string(what) + ": at most " + std::to_string(kMaxMicros / 1000) +
-                       "ms (about 50 days)");
-  }
-  return *d;
-}
-
-// A byte: an integer 0..255, or a one-character quoted string ('a').
-std::uint8_t read_byte(const Reporter &rep, const YAML::Node &node, std::string_view what) {
-  bool quoted = node.IsScalar() && node.Tag() == "!";
-  if (quoted) {
-    if (node.Scalar().size() != 1) {
-      rep.fail(node, std::string(what) + ": expected one character, like 'a', or a number 0..255");
-    }
-    return static_cast<std::uint8_t>(node.Scalar()[0]);
-  }
-  return static_cast<std::uint8_t>(read_uint(rep, node, what, 0, 255));
-}
-
-const YAML::Node &need_sequence(const Reporter &rep, const YAML::Node &node,
-                                std::string_view what) {
-  if (!node.IsSequence()) {
-    rep.fail(node, std::string(what) + ": expected a list");
-  }
-  return node;
-}
-
-// ---------------------------------------------------------------------------
-// Names the scenario has made so far (mm -> vma -> declared size)
-
-struct VmaInfo {
-  std::uint32_t pages = 0;
-  bool unmapped = false; // the whole vma was munmapped: the name may be mapped again
-};
-using VmaTable = std::map<std::string, VmaInfo>;
-using NameTable = std::map<std::string, VmaTable>;
-
-// A bound on something that a hostile file could make grow without end.
-class Budget {
-public:
-  Budget(std::string_view what, std::uint64_t limit) : what_(what), limit_(limit) {}
-
-  void charge(const Reporter &rep, const YAML::Node &node, std::uint64_t count) {
-    used_ += count;
-    if (used_ > limit_) {
-      rep.fail(node, "too many " + std::string(what_) + " in the scenario (at most " +
-                         std::to_string(limit_) + ")");
-    }
-  }
-
-private:
-  std::string_view what_;
-  std::uint64_t limit_;
-  std::uint64_t used_ = 0;
-};
-
-// An (mm, vma) pair a step names, checked to exist.
-struct Target {
-  std::string mm, vma;
-  std::uint32_t pages = 0; // the vma's declared size
-};
-
-// ---------------------------------------------------------------------------
-// The parser
-
-class Parser {
-public:
-  explicit Parser(const std::string &file) : rep_(file) {}
-
-  Scenario parse(const YAML::Node &root);
-
-private:
-  using BodyParser = StepBody (Parser::*)(const Field &);
-  struct StepKind {
-    std::string_view name;
-    BodyParser parse;
-  };
-  static const std::array<StepKind, 17> kStepKinds;
-  static std::vector<std::string_view> step_keys();
-  static const StepKind *find_step_kind(std::string_view key);
-
-  // top level
-  void parse_top_field(Scenario &s, const Field &f);
-  KernelProfile parse_kernel(const Field &f);
-  std::string parse_kernel_version(const YAML::Node &node);
-  std::string parse_fix(const YAML::Node &node);
-  Machine parse_machine(const Field &f);
-  void parse_knobs(const YAML::Node &node, std::string_view what,
-                   std::vector<std::pair<std::string, std::string>> &values,
-                   std::vector<Location> *locs);
-
-  // steps
-  std::vector<Step> parse_steps(const YAML::Node &node, std::string_view what, Micros start,
-                                int depth);
-  Step parse_step(const YAML::Node &node, int index, int depth);
-  const Field &step_key(const MapView &m, int index);
-  Micros parse_at(const Field &f);
-  std::vector<Interleave> parse_interleaves(const Field &f, int depth);
-  Interleave parse_interleave(const YAML::Node &node, Micros start, int depth);
-
-  StepBody parse_spawn(const Field &f);
-  StepBody parse_mmap(const Field &f);
-  StepBody parse_munmap(const Field &f);
-  StepBody parse_write(const Field &f);
-  StepBody parse_read(const Field &f);
-  StepBody parse_madvise(const Field &f);
-  StepBody parse_fork(const Field &f);
-  StepBody parse_exit(const Field &f);
-  StepBody parse_swapout(const Field &f);
-  StepBody parse_swapin(const Field &f);
-  StepBody parse_migrate(const Field &f);
-  StepBody parse_sysfs(const Field &f);
-  StepBody parse_sleep(const Field &f);
-  StepBody parse_wait(const Field &f);
-  StepBody parse_expect(const Field &f);
-  StepBody parse_dump(const Field &f);
-  StepBody parse_sample(const Field &f);
-
-  // content of a write
-  Content parse_content(const MapView &m);
-  void parse_content_base(Content &c, const Field &f);
-  Poke parse_poke(const YAML::Node &node);
-
-  // expectations
-  void parse_expect_field(Expect &e, const Field &f);
-  void parse_mm_expects(Expect &e, const YAML::Node &node);
-  PageExpect parse_page_expect(const YAML::Node &node);
-
-  // names, pages, nodes
-  std::string known_mm(const YAML::Node &node, std::string_view what);
-  Target target(const MapView &m);
-  std::optional<PageSet> optional_pages(const MapView &m, const Target &t);
-  PageSet pages_or_all(const MapView &m, const Target &t);
-  PageSet page_set(const YAML::Node &node, const Target &t);
-  void add_page_item(PageSet &set, const YAML::Node &item, const Target &t);
-  PageSet all_pages(const YAML::Node &node, const Target &t);
-  std::uint32_t page_index(const YAML::Node &node, const Target &t);
-  int numa_node(const YAML::Node &node);
-  void require_swap(const Field &f);
-
-  Reporter rep_;
-  Machine machine_;
-  NameTable names_;
-  Micros time_floor_ = 0; // static lower bound of virtual time: sums of at/sleep
-  Budget steps_{"steps", kMaxSteps};
-  Budget page_indexes_{"page indexes", kMaxPageIndexes};
-  Budget vmas_{"vmas", kMaxVmas};
-};
+namespace detail {
 
 const std::array<Parser::StepKind, 17> Parser::kStepKinds{{
     {"spawn", &Parser::parse_spawn},
@@ -649,12 +89,25 @@ Scenario Parser::parse(const YAML::Node &root) {
   MapView top(rep_, root, "", kTopKeys, kEmptyTopKeys);
   Scenario s;
   s.file = rep_.file();
-  // Everything but steps first: steps are checked against machine.
+  // params first (the other values may use them), then the --set keys
+  // are checked against the file's.
+  const Field *params = top.find("params");
+  parse_params(params != nullptr ? &params->value : nullptr);
+  check_override_keys();
+  // Everything but steps next: steps are checked against machine.
   for (const Field &f : top.fields()) {
-    if (f.key != "steps") {
+    if (f.key != "steps" && f.key != "params") {
       parse_top_field(s, f);
     }
   }
+  if (top.find("machine") == nullptr) {
+    s.machine = machine_ = parse_machine(nullptr);
+  }
+  if (std::optional<SetValue> seed = override_of("seed")) {
+    s.seed = read_uint(seed->rep, seed->node, "seed");
+  }
+  seed_ = s.seed;
+  apply_ksm_overrides(s);
   top.need("scenario");
   s.steps = parse_steps(top.need("steps").value, "steps", 0, 0);
   return s;
@@ -667,13 +120,17 @@ void Parser::parse_top_field(Scenario &s, const Field &f) {
       rep_.fail(f.value, "scenario: a name is made of a-z, 0-9, '.', '_' and '-'");
     }
   } else if (f.key == "description") {
-    s.description = read_text(rep_, f.value, "description");
+    // Free text: taken as written, placeholders or not.
+    if (!f.value.IsNull() && !f.value.IsScalar()) {
+      rep_.fail(f.value, "description: expected text");
+    }
+    s.description = f.value.IsNull() ? std::string() : f.value.Scalar();
   } else if (f.key == "kernel") {
     s.kernel = parse_kernel(f);
   } else if (f.key == "seed") {
     s.seed = read_uint(rep_, f.value, "seed");
   } else if (f.key == "machine") {
-    s.machine = machine_ = parse_machine(f);
+    s.machine = machine_ = parse_machine(&f);
   } else if (f.key == "ksm") {
     parse_knobs(f.value, "ksm", s.ksm, &s.ksm_locs);
   }
@@ -710,28 +167,47 @@ std::string Parser::parse_fix(const YAML::Node &node) {
   return std::string(kFixes[read_choice(rep_, node, "fix", kFixes)]);
 }
 
-Machine Parser::parse_machine(const Field &f) {
-  MapView m(rep_, f.value, "machine", kMachineKeys);
-  Machine machine;
-  machine.loc = machine.pages_loc = machine.swap_loc = rep_.loc(f.key_node);
-  if (const Field *nodes = m.find("nodes")) {
-    machine.nodes = static_cast<int>(read_uint(rep_, nodes->value, "nodes", 1, kMaxNodes));
+// The file's machine: (f may be null: none), each value overridden by a
+// --set machine.KEY.
+Machine Parser::parse_machine(const Field *f) {
+  std::optional<MapView> m;
+  if (f != nullptr) {
+    m.emplace(rep_, f->value, "machine", kMachineKeys);
   }
-  const Field *ppn = m.find("pages_per_node");
-  if (ppn != nullptr) {
-    machine.pages_per_node = read_uint(rep_, ppn->value, "pages_per_node", 1, kMaxFrames);
-    machine.pages_loc = rep_.loc(ppn->value);
+  Machine machine;
+  Location whole = f != nullptr ? rep_.loc(f->key_node) : Location{rep_.file(), 1, 1};
+  machine.loc = machine.pages_loc = machine.swap_loc = whole;
+  // The value of a key: a --set one, else the file's; with its reporter.
+  auto value_of = [&](std::string_view key) -> std::optional<SetValue> {
+    if (std::optional<SetValue> v = override_of("machine." + std::string(key))) {
+      return v;
+    }
+    if (const Field *field = m ? m->find(key) : nullptr) {
+      return SetValue{rep_, field->value};
+    }
+    return std::nullopt;
+  };
+  if (std::optional<SetValue> nodes = value_of("nodes")) {
+    machine.nodes = static_cast<int>(read_uint(nodes->rep, nodes->node, "nodes", 1, kMaxNodes));
+  }
+  std::optional<SetValue> ppn = value_of("pages_per_node");
+  if (ppn) {
+    machine.pages_per_node = read_uint(ppn->rep, ppn->node, "pages_per_node", 1, kMaxFrames);
+    machine.pages_loc = ppn->rep.loc(ppn->node);
   }
   // Both are below 2^32 here: the product cannot wrap.
   if (std::uint64_t(machine.nodes) * machine.pages_per_node > kMaxFrames) {
-    rep_.fail(ppn != nullptr ? ppn->value : f.value,
-              "nodes x pages_per_node is " +
-                  std::to_string(std::uint64_t(machine.nodes) * machine.pages_per_node) +
-                  " page frames: at most " + std::to_string(kMaxFrames));
+    std::string message = "nodes x pages_per_node is " +
+                          std::to_string(std::uint64_t(machine.nodes) * machine.pages_per_node) +
+                          " page frames: at most " + std::to_string(kMaxFrames);
+    if (ppn) {
+      ppn->rep.fail(ppn->node, message);
+    }
+    throw ScenarioError(whole, message);
   }
-  if (const Field *swap = m.find("swap_pages")) {
-    machine.swap_pages = read_uint(rep_, swap->value, "swap_pages", 0, kMaxFrames - 1);
-    machine.swap_loc = rep_.loc(swap->value);
+  if (std::optional<SetValue> swap = value_of("swap_pages")) {
+    machine.swap_pages = read_uint(swap->rep, swap->node, "swap_pages", 0, kMaxFrames - 1);
+    machine.swap_loc = swap->rep.loc(swap->node);
   }
   return machine;
 }
@@ -765,10 +241,21 @@ std::vector<Step> Parser::parse_steps(const YAML::Node &node, std::string_view w
   std::vector<Step> steps;
   int index = 0;
   for (const YAML::Node &item : node) {
-    steps.push_back(parse_step(item, ++index, depth));
+    parse_step_item(item, steps, index, depth);
   }
   time_floor_ = saved_floor;
   return steps;
+}
+
+// A step, or a generator (repeat:, spawn: {count, prefix}) expanded into
+// the steps it stands for; index counts the steps made.
+void Parser::parse_step_item(const YAML::Node &item, std::vector<Step> &out, int &index,
+                             int depth) {
+  if (is_generator(item)) {
+    expand_generator(item, out, index, depth);
+  } else {
+    out.push_back(parse_step(item, ++index, depth));
+  }
 }
 
 Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
@@ -920,8 +407,17 @@ StepBody Parser::parse_mmap(const Field &f) {
   s.mm = known_mm(m.need("mm").value, "mm");
   const YAML::Node &vma_node = m.need("vma").value;
   s.vma = read_name(rep_, vma_node, "vma");
-  s.pages =
-      static_cast<std::uint32_t>(read_uint(rep_, m.need("pages").value, "pages", 1, kMaxVmaPages));
+  const YAML::Node &pages = m.need("pages").value;
+  std::uint64_t npages = read_uint(rep_, pages, "pages");
+  if (npages == 0) {
+    rep_.fail(pages, range_message("pages", 1, vma_limit_.pages, "0"));
+  }
+  if (npages > vma_limit_.pages) {
+    rep_.fail(pages, "vma " + s.vma + ": " + std::to_string(npages) +
+                         " pages is more than this machine can simulate (" + describe(vma_limit_) +
+                         ")");
+  }
+  s.pages = static_cast<std::uint32_t>(npages);
   if (const Field *node = m.find("node")) {
     s.node = numa_node(node->value);
   }
@@ -948,7 +444,8 @@ StepBody Parser::parse_write(const Field &f) {
   MapView m(rep_, f.value, "write", kWriteKeys);
   Target t = target(m);
   PageSet pages = pages_or_all(m, t);
-  return Write{t.mm, t.vma, std::move(pages), parse_content(m)};
+  Content content = parse_content(m, pages);
+  return Write{t.mm, t.vma, std::move(pages), std::move(content)};
 }
 
 StepBody Parser::parse_read(const Field &f) {
@@ -1096,7 +593,7 @@ StepBody Parser::parse_expect(const Field &f) {
 
 // --- write content ---------------------------------------------------------
 
-Content Parser::parse_content(const MapView &m) {
+Content Parser::parse_content(const MapView &m, const PageSet &pages) {
   Content c;
   for (const Field &f : m.fields()) {
     if (contains(kContentBases, f.key)) {
@@ -1106,14 +603,24 @@ Content Parser::parse_content(const MapView &m) {
     }
   }
   if (c.base == Content::Base::None && !c.poke) {
-    rep_.fail(m.node(), "write: expected content: one of fill, word, random, zero, or poke");
+    rep_.fail(m.node(),
+              "write: expected content: one of fill, word, random, zero, distinct, or poke");
+  }
+  if (c.base == Content::Base::Distinct) {
+    c.distribution = parse_distribution(m, *m.find("distinct"), pages);
+  } else {
+    for (const char *key : {"zero_share", "differ_at", "seed"}) {
+      if (const Field *f = m.find(key)) {
+        rep_.fail(f->key_node, f->key + ": needs distinct: (the contents it shares out)");
+      }
+    }
   }
   return c;
 }
 
 void Parser::parse_content_base(Content &c, const Field &f) {
   if (c.base != Content::Base::None) {
-    rep_.fail(f.key_node, "write: only one of fill, word, random, zero may be given");
+    rep_.fail(f.key_node, "write: only one of fill, word, random, zero, distinct may be given");
   }
   if (f.key == "fill") {
     c.base = Content::Base::Fill;
@@ -1124,6 +631,8 @@ void Parser::parse_content_base(Content &c, const Field &f) {
   } else if (f.key == "random") {
     c.base = Content::Base::Random;
     c.value = read_uint(rep_, f.value, "random");
+  } else if (f.key == "distinct") {
+    c.base = Content::Base::Distinct; // the distribution is read by parse_content
   } else {
     if (!read_bool(rep_, f.value, "zero")) {
       rep_.fail(f.value, "zero: only zero: true is meaningful");
@@ -1273,14 +782,14 @@ PageSet Parser::pages_or_all(const MapView &m, const Target &t) {
 PageSet Parser::page_set(const YAML::Node &node, const Target &t) {
   PageSet set;
   set.loc = rep_.loc(node);
-  if (node.IsScalar() && node.Scalar() == "all") {
+  if (node.IsScalar() && rep_.text(node) == "all") {
     return all_pages(node, t);
   }
   if (node.IsSequence()) {
     for (const YAML::Node &item : node) {
       add_page_item(set, item, t);
     }
-    if (set.indexes.empty()) {
+    if (set.runs.empty()) {
       rep_.fail(node, "pages: expected at least one page");
     }
   } else {
@@ -1291,7 +800,7 @@ PageSet Parser::page_set(const YAML::Node &node, const Target &t) {
 
 // One page index or an inclusive range "first-last".
 void Parser::add_page_item(PageSet &set, const YAML::Node &item, const Target &t) {
-  std::string text = scalar_text(item);
+  std::string text = scalar_text(rep_, item);
   std::string_view first_text = text, last_text = text;
   if (std::size_t dash = text.find('-'); dash != std::string::npos && dash > 0) {
     first_text = trim(std::string_view(text).substr(0, dash));
@@ -1309,21 +818,18 @@ void Parser::add_page_item(PageSet &set, const YAML::Node &item, const Target &t
     rep_.fail(item, "page " + std::string(last_text) + " is outside vma " + quote(t.vma) +
                         " in mm " + quote(t.mm) + " (" + std::to_string(t.pages) + " pages)");
   }
-  page_indexes_.charge(rep_, item, last - first + 1);
-  for (std::uint64_t i = first; i <= last; ++i) {
-    set.indexes.push_back(static_cast<std::uint32_t>(i));
-  }
+  pages_named_.charge(rep_, item, last - first + 1);
+  page_runs_.charge(rep_, item, 1);
+  set.add(static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(last - first + 1));
 }
 
 // Every page of the vma, in order; `node` is where the step says so.
 PageSet Parser::all_pages(const YAML::Node &node, const Target &t) {
-  page_indexes_.charge(rep_, node, t.pages);
+  pages_named_.charge(rep_, node, t.pages);
+  page_runs_.charge(rep_, node, 1);
   PageSet set;
   set.loc = rep_.loc(node);
-  set.indexes.reserve(t.pages);
-  for (std::uint32_t i = 0; i < t.pages; ++i) {
-    set.indexes.push_back(i);
-  }
+  set.add(0, t.pages);
   return set;
 }
 
@@ -1360,9 +866,12 @@ ScenarioError yaml_error(const std::string &file, const YAML::Exception &e) {
   return ScenarioError(loc, what);
 }
 
-} // namespace
+} // namespace detail
 
-Scenario parse_text(const std::string &text, const std::string &file) {
+// The public functions below use the parser's helpers.
+using namespace detail;
+
+Scenario parse_text(const std::string &text, const std::string &file, const ParseOptions &opt) {
   try {
     std::optional<GuardFinding> g = yaml_guard(text);
     if (!g) {
@@ -1371,11 +880,11 @@ Scenario parse_text(const std::string &text, const std::string &file) {
     if (g) {
       throw ScenarioError(Location{file, g->line, g->column}, g->what);
     }
-    return Parser(file).parse(YAML::Load(text));
+    return detail::Parser(file, opt).parse(YAML::Load(text));
   } catch (const ScenarioError &) {
     throw;
   } catch (const YAML::Exception &e) {
-    throw yaml_error(file, e);
+    throw detail::yaml_error(file, e);
   } catch (const std::exception &e) {
     throw ScenarioError(Location{file, 0, 0}, std::string("cannot parse: ") + e.what());
   } catch (...) {
@@ -1383,13 +892,13 @@ Scenario parse_text(const std::string &text, const std::string &file) {
   }
 }
 
-Scenario parse_file(const std::string &path) {
+Scenario parse_file(const std::string &path, const ParseOptions &opt) {
   std::string why;
   std::optional<std::string> text = io::read_input(path, why);
   if (!text) {
     throw ScenarioError(Location{path, 0, 0}, why);
   }
-  return parse_text(*text, path);
+  return parse_text(*text, path, opt);
 }
 
 std::optional<Micros> parse_duration(const std::string &text) {
@@ -1413,6 +922,14 @@ std::optional<Micros> parse_duration(const std::string &text) {
     return std::nullopt;
   }
   return value * scale;
+}
+
+std::optional<Override> split_override(const std::string &arg) {
+  std::size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return std::nullopt;
+  }
+  return Override{arg.substr(0, eq), arg.substr(eq + 1)};
 }
 
 bool is_errno_name(const std::string &name) {

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// How large a scenario may be: what this machine can simulate. A mapped
+// page costs the simulator memory (its frame, its pte, its rmap_item once
+// ksmd has seen it); the parser refuses a vma larger than the host's
+// physical memory can hold at that cost, and says the limit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ksmsim::scenario {
+
+// Bytes of host memory the simulation needs per mapped page. The model's
+// real figure is measured in docs/perf.md (tools/bench: peak memory per
+// mapped page); this constant must follow it.
+constexpr std::uint64_t kSimBytesPerMappedPage = 160;
+
+// Page indexes are 32-bit (page->index keeps pgoff_t's low 32 bits), so no
+// vma has more pages than this whatever the host's memory.
+constexpr std::uint64_t kMaxIndexablePages = (1ULL << 32) - 1;
+
+// The pages the steps name (writes, reads, ...), summed over the scenario:
+// a bound on the work of user page operations (page ranges are kept as
+// ranges, so this costs no memory).
+constexpr std::uint64_t kMaxPagesNamed = 1ULL << 32;
+// Page ranges stored (one per item of a `pages:` list), over the scenario.
+constexpr std::uint64_t kMaxPageRuns = 1ULL << 24;
+
+// The largest vma the parser accepts on a host with ram_bytes of physical
+// memory.
+struct MappedPageLimit {
+  std::uint64_t ram_bytes = 0;
+  std::uint64_t bytes_per_page = kSimBytesPerMappedPage;
+  std::uint64_t pages = 0; // min(ram_bytes / bytes_per_page, kMaxIndexablePages)
+};
+
+MappedPageLimit mapped_page_limit(std::uint64_t ram_bytes,
+                                  std::uint64_t bytes_per_page = kSimBytesPerMappedPage);
+// This host's physical memory: sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE).
+std::uint64_t host_ram_bytes();
+
+// "at most N pages: 24 GiB of RAM at 160 bytes a page" (or the 32-bit bound).
+std::string describe(const MappedPageLimit &limit);
+
+} // namespace ksmsim::scenario
