@@ -221,6 +221,9 @@ struct Scenario {
   std::vector<Location> ksm_locs;
   std::vector<Step> steps;
   std::string file;
+  // Extension `cost: {model: NAME|FILE}` (docs/cost-model.md): empty for none.
+  std::string cost_model;
+  Location cost_loc;
 };
 
 // Parse a scenario file; throws ScenarioError on any defect.

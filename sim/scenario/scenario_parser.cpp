@@ -60,8 +60,9 @@ constexpr std::uint64_t kMaxMicros = 1ULL << 42;
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::uint64_t kPageSize = 4096;
 
-constexpr std::array<std::string_view, 7> kTopKeys{"scenario", "description", "kernel", "seed",
-                                                   "machine",  "ksm",         "steps"};
+constexpr std::array<std::string_view, 8> kTopKeys{"scenario", "description", "kernel", "seed",
+                                                   "machine",  "ksm",         "steps",  "cost"};
+constexpr std::array<std::string_view, 1> kCostKeys{"model"};
 constexpr std::array<std::string_view, 1> kEmptyTopKeys{"description"};
 constexpr std::array<std::string_view, 3> kMachineKeys{"nodes", "pages_per_node", "swap_pages"};
 constexpr std::array<std::string_view, 13> kKnobs{"run",
@@ -676,6 +677,13 @@ void Parser::parse_top_field(Scenario &s, const Field &f) {
     s.machine = machine_ = parse_machine(f);
   } else if (f.key == "ksm") {
     parse_knobs(f.value, "ksm", s.ksm, &s.ksm_locs);
+  } else if (f.key == "cost") { // extension: `cost: {model: NAME|FILE}`
+    MapView m(rep_, f.value, "cost", kCostKeys);
+    const Field &model = m.need("model");
+    s.cost_model = read_text(rep_, model.value, "model");
+    if (s.cost_model.empty())
+      rep_.fail(model.value, "cost: model: expected a built-in model's name or a cost file");
+    s.cost_loc = rep_.loc(model.value);
   }
 }
 
