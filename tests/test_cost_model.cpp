@@ -278,3 +278,26 @@ TEST_CASE("cost: without a cost model no new field, line or column", "[cost]") {
   CHECK(r.summary.find("final at 100 ms:") != std::string::npos); // batches take no time
   CHECK(r.timeline_csv.find("ksmd_cpu") == std::string::npos);
 }
+
+TEST_CASE("cost: the counts and times do not depend on --no-shortcuts", "[cost]") {
+  // Distinct pages, scanned three times: the unstable tree's levels are
+  // decided on what was seen (a shortcut) from the third scan on; the
+  // kernel's follow_page and memcmp_pages are counted all the same.
+  const char *text = R"(scenario: shortcuts
+ksm: {run: 0, pages_to_scan: 16, sleep_millisecs: 20}
+cost: {model: linux-6.18-amd-epyc}
+steps:
+  - spawn: A
+  - mmap: {mm: A, vma: heap, pages: 64}
+  - write: {mm: A, vma: heap, pages: all, random: 7}
+  - madvise: {mm: A, vma: heap, advice: mergeable}
+  - sysfs: {run: 1}
+  - wait: {full_scans: 4}
+)";
+  RunOptions with, without;
+  without.shortcuts = false;
+  auto a = nlohmann::json::parse(inspect_test::run_text(text, with).json)["cost"];
+  auto b = nlohmann::json::parse(inspect_test::run_text(text, without).json)["cost"];
+  CHECK(a["ops"]["unstable_levels"] > 0);
+  CHECK(a == b);
+}
