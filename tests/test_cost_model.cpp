@@ -301,3 +301,28 @@ steps:
   CHECK(a["ops"]["unstable_levels"] > 0);
   CHECK(a == b);
 }
+
+TEST_CASE("cost: a step at a time while ksmd is busy sees the batch done", "[cost]") {
+  test_files::TempDir dir;
+  std::ofstream(dir.path / "m.yaml") << MODEL;
+  // As TEN_PAGES: the second batch runs 21.1-22.2 ms. A sample at 21.5 ms
+  // (ksmd busy) sees its 8 rmap_items; one at 21.0 ms (ksmd asleep) the
+  // first batch's 4. The steps do not move ksmd's batches: the wait still
+  // ends at 105.6 ms.
+  std::string text = replace(TEN_PAGES, "  - wait: {full_scans: 2}\n",
+                             "  - sample: {label: asleep}\n    at: 21000us\n"
+                             "  - sample: {label: busy}\n    at: 21500us\n"
+                             "  - wait: {full_scans: 2}\n");
+  RunOptions o;
+  o.cost = (dir.path / "m.yaml").string();
+  RunResult r = inspect_test::run_text(text, o);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.json);
+  REQUIRE(j["checkpoints"].size() == 3);
+  CHECK(j["checkpoints"][0]["time_us"] == 21'000);
+  CHECK(j["checkpoints"][0]["counters"]["rmap_items"] == 4);
+  CHECK(j["checkpoints"][1]["time_us"] == 21'500);
+  CHECK(j["checkpoints"][1]["counters"]["rmap_items"] == 8);
+  CHECK(j["checkpoints"][2]["time_us"] == 105'600);
+  CHECK(j["cost"]["full_scans"][1]["end_us"] == 105'600);
+}
