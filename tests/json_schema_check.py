@@ -7,6 +7,7 @@
 # docs/json-schema/run.schema.json, with "format_version" first; exit 1 is
 # fine (the JSON must still validate), any other status is not. `ksmsim
 # diff --json` on the bundled traces must validate against diff.schema.json.
+# scenarios/basics/ also run with --cost (a `cost` member, timeline columns).
 #
 # usage: json_schema_check.py KSMSIM SOURCE_DIR WORK_DIR
 # Needs Debian's python3-jsonschema (tools/setup).
@@ -64,6 +65,8 @@ for scn in scenarios:
     profiles = [[]]
     if rel.startswith("scenarios/regressions/"):
         profiles.append(["--kernel", "v3.9", "--strict"])
+    if rel.startswith("scenarios/basics/"):  # with a cost model: the cost member and columns
+        profiles.append(["--cost", "linux-6.18-amd-epyc"])
     for extra in profiles:
         out, rows, dumps = work / "run.json", work / "timeline.jsonl", work / "dumps"
         out.unlink(missing_ok=True)
@@ -78,6 +81,8 @@ for scn in scenarios:
         runs += 1
         if doc is not None and (not doc or doc[0][0] != "format_version"):
             failed.append(f"{what}: the first member is not format_version")
+        if doc is not None and ("--cost" in extra) != any(k == "cost" for k, _ in doc):
+            failed.append(f"{what}: a cost member {'missing' if '--cost' in extra else 'without --cost'}")
         for d in sorted(dumps.glob("*.json")):
             check(dump, d, f"{what}: {d.name}")
             runs += 1

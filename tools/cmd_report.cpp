@@ -21,14 +21,16 @@ namespace ksmsim::cli {
 
 int cmd_report(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim report options");
-  std::string out, kernel, period, check = "step";
+  std::string out, kernel, period, check = "step", cost;
   opts.add_options()("file", po::value<std::string>(), "the scenario")(
       "output,o", po::value<std::string>(&out),
       "write the HTML report to OUT")("kernel", po::value<std::string>(&kernel),
                                       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
       "check", po::value<std::string>(&check), "invariant checks: step (default), page or off")(
       "timeline-period", po::value<std::string>(&period),
-      "a chart point every MS of virtual time instead of after every ksmd batch");
+      "a chart point every MS of virtual time instead of after every ksmd batch")(
+      "cost", po::value<std::string>(&cost),
+      "a cost model, built-in NAME or FILE: ksmd's batches take virtual time (docs/cost-model.md)");
   add_budget_options(opts);
   add_set_option(opts);
   if (int status = answer_help("report", args, opts); status >= 0)
@@ -52,6 +54,8 @@ int cmd_report(const std::vector<std::string> &args) {
     return usage_error("report: " + err);
   if (vm.count("kernel"))
     ro.kernel = kernel;
+  if (vm.count("cost"))
+    ro.cost = cost;
   if (std::string err = read_check_mode(check, ro); !err.empty())
     return usage_error("report: " + err);
   const std::string file = vm["file"].as<std::string>();

@@ -64,7 +64,7 @@ struct TraceSpool {
 int cmd_run(const std::vector<std::string> &args) {
   po::options_description opts("ksmsim run options");
   std::string trace_out, json_out, html_out, check = "step", kernel, trace_level = "default",
-                                             trace_format = "ftrace";
+                                             trace_format = "ftrace", cost;
   opts.add_options()("file", po::value<std::vector<std::string>>(),
                      "the scenarios: files, or directories (every *.yaml under them)")(
       "trace", po::value<std::string>(&trace_out), "write the trace to OUT")(
@@ -83,7 +83,9 @@ int cmd_run(const std::vector<std::string> &args) {
       "kernel profile, e.g. 'v3.9 without stale-stable-sweep'")(
       "no-shortcuts",
       "take the kernel's way everywhere and check the whole machine after each step (slower, the "
-      "same output: docs/perf.md)");
+      "same output: docs/perf.md)")(
+      "cost", po::value<std::string>(&cost),
+      "a cost model, built-in NAME or FILE: ksmd's batches take virtual time (docs/cost-model.md)");
   add_run_progress_options(opts); // tools/run_progress.h: -v, and `--kernel all`
   InspectArgs inspect;
   add_inspect_options(opts, inspect);
@@ -121,6 +123,8 @@ int cmd_run(const std::vector<std::string> &args) {
         fmt::format("--trace-format takes ftrace or chrome-json, not '{}'", trace_format));
   if (vm.count("kernel"))
     ro.kernel = kernel;
+  if (vm.count("cost"))
+    ro.cost = cost;
   ro.trace = !trace_out.empty();
   if (trace_level != "default" && trace_level != "explain")
     return usage_error(

@@ -70,6 +70,9 @@ struct RunOptions {
   // Called as the run goes (RunProgress); for a progress line on a
   // terminal. Never changes the run.
   std::function<void(const RunProgress &)> progress;
+  // `--cost NAME|FILE`: a cost model (docs/cost-model.md) over the
+  // scenario's `cost:`; a relative FILE is relative to the working directory.
+  std::optional<std::string> cost;
 };
 
 // The /sys/kernel/mm/ksm files read at each `expect:` checkpoint, in the

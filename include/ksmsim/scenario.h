@@ -308,6 +308,9 @@ struct Scenario {
   std::vector<Location> ksm_locs;
   std::vector<Step> steps;
   std::string file;
+  // Extension `cost: {model: NAME|FILE}` (docs/cost-model.md): empty for none.
+  std::string cost_model;
+  Location cost_loc;
 };
 
 // Extension: `--set KEY=VALUE`, a value of the file overridden (ksm.KNOB,

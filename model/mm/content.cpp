@@ -213,6 +213,36 @@ bool poked(const std::vector<std::pair<std::uint16_t, std::uint8_t>> *v, unsigne
 }
 } // namespace
 
+unsigned ContentStore::compared_length(const PageContent &a, const PageContent &b) const {
+  if (!a.pokes && !b.pokes) {
+    if (a.word == b.word)
+      return PAGE_SIZE;
+    for (unsigned r = 0; r < 8; r++)
+      if (word_byte(a.word, r) != word_byte(b.word, r))
+        return r + 1;
+  }
+  // As compare: a poked offset of either page, or the first offset poked by
+  // neither whose residue differs in the base words.
+  const auto *pa = a.pokes ? &table_->get(a.pokes).bytes : nullptr;
+  const auto *pb = b.pokes ? &table_->get(b.pokes).bytes : nullptr;
+  unsigned first = PAGE_SIZE;
+  for (const auto *v : {pa, pb})
+    if (v)
+      for (auto [off, byte] : *v)
+        if (off < first && byte_at(a, off) != byte_at(b, off))
+          first = off;
+  for (unsigned r = 0; r < 8; r++) {
+    if (word_byte(a.word, r) == word_byte(b.word, r))
+      continue;
+    for (unsigned off = r; off < first; off += 8)
+      if (!poked(pa, off) && !poked(pb, off)) {
+        first = off;
+        break;
+      }
+  }
+  return first == PAGE_SIZE ? PAGE_SIZE : first + 1;
+}
+
 int ContentStore::compare(const PageContent &a, const PageContent &b) const {
   const auto *pa = a.pokes ? &table_->get(a.pokes).bytes : nullptr;
   const auto *pb = b.pokes ? &table_->get(b.pokes).bytes : nullptr;

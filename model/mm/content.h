@@ -42,6 +42,9 @@ public:
   std::uint8_t byte_at(const PageContent &c, unsigned offset) const;
   // memcmp(a, b, PAGE_SIZE): <0, 0 or >0.
   int compare(const PageContent &a, const PageContent &b) const;
+  // How many bytes that memcmp looks at: the first differing offset + 1, or
+  // PAGE_SIZE when the pages are equal (for the cost model's counts).
+  unsigned compared_length(const PageContent &a, const PageContent &b) const;
   // jhash2((u32 *)page, PAGE_SIZE / 4, 17) as a little-endian machine computes it.
   std::uint32_t checksum(PageContent &c);
   // Work out (and cache) the checksums of pages that will need them, several

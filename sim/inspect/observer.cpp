@@ -18,9 +18,19 @@ int RunObserver::step_of(const scenario::Step &st) const {
   return k_.nested_depth > 0 ? k_.current_step : st.index;
 }
 
+TimelineRow RunObserver::row(std::string kind) const {
+  TimelineRow r = timeline_row(k_, std::move(kind));
+  if (busy_) {
+    r.costed = true;
+    r.ksmd_cpu_ns = busy_->cpu_ps / 1000;
+    r.pages_scanned = k_.ksm.ksm_pages_scanned;
+  }
+  return r;
+}
+
 void RunObserver::after_batch() {
   if (opt_.timeline && clock_.due(k_.now_us))
-    timeline_.push_back(timeline_row(k_, "batch"));
+    timeline_.push_back(row("batch"));
 }
 
 void RunObserver::after_page_scanned() {
@@ -28,7 +38,7 @@ void RunObserver::after_page_scanned() {
 }
 
 void RunObserver::checkpoint(const scenario::Step &st, const char *kind, const std::string &label) {
-  TimelineRow row = timeline_row(k_, kind);
+  TimelineRow row = this->row(kind);
   row.step = step_of(st);
   row.line = st.loc.line;
   row.label = label;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ksmsim/runner.h"
+#include "sim/cost/ksmd_busy.h"
 #include "sim/inspect/name_book.h"
 #include "sim/inspect/names.h"
 #include "sim/inspect/timeline.h"
@@ -24,6 +25,8 @@ public:
 
   // The scenario's names now (after a step made new ones).
   void set_names(ScenarioNames names) { names_ = std::move(names); }
+  // With a cost model: timeline rows carry ksmd's CPU time from here.
+  void set_busy(const KsmdBusy *busy) { busy_ = busy; }
   const ScenarioNames &names() const { return names_; }
 
   // After a ksmd batch; after each page ksmd scanned (only with --trace).
@@ -48,6 +51,8 @@ private:
 
   const Kernel &k_;
   const RunOptions &opt_;
+  const KsmdBusy *busy_ = nullptr;
+  TimelineRow row(std::string kind) const;
   ScenarioNames names_;
   NameBook book_;
   TimelineClock clock_;

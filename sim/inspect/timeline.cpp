@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "model/mm/kernel.h"
+#include "sim/report/cost_report.h"
 #include "sim/report/json_text.h"
 
 namespace ksmsim {
@@ -40,6 +41,40 @@ std::string csv_cell(const std::string &s) {
   return out + "\"";
 }
 
+std::uint64_t counter(const TimelineRow &r, const char *name) {
+  for (const auto &[n, v] : r.counters)
+    if (n == name)
+      return v;
+  return 0;
+}
+
+// The cost columns of each row: CPU% and pages/s over the time since the
+// last row with an earlier time (from 0 for the first).
+struct CostCells {
+  std::uint64_t cpu_ns, percent_x100, pages_per_s;
+  std::int64_t profit;
+};
+std::vector<CostCells> cost_cells(const std::vector<TimelineRow> &rows) {
+  std::vector<CostCells> out;
+  std::uint64_t t0 = 0, cpu0 = 0, pages0 = 0;
+  std::uint64_t last_t = 0, last_cpu = 0, last_pages = 0;
+  for (const TimelineRow &r : rows) {
+    if (r.time_us > last_t) { // a new time: the previous rows' time is the base
+      t0 = last_t, cpu0 = last_cpu, pages0 = last_pages;
+    }
+    std::uint64_t dt = r.time_us - t0;
+    out.push_back({r.ksmd_cpu_ns, cpu_percent_x100((r.ksmd_cpu_ns - cpu0) * 1000, dt),
+                   dt ? (r.pages_scanned - pages0) * 1'000'000 / dt : 0,
+                   general_profit(counter(r, "pages_sharing"), counter(r, "rmap_items"))});
+    last_t = r.time_us, last_cpu = r.ksmd_cpu_ns, last_pages = r.pages_scanned;
+  }
+  return out;
+}
+
+bool any_costed(const std::vector<TimelineRow> &rows) {
+  return std::any_of(rows.begin(), rows.end(), [](const TimelineRow &r) { return r.costed; });
+}
+
 ojson mms_object(const std::vector<MmFigures> &mms) {
   ojson o = ojson::object();
   for (const MmFigures &f : mms)
@@ -58,16 +93,26 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows) {
   std::vector<std::string> header = {"time_us", "step", "kind", "label"};
   for (const std::string &name : ksm_counter_names())
     header.push_back(name);
+  const bool costed = any_costed(rows);
+  std::vector<CostCells> cost = costed ? cost_cells(rows) : std::vector<CostCells>{};
+  if (costed)
+    header.insert(header.end(),
+                  {"ksmd_cpu_ns", "ksmd_cpu_percent", "pages_scanned_per_s", "general_profit"});
   for (const std::string &mm : mm_names) {
     header.push_back(csv_cell(mm + ".rmap_items"));
     header.push_back(csv_cell(mm + ".merged"));
   }
   std::string out = fmt::format("{}\n", fmt::join(header, ","));
-  for (const TimelineRow &r : rows) {
+  for (std::size_t i = 0; i < rows.size(); i++) {
+    const TimelineRow &r = rows[i];
     std::vector<std::string> cells = {std::to_string(r.time_us), std::to_string(r.step), r.kind,
                                       csv_cell(r.label)};
     for (const auto &[name, value] : r.counters)
       cells.push_back(std::to_string(value));
+    if (costed)
+      cells.insert(cells.end(),
+                   {std::to_string(cost[i].cpu_ns), percent_text(cost[i].percent_x100),
+                    std::to_string(cost[i].pages_per_s), std::to_string(cost[i].profit)});
     for (const std::string &mm : mm_names) {
       auto it =
           std::find_if(r.mms.begin(), r.mms.end(), [&](const MmFigures &f) { return f.mm == mm; });
@@ -81,10 +126,19 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows) {
 
 std::string timeline_jsonl(const std::vector<TimelineRow> &rows) {
   std::string out;
-  for (const TimelineRow &r : rows) {
+  const bool costed = any_costed(rows);
+  std::vector<CostCells> cost = costed ? cost_cells(rows) : std::vector<CostCells>{};
+  for (std::size_t i = 0; i < rows.size(); i++) {
+    const TimelineRow &r = rows[i];
     ojson row = {{"time_us", r.time_us}, {"step", r.step}, {"kind", r.kind}, {"label", r.label}};
     for (const auto &[name, value] : r.counters)
       row[name] = value;
+    if (costed) {
+      row["ksmd_cpu_ns"] = cost[i].cpu_ns;
+      row["ksmd_cpu_percent"] = static_cast<double>(cost[i].percent_x100) / 100;
+      row["pages_scanned_per_s"] = cost[i].pages_per_s;
+      row["general_profit"] = cost[i].profit;
+    }
     row["mms"] = mms_object(r.mms);
     out += json_inline(row) + "\n";
   }

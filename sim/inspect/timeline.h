@@ -23,6 +23,12 @@ struct TimelineRow {
   std::string label; // a sample's label
   Counters counters;
   std::vector<MmFigures> mms;
+  // With a cost model (docs/cost-model.md): ksmd's CPU time so far and the
+  // pages it has scanned; the writers add ksmd_cpu_ns, ksmd_cpu_percent
+  // (over the time since the previous row), pages_scanned_per_s and
+  // general_profit columns when any row has them.
+  bool costed = false;
+  std::uint64_t ksmd_cpu_ns = 0, pages_scanned = 0;
 };
 
 TimelineRow timeline_row(const Kernel &k, std::string kind);

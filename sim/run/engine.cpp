@@ -34,7 +34,7 @@ void Engine::deliver_wakeups() {
   // one is woken, and it goes on only if ksmd_should_run().
   if (ksmd_waiting_ && k_.ksm.ksmd_should_run()) {
     ksmd_waiting_ = false;
-    schedule_ksmd(k_.now_us);
+    schedule_ksmd(std::max(k_.now_us, busy_until_)); // not before its last batch ended
   }
 }
 
@@ -44,6 +44,11 @@ void Engine::time_budget(std::uint64_t t) const {
                                    t / 1000, max_time_ / 1000)};
 }
 
+void Engine::set_cost_model(const CostModel *m) {
+  cost_ = m;
+  k_.ksm.ops.count_bytes = m != nullptr;
+}
+
 void Engine::scan_now(unsigned n) {
   Task saved = k_.current;
   k_.current = Task{"ksmd", KSMD_PID, 1};
@@ -51,9 +56,15 @@ void Engine::scan_now(unsigned n) {
   k_.ksm.mutex_lock();
   bool scanned = false;
   if (k_.ksm.ksmd_should_run()) {
-    BatchHook hook(on_batch);
-    k_.ksm.ksm_do_scan(n);
+    KsmOps before = k_.ksm.ops;
+    {
+      BatchHook hook(on_batch);
+      k_.ksm.ksm_do_scan(n);
+    }
     scanned = true;
+    if (cost_)
+      busy_until_ = busy_.add_batch(k_.now_us, batch_cost_ps(*cost_, before, k_.ksm.ops), before,
+                                    k_.ksm.ops, k_.ksm.ksm_pages_sharing);
   }
   k_.ksm.mutex_unlock();
   k_.current = saved;
@@ -70,7 +81,10 @@ void Engine::ksm_scan_thread_iteration() {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
     // 0 is modelled as one jiffy (1 ms), so virtual time always advances.
     std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.ksm_thread_sleep_millisecs);
-    schedule_ksmd(k_.now_us + ms * 1000);
+    if (cost_) // after the batch's busy time, and the sleep's overshoot
+      schedule_ksmd(std::max(k_.now_us, busy_until_) + ms * 1000 + cost_->sleep_ps / 1'000'000);
+    else
+      schedule_ksmd(k_.now_us + ms * 1000);
   } else {
     ksmd_waiting_ = true; // wait_event_freezable(ksm_thread_wait, ...)
   }
@@ -98,6 +112,7 @@ bool Engine::run_until(const std::function<bool()> &done, std::uint64_t deadline
   std::uint64_t wanted = deadline;
   deadline = std::min(deadline, max_time_);
   deliver_wakeups();
+  bool ran = false;
   while (!done()) {
     if (events_.empty() || events_.top().time > deadline) {
       if (wanted > deadline)
@@ -108,6 +123,13 @@ bool Engine::run_until(const std::function<bool()> &done, std::uint64_t deadline
     Event e = events_.top();
     events_.pop();
     run_event(e);
+    ran = true;
+  }
+  // What was waited for is done when the batch that did it ends.
+  if (cost_ && ran && busy_until_ > k_.now_us) {
+    if (busy_until_ > max_time_)
+      time_budget(busy_until_);
+    k_.now_us = busy_until_;
   }
   return true;
 }

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "model/mm/kernel.h"
+#include "sim/cost/cost_model.h"
+#include "sim/cost/ksmd_busy.h"
 
 namespace ksmsim {
 
@@ -38,6 +40,14 @@ public:
   // Run events until done() holds or the next event is after deadline;
   // returns done(). Time ends at the last event run, or at deadline.
   bool run_until(const std::function<bool()> &done, std::uint64_t deadline);
+  // With a cost model, each batch keeps ksmd busy for its cost (its effects
+  // are there at its start: the steps run on other CPUs meanwhile); the
+  // next batch begins sleep_millisecs (and the model's sleep) after it ends.
+  // Without one (nullptr), a batch takes no time.
+  void set_cost_model(const CostModel *m);
+  const CostModel *cost_model() const { return cost_; }
+  const KsmdBusy &busy() const { return busy_; }
+
   // ksmd's batch, of n pages, now (ksmsim step's `scan`): its timed wake-ups
   // stay as they are.
   void scan_now(unsigned n);
@@ -60,6 +70,9 @@ private:
   void ksm_scan_thread_iteration();
 
   Kernel &k_;
+  const CostModel *cost_ = nullptr;
+  KsmdBusy busy_;
+  std::uint64_t busy_until_ = 0; // the end of ksmd's last batch
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::uint64_t seq_ = 0;
   bool ksmd_waiting_ = true; // in wait_event_freezable, not in a timed sleep

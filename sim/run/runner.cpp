@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <new>
@@ -19,6 +20,7 @@
 #include "model/lib/trace_marks.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/observer.h"
+#include "sim/report/cost_report.h"
 #include "sim/report/report.h"
 #include "sim/run/engine.h"
 #include "sim/run/expect.h"
@@ -233,7 +235,36 @@ private:
   std::unique_ptr<Narration> explain_; // --trace-level explain
   std::function<void(const char *)> point_observer_;
   std::uint64_t steps_run_ = 0;
+  std::optional<CostModel> cost_; // --cost or the scenario's cost:
+  void load_cost();
+  void add_cost(RunResult &r, ojson &doc);
 };
+
+void Runner::load_cost() {
+  if (opt_.cost) {
+    cost_ = load_cost_model(*opt_.cost, "", Location{"--cost", 0, 0});
+  } else if (!s_.cost_model.empty()) {
+    std::string dir;
+    if (s_.file != "-" && !s_.file.empty())
+      dir = std::filesystem::path(s_.file).parent_path().string();
+    cost_ = load_cost_model(s_.cost_model, dir, s_.cost_loc);
+  }
+  if (cost_) {
+    engine_.set_cost_model(&*cost_);
+    observer_.set_busy(&engine_.busy());
+  }
+}
+
+// The cost lines go before the summary's last line (result: ...).
+void Runner::add_cost(RunResult &r, ojson &doc) {
+  if (!cost_)
+    return;
+  CostFinal f{k_.ksm.ksm_pages_sharing, k_.ksm.ksm_rmap_items};
+  std::string lines = cost_summary(*cost_, engine_.busy(), f);
+  std::size_t last = r.summary.rfind("result: ");
+  r.summary.insert(last == std::string::npos ? r.summary.size() : last, lines);
+  doc["cost"] = cost_json(*cost_, engine_.busy(), f);
+}
 
 std::vector<NamedRegion> Runner::regions() const {
   std::vector<NamedRegion> out;
@@ -789,6 +820,7 @@ RunResult Runner::run() {
 }
 
 void Runner::start() {
+  load_cost();
   if (opt_.trace) {
     k_.trace.enable();
     engine_.on_batch = [this](bool begin) {
@@ -851,6 +883,7 @@ RunResult Runner::finish() {
   r.trace_entries = k_.trace.entries();
   ojson doc = report_.json(k_);
   observer_.finish(r, doc);
+  add_cost(r, doc);
   r.json = json_document(doc, {"/steps", "/checkpoints"});
   r.points = points_;
   r.checkpoints = checkpoints_;

@@ -50,8 +50,10 @@ constexpr std::uint64_t kMaxMicros = 1ULL << 42;
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::uint64_t kPageSize = 4096;
 
-constexpr std::array<std::string_view, 8> kTopKeys{"scenario", "description", "kernel", "seed",
-                                                   "machine",  "ksm",         "steps",  "params"};
+constexpr std::array<std::string_view, 9> kTopKeys{"scenario", "description", "kernel",
+                                                   "seed",     "machine",     "ksm",
+                                                   "steps",    "params",      "cost"};
+constexpr std::array<std::string_view, 1> kCostKeys{"model"};
 constexpr std::array<std::string_view, 1> kEmptyTopKeys{"description"};
 constexpr std::array<std::string_view, 3> kMachineKeys{"nodes", "pages_per_node", "swap_pages"};
 constexpr std::array<std::string_view, 13> kKnobs{"run",

@@ -133,6 +133,13 @@ void Parser::parse_top_field(Scenario &s, const Field &f) {
     s.machine = machine_ = parse_machine(&f);
   } else if (f.key == "ksm") {
     parse_knobs(f.value, "ksm", s.ksm, &s.ksm_locs);
+  } else if (f.key == "cost") { // extension: `cost: {model: NAME|FILE}`
+    MapView m(rep_, f.value, "cost", kCostKeys);
+    const Field &model = m.need("model");
+    s.cost_model = read_text(rep_, model.value, "model");
+    if (s.cost_model.empty())
+      rep_.fail(model.value, "cost: model: expected a built-in model's name or a cost file");
+    s.cost_loc = rep_.loc(model.value);
   }
 }
 

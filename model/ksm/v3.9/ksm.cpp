@@ -167,6 +167,7 @@ rmap_item *Ksm::alloc_rmap_item() {
     id = next_rmap_id_++;
   }
   *item = rmap_item{}; // kmem_cache_zalloc
+  ops.rmap_allocs++;
   item->id = id;
   ksm_rmap_items++;
   return item;
@@ -174,6 +175,7 @@ rmap_item *Ksm::alloc_rmap_item() {
 
 void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
+  ops.rmap_frees++;
   item->mm = nullptr; // debug safety, and our freed mark
   item->seen_epoch = 0;
   rmap_quarantine_.push_back(item);
@@ -183,6 +185,7 @@ stable_node *Ksm::alloc_stable_node() {
   stable_nodes_.push_back(std::make_unique<stable_node>());
   stable_node *node = stable_nodes_.back().get();
   node->id = next_stable_id_++;
+  ops.stable_allocs++;
   return node;
 }
 
@@ -228,6 +231,7 @@ int Ksm::break_ksm(vm_area_struct *vma, std::uint64_t addr) {
   int ret = 0;
   do {
     k.cond_resched("break_ksm:cond_resched");
+    ops.follow_page++;
     page *p = k.follow_page(vma, addr, FOLL_GET | FOLL_MIGRATION);
     if (!p)
       break;
@@ -274,6 +278,7 @@ page *Ksm::get_mergeable_page(rmap_item *item) {
   k.down_read(mm);
   vm_area_struct *vma = find_mergeable_vma(mm, addr);
   if (vma) {
+    ops.follow_page++;
     p = k.follow_page(vma, addr, FOLL_GET);
     if (p && !Kernel::PageAnon(p)) {
       k.put_page(p);
@@ -493,15 +498,20 @@ int Ksm::unmerge_and_remove_all_rmap_items() {
 }
 
 std::uint32_t Ksm::calc_checksum(page *p) {
+  ops.checksums++;
   return k.contents.checksum(p->content);
 }
 
 int Ksm::memcmp_pages(page *a, page *b) {
+  ops.memcmp_calls++;
+  if (ops.count_bytes)
+    ops.memcmp_bytes += k.contents.compared_length(a->content, b->content);
   return k.contents.compare(a->content, b->content);
 }
 
 int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
   KFUNC();
+  ops.write_protects++;
   mm_struct *mm = vma->vm_mm;
   int err = -EFAULT;
   std::uint64_t addr = k.page_address_in_vma(p, vma);
@@ -529,6 +539,7 @@ int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
 
 int Ksm::replace_page(vm_area_struct *vma, page *p, page *kpage, pte_t orig_pte) {
   KFUNC();
+  ops.replace_pages++;
   mm_struct *mm = vma->vm_mm;
   std::uint64_t addr = k.page_address_in_vma(p, vma);
   if (addr == static_cast<std::uint64_t>(-EFAULT))
@@ -644,6 +655,7 @@ again:
   parent = nullptr;
   while (*new_) {
     k.cond_resched("stable_tree_search:cond_resched");
+    ops.stable_levels++;
     node = stable_of_node(*new_);
     prefetch_children(*new_);
     page *tree_page = get_ksm_page(node, false);
@@ -715,6 +727,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   rb_node *parent = nullptr;
   while (*new_) {
     k.cond_resched("stable_tree_insert:cond_resched");
+    ops.stable_levels++;
     stable_node *node = stable_of_node(*new_);
     prefetch_children(*new_);
     page *tree_page = get_ksm_page(node, false);
@@ -763,12 +776,19 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   const std::uint32_t pfn32 = static_cast<std::uint32_t>(k.page_to_pfn(p));
   while (*new_) {
     k.cond_resched("unstable_tree_search_insert:cond_resched");
+    ops.unstable_levels++;
     rmap_item *tree_item = rmap_of_node(*new_);
     prefetch_children(*new_);
     // (A freed item has nothing seen: check_live below reports it.)
     if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
       if (int ret = k.contents.compare(p->content, PageContent{tree_item->seen_word, 0, 0});
           ret != 0) {
+        // the kernel's get_mergeable_page and memcmp_pages, counted
+        ops.follow_page++;
+        ops.memcmp_calls++;
+        if (ops.count_bytes)
+          ops.memcmp_bytes +=
+              k.contents.compared_length(p->content, PageContent{tree_item->seen_word, 0, 0});
         parent = *new_;
         new_ = ret < 0 ? &parent->rb_left : &parent->rb_right;
         continue;
@@ -990,6 +1010,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
       while (ksm_scan.address < vma->vm_end) {
         if (ksm_test_exit(mm))
           break;
+        ops.follow_page++;
         *pagep = k.follow_page(vma, ksm_scan.address, FOLL_GET);
         if (!*pagep) {
           ksm_scan.address += PAGE_SIZE;
@@ -1020,6 +1041,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
     // there were no VM_MERGEABLE vmas with such addresses.
     remove_trailing_rmap_items(slot, ksm_scan.rmap_list);
 
+    ops.mm_slots++;
     ksm_scan.mm_slot = slot_of_list(slot->mm_list.next);
     if (ksm_scan.address == 0) {
       // A full scan of all vmas found no VM_MERGEABLE (or the mm is
@@ -1045,6 +1067,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
 
   k.trace_fmt("ksm_stop_scan", "seq {} rmap size {}", ksm_scan.seqnr, ksm_rmap_items);
   ksm_scan.seqnr++;
+  ops.full_scans++;
   return nullptr;
 }
 
@@ -1052,6 +1075,7 @@ void Ksm::ksm_do_scan(unsigned int scan_npages) {
   KFUNC();
   while (scan_npages--) {
     k.cond_resched("ksm_do_scan:cond_resched");
+    ops.cond_rescheds++;
     page *p = nullptr;
     rmap_item *item = scan_get_next_rmap_item(&p);
     if (!item)
@@ -1060,6 +1084,7 @@ void Ksm::ksm_do_scan(unsigned int scan_npages) {
     k.explain({.why = Why::page_done, .item = item});
     k.put_page(p);
     ksm_pages_scanned++;
+    ops.pages_scanned++;
     if (after_page_scanned)
       after_page_scanned();
   }

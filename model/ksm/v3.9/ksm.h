@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/ksm/v3.9/ksm_ops.h"
 #include "model/ksm/v3.9/ksm_types.h"
 
 namespace ksmsim {
@@ -116,6 +117,9 @@ public:
   // Not the kernel's: forget what every rmap_item has seen (when the low 32
   // bits of Kernel::mm_epoch wrap).
   void forget_seen();
+
+  // What the port has done so far (model/ksm/v3.9/ksm_ops.h), for the cost model.
+  KsmOps ops;
 
 private:
   Kernel &k;
