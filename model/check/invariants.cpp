@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "model/mm/lazy_array.h"
 
@@ -21,8 +22,8 @@ struct Checker {
       out.push_back(fmt::format("{}: {}", check, fmt::format(f, std::forward<Args>(args)...)));
   }
 
-  void ksm_trees() {
-    Ksm &ksm = k.ksm;
+  // The v3.9 port's trees, lists and counters.
+  void ksm_trees(Ksm &ksm) {
     unsigned long shared = 0, sharing = 0, unshared = 0, items = 0;
     auto count_hlist = [&](const stable_node *node) {
       unsigned long n = 0;
@@ -82,7 +83,7 @@ struct Checker {
   }
 
   bool rb_in_tree_of(const stable_node *node) {
-    return k.ksm.stable_tree_nid_of(node) == node->nid;
+    return ksm_v3_9(k)->stable_tree_nid_of(node) == node->nid;
   }
 
   // Counts per pfn or swap slot, one byte each in chunks taken as used (the
@@ -200,7 +201,8 @@ struct Checker {
 
 std::vector<std::string> InvariantChecker::check(Kernel &k) {
   Checker c{k, {}};
-  c.ksm_trees();
+  if (Ksm *v39 = ksm_v3_9(k))
+    c.ksm_trees(*v39);
   c.frames_and_ptes();
   return c.out;
 }

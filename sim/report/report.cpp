@@ -162,7 +162,7 @@ ojson Report::json(Kernel &k) const {
     k.ksm.sysfs_show(c, &v);
     final_state[c] = v;
   }
-  final_state["pages_scanned"] = k.ksm.ksm_pages_scanned;
+  final_state["pages_scanned"] = k.ksm.pages_scanned();
   final_state["frames_in_use"] = k.frames_in_use();
   const int code = exit_code(k);
   return {{"format_version", RUN_JSON_FORMAT_VERSION},

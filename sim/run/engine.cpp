@@ -65,11 +65,11 @@ void Engine::ksm_scan_thread_iteration() {
   if (++batches_ > max_batches_)
     throw BudgetExceeded{
         fmt::format("ksmd would run more than {} batches (--max-ksmd-batches)", max_batches_)};
-  scan_now(k_.ksm.ksm_thread_pages_to_scan);
+  scan_now(k_.ksm.thread_pages_to_scan());
   if (k_.ksm.ksmd_should_run()) {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
     // 0 is modelled as one jiffy (1 ms), so virtual time always advances.
-    std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.ksm_thread_sleep_millisecs);
+    std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.thread_sleep_millisecs());
     schedule_ksmd(k_.now_us + ms * 1000);
   } else {
     ksmd_waiting_ = true; // wait_event_freezable(ksm_thread_wait, ...)

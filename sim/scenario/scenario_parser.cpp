@@ -60,14 +60,15 @@ constexpr std::uint64_t kMaxMicros = 1ULL << 42;
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::uint64_t kPageSize = 4096;
 
-constexpr std::array<std::string_view, 7> kTopKeys{"scenario", "description", "kernel", "seed",
-                                                   "machine",  "ksm",         "steps"};
+constexpr std::array<std::string_view, 8> kTopKeys{"scenario", "description", "kernel", "kernels",
+                                                   "seed",     "machine",     "ksm",    "steps"};
 constexpr std::array<std::string_view, 1> kEmptyTopKeys{"description"};
 constexpr std::array<std::string_view, 3> kMachineKeys{"nodes", "pages_per_node", "swap_pages"};
-constexpr std::array<std::string_view, 13> kKnobs{"run",
+constexpr std::array<std::string_view, 14> kKnobs{"run",
                                                   "pages_to_scan",
                                                   "sleep_millisecs",
                                                   "merge_across_nodes",
+                                                  "max_kernel_pages",
                                                   "max_page_sharing",
                                                   "stable_node_chains_prune_millisecs",
                                                   "use_zero_pages",
@@ -77,12 +78,13 @@ constexpr std::array<std::string_view, 13> kKnobs{"run",
                                                   "advisor_min_pages_to_scan",
                                                   "advisor_max_pages_to_scan",
                                                   "advisor_target_scan_time"};
-constexpr std::array<std::string_view, 1> kKernelVersions{"v3.9"};
+constexpr std::array<std::string_view, 2> kKernelVersions{"v3.9", "v2.6.32"};
 constexpr std::array<std::string_view, 2> kKernelKeys{"version", "without"};
 constexpr std::array<std::string_view, 4> kFixes{"stale-stable-sweep", "unmerge-enter-at-tail",
                                                  "unmerge-swapin-copy", "uptodate-copy"};
 constexpr std::array<std::string_view, 3> kStepExtras{"at", "expect_error", "interleave"};
-constexpr std::array<std::string_view, 3> kExpectErrorKeys{"errno", "if_with", "if_without"};
+constexpr std::array<std::string_view, 5> kExpectErrorKeys{"errno", "if_with", "if_without",
+                                                           "if_kernel", "if_not_kernel"};
 constexpr std::array<std::string_view, 4> kInterleaveKeys{"point", "after", "explore", "steps"};
 constexpr std::array<std::string_view, 13> kErrnoNames{
     "EPERM", "ENOENT", "EINTR",  "EIO",    "ENOMEM",      "EACCES", "EFAULT",
@@ -102,11 +104,12 @@ constexpr std::array<std::string_view, 4> kSwapoutKeys{"mm", "vma", "pages", "ke
 constexpr std::array<std::string_view, 4> kSwapinKeys{"mm", "vma", "pages", "io_error"};
 constexpr std::array<std::string_view, 4> kMigrateKeys{"mm", "vma", "pages", "node"};
 constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
-constexpr std::array<std::string_view, 9> kCounters{
-    "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile", "full_scans",
-    "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs"};
-constexpr std::array<std::string_view, 8> kExpectExtras{
-    "mm", "page", "oops", "warning", "detected", "invariants", "if_with", "if_without"};
+constexpr std::array<std::string_view, 10> kCounters{
+    "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile",  "full_scans",
+    "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs", "max_kernel_pages"};
+constexpr std::array<std::string_view, 10> kExpectExtras{
+    "mm",         "page",    "oops",       "warning",   "detected",
+    "invariants", "if_with", "if_without", "if_kernel", "if_not_kernel"};
 // The names `detected:` takes (model/lib/oops.h's detector reports).
 constexpr std::array<std::string_view, 5> kDetectorNames{
     "rb-erase-not-in-tree", "use-after-free", "deadlock", "negative-mapcount", "fault-no-progress"};
@@ -538,6 +541,7 @@ private:
   void parse_top_field(Scenario &s, const Field &f);
   KernelProfile parse_kernel(const Field &f);
   std::string parse_kernel_version(const YAML::Node &node);
+  void parse_versions(std::vector<std::string> &out, const Field &f);
   std::string parse_fix(const YAML::Node &node);
   Machine parse_machine(const Field &f);
   void parse_knobs(const YAML::Node &node, std::string_view what,
@@ -656,6 +660,17 @@ Scenario Parser::parse(const YAML::Node &root) {
     }
   }
   top.need("scenario");
+  if (!s.kernels.empty()) {
+    // The run's own profile is `kernel:`'s, which must be one of `kernels:`;
+    // without a `kernel:` line it is the first listed.
+    if (const Field *k = top.find("kernel")) {
+      if (std::find(s.kernels.begin(), s.kernels.end(), s.kernel.version) == s.kernels.end()) {
+        rep_.fail(k->value, "kernel: " + s.kernel.version + " is not one of kernels:");
+      }
+    } else {
+      s.kernel.version = s.kernels.front();
+    }
+  }
   s.steps = parse_steps(top.need("steps").value, "steps", 0, 0);
   return s;
 }
@@ -670,6 +685,19 @@ void Parser::parse_top_field(Scenario &s, const Field &f) {
     s.description = read_text(rep_, f.value, "description");
   } else if (f.key == "kernel") {
     s.kernel = parse_kernel(f);
+  } else if (f.key == "kernels") {
+    // Extension: the profiles the scenario is meant for (CTest runs it on each).
+    s.kernels_loc = rep_.loc(f.value);
+    for (const YAML::Node &v : need_sequence(rep_, f.value, "kernels")) {
+      std::string version = parse_kernel_version(v);
+      if (std::find(s.kernels.begin(), s.kernels.end(), version) != s.kernels.end()) {
+        rep_.fail(v, "kernels: " + version + " is listed twice");
+      }
+      s.kernels.push_back(version);
+    }
+    if (s.kernels.empty()) {
+      rep_.fail(f.value, "kernels: expected at least one version");
+    }
   } else if (f.key == "seed") {
     s.seed = read_uint(rep_, f.value, "seed");
   } else if (f.key == "machine") {
@@ -695,6 +723,9 @@ KernelProfile Parser::parse_kernel(const Field &f) {
     k.version = parse_kernel_version(version->value);
   }
   if (const Field *without = m.find("without")) {
+    if (k.version != "v3.9") {
+      rep_.fail(without->key_node, "without: the fixes are cbf86cfe04's, only v3.9 has them");
+    }
     for (const YAML::Node &fix : need_sequence(rep_, without->value, "without")) {
       k.without.push_back(parse_fix(fix));
     }
@@ -704,6 +735,17 @@ KernelProfile Parser::parse_kernel(const Field &f) {
 
 std::string Parser::parse_kernel_version(const YAML::Node &node) {
   return std::string(kKernelVersions[read_choice(rep_, node, "kernel version", kKernelVersions)]);
+}
+
+// `if_kernel: v2.6.32` or `if_kernel: [v3.9, v2.6.32]`.
+void Parser::parse_versions(std::vector<std::string> &out, const Field &f) {
+  if (f.value.IsScalar()) {
+    out.push_back(parse_kernel_version(f.value));
+    return;
+  }
+  for (const YAML::Node &v : need_sequence(rep_, f.value, f.key)) {
+    out.push_back(parse_kernel_version(v));
+  }
 }
 
 std::string Parser::parse_fix(const YAML::Node &node) {
@@ -810,6 +852,13 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
       MapView em(rep_, e->value, "expect_error", kExpectErrorKeys);
       step.expect_error = std::string(
           kErrnoNames[read_choice(rep_, em.need("errno").value, "errno name", kErrnoNames)]);
+      for (const char *key : {"if_kernel", "if_not_kernel"}) {
+        if (const Field *f = em.find(key)) {
+          parse_versions(std::string_view(key) == "if_kernel" ? step.expect_error_if_kernel
+                                                              : step.expect_error_if_not_kernel,
+                         *f);
+        }
+      }
       for (const char *key : {"if_with", "if_without"}) {
         if (const Field *f = em.find(key)) {
           auto &fixes = std::string_view(key) == "if_with" ? step.expect_error_if_with
@@ -1089,7 +1138,8 @@ StepBody Parser::parse_expect(const Field &f) {
   }
   if (e.counters.empty() && e.mms.empty() && e.pages.empty() && !e.oops && !e.warning &&
       !e.detected && !e.invariants) {
-    rep_.fail(f.value, "expect: if_with/if_without need something to check");
+    rep_.fail(f.value,
+              "expect: if_with/if_without/if_kernel/if_not_kernel need something to check");
   }
   return e;
 }
@@ -1179,6 +1229,8 @@ void Parser::parse_expect_field(Expect &e, const Field &f) {
     e.detected = name;
   } else if (f.key == "invariants") {
     e.invariants = read_choice(rep_, f.value, "invariants value", kInvariants) == 0;
+  } else if (f.key == "if_kernel" || f.key == "if_not_kernel") {
+    parse_versions(f.key == "if_kernel" ? e.if_kernel : e.if_not_kernel, f);
   } else if (f.key == "if_with" || f.key == "if_without") {
     std::vector<std::string> &fixes = f.key == "if_with" ? e.if_with : e.if_without;
     if (f.value.IsScalar()) {
