@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "model/check/invariants_2_6_32.h"
+#include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "model/mm/lazy_array.h"
@@ -203,6 +205,8 @@ std::vector<std::string> InvariantChecker::check(Kernel &k) {
   Checker c{k, {}};
   if (Ksm *v39 = ksm_v3_9(k))
     c.ksm_trees(*v39);
+  else if (auto *seed = dynamic_cast<v2_6_32::Ksm *>(&k.ksm))
+    check_ksm_2_6_32(*seed, c.out);
   c.frames_and_ptes();
   return c.out;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 
@@ -17,7 +18,7 @@ bool KsmProfile::has_sysfs_file(const std::string &name) const {
 }
 
 const std::vector<std::string> &ksm_versions() {
-  static const std::vector<std::string> v = {"v3.9"};
+  static const std::vector<std::string> v = {"v3.9", "v2.6.32"};
   return v;
 }
 
@@ -33,6 +34,8 @@ std::string ksm_version_description(const std::string &version) {
 std::unique_ptr<KsmProfile> make_ksm_profile(Kernel &k, const KernelProfile &profile) {
   if (profile.version == "v3.9")
     return std::make_unique<Ksm>(k);
+  if (profile.version == "v2.6.32")
+    return std::make_unique<v2_6_32::Ksm>(k);
   throw std::invalid_argument("unknown kernel version '" + profile.version + "'");
 }
 

@@ -390,6 +390,7 @@ private:
   std::vector<OopsRecord> oopses_;     // oopses, warnings and detector reports, in order
   std::set<std::string> warned_sites_; // WARN_ON_ONCE sites that have warned
   friend class Ksm;
+  friend class v2_6_32::Ksm;
 };
 
 template <class F> void Kernel::for_each_frame(F &&f) {
