@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/check/invariants.h"
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 
 namespace ksmsim::testing {
@@ -24,6 +25,13 @@ struct MachineBase {
     m.pages_per_node = 4096;
     m.swap_pages = 64;
     return m;
+  }
+
+  // The v3.9 port, for tests of its own objects.
+  Ksm &v39() {
+    Ksm *p = ksm_v3_9(k);
+    REQUIRE(p);
+    return *p;
   }
 
   pte_t *pte(mm_struct *mm, std::uint64_t addr) { return k.pte_offset(mm, addr, false); }

@@ -28,12 +28,12 @@ struct Corruptible : testing::MachineBase {
     for (std::uint64_t i = 0; i < 6; i++)
       write(mm, s + i * P, fill_word(static_cast<std::uint8_t>('a' + i)));
     REQUIRE(k.sys_madvise(mm, s, 6 * P, MADV_MERGEABLE) == 0);
-    REQUIRE(k.ksm.run_store("1\n") > 0);
+    REQUIRE(v39().run_store("1\n") > 0);
     for (int scan = 0; scan < 2; scan++)
       k.ksm.ksm_do_scan(100);
     names.vmas["A"].push_back({"heap", s, 6});
   }
-  rb_node *root() { return k.ksm.root_unstable_tree[0].rb_node; }
+  rb_node *root() { return v39().root_unstable_tree[0].rb_node; }
   void dump_all() {
     for (DumpFormat f : {DumpFormat::text, DumpFormat::json, DumpFormat::dot})
       CHECK(dump_state(k, names, f));

@@ -67,7 +67,7 @@ struct Machine : testing::MachineBase {
   std::vector<std::string> slot_order() {
     static_assert(offsetof(mm_slot, mm_list) == 0, "mm_list is mm_slot's first member");
     std::vector<std::string> out;
-    const list_node *head = &k.ksm.ksm_mm_head.mm_list;
+    const list_node *head = &v39().ksm_mm_head.mm_list;
     for (const list_node *n = head->next; n != head; n = n->next)
       out.push_back(reinterpret_cast<const mm_slot *>(n)->mm->name);
     return out;
@@ -165,21 +165,21 @@ TEST_CASE("sysfs: refused stores return the kernel's errno and change nothing", 
 
 TEST_CASE("sysfs: pages_volatile is rmap_items net of the others, clamped at 0", "[ksm][sysfs]") {
   Machine m;
-  m.k.ksm.ksm_rmap_items = 10;
-  m.k.ksm.ksm_pages_shared = 1;
-  m.k.ksm.ksm_pages_sharing = 2;
-  m.k.ksm.ksm_pages_unshared = 3;
+  m.v39().ksm_rmap_items = 10;
+  m.v39().ksm_pages_shared = 1;
+  m.v39().ksm_pages_sharing = 2;
+  m.v39().ksm_pages_unshared = 3;
   CHECK(m.show("pages_volatile") == 4);
   // the unlocked computation can go negative: pages_volatile_show hides it
-  m.k.ksm.ksm_rmap_items = 3;
-  m.k.ksm.ksm_pages_shared = 5;
-  m.k.ksm.ksm_pages_sharing = 0;
-  m.k.ksm.ksm_pages_unshared = 0;
+  m.v39().ksm_rmap_items = 3;
+  m.v39().ksm_pages_shared = 5;
+  m.v39().ksm_pages_sharing = 0;
+  m.v39().ksm_pages_unshared = 0;
   CHECK(m.show("pages_volatile") == 0);
-  m.k.ksm.ksm_rmap_items = 6;
-  m.k.ksm.ksm_pages_unshared = 1;
+  m.v39().ksm_rmap_items = 6;
+  m.v39().ksm_pages_unshared = 1;
   CHECK(m.show("pages_volatile") == 0); // exactly 0
-  m.k.ksm.ksm_rmap_items = m.k.ksm.ksm_pages_shared = m.k.ksm.ksm_pages_unshared = 0;
+  m.v39().ksm_rmap_items = m.v39().ksm_pages_shared = m.v39().ksm_pages_unshared = 0;
 }
 
 TEST_CASE("sysfs: merge_across_nodes cannot change while pages are shared", "[ksm][sysfs]") {
@@ -193,7 +193,7 @@ TEST_CASE("sysfs: merge_across_nodes cannot change while pages are shared", "[ks
   REQUIRE(m.show("pages_shared") == 1);
   CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "0\n") == -EBUSY);
   CHECK(m.show("merge_across_nodes") == 1);
-  CHECK(m.k.ksm.ksm_nr_node_ids == 1);
+  CHECK(m.v39().ksm_nr_node_ids == 1);
   CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "1\n") == 2); // no change: accepted
 
   // After run=2 nothing is shared: the switch is allowed.
@@ -201,7 +201,7 @@ TEST_CASE("sysfs: merge_across_nodes cannot change while pages are shared", "[ks
   REQUIRE(m.show("pages_shared") == 0);
   CHECK(m.k.ksm.sysfs_store("merge_across_nodes", "0\n") == 2);
   CHECK(m.show("merge_across_nodes") == 0);
-  CHECK(m.k.ksm.ksm_nr_node_ids == 2);
+  CHECK(m.v39().ksm_nr_node_ids == 2);
   m.check_invariants();
 }
 
@@ -219,7 +219,7 @@ TEST_CASE("scan: the first full scan only records checksums", "[ksm][scan]") {
 
   m.full_scan();
   // 3 rmap_items, each only took oldchecksum: all volatile.
-  CHECK(m.k.ksm.ksm_rmap_items == 3);
+  CHECK(m.v39().ksm_rmap_items == 3);
   m.check_counters(0, 0, 0, 3, 1);
   CHECK(mm_ksm_stat(m.k, a).ksm_rmap_items == 2);
   CHECK(mm_ksm_stat(m.k, b).ksm_rmap_items == 1);
@@ -253,7 +253,7 @@ TEST_CASE("scan: the second full scan merges two identical pages", "[ksm][scan]"
   stable_node *node = m.k.page_stable_node(kp);
   REQUIRE(node);
   CHECK(node->kpfn == b_pfn);
-  CHECK(m.k.ksm.in_stable_tree(node));
+  CHECK(m.v39().in_stable_tree(node));
   // both ptes read-only and clean (write_protect_page, mk_pte)
   for (auto [mm, s] : {std::pair{a, sa}, std::pair{b, sb}}) {
     pte_t v = m.pte_val(mm, s);
@@ -280,13 +280,13 @@ TEST_CASE("scan: a batch stops after pages_to_scan pages", "[ksm][scan]") {
   [[maybe_unused]] auto [b, sb] = m.process("B", 1001, {A_WORD, B_WORD});
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.k.ksm.ksm_do_scan(3);
-  CHECK(m.k.ksm.ksm_rmap_items == 3);
+  CHECK(m.v39().ksm_rmap_items == 3);
   CHECK(m.show("full_scans") == 0);
-  CHECK(m.k.ksm.ksm_scan.mm_slot == m.k.ksm.get_mm_slot(b)); // the cursor is on B
+  CHECK(m.v39().ksm_scan.mm_slot == m.v39().get_mm_slot(b)); // the cursor is on B
   m.k.ksm.ksm_do_scan(3); // B1, then the end of the scan ends the batch
-  CHECK(m.k.ksm.ksm_rmap_items == 4);
+  CHECK(m.v39().ksm_rmap_items == 4);
   CHECK(m.show("full_scans") == 1);
-  CHECK(m.k.ksm.ksm_scan.mm_slot == &m.k.ksm.ksm_mm_head);
+  CHECK(m.v39().ksm_scan.mm_slot == &m.v39().ksm_mm_head);
   m.check_counters(0, 0, 0, 4, 1);
 }
 
@@ -323,7 +323,7 @@ TEST_CASE("scan: a forked KSM page is appended to the stable node without a chan
   CHECK(m.mapped(c, m.sa) == kp);
   // ksm_fork -> __ksm_enter: behind the cursor (&ksm_mm_head): the tail
   CHECK(m.slot_order() == std::vector<std::string>{"A", "B", "C"});
-  CHECK(m.k.ksm.ksm_rmap_items == 2); // nothing dup'ed at fork
+  CHECK(m.v39().ksm_rmap_items == 2); // nothing dup'ed at fork
   const pte_t c_pte = m.pte_val(c, m.sa);
   const std::uint64_t frames = m.k.frames_in_use();
 
@@ -331,7 +331,7 @@ TEST_CASE("scan: a forked KSM page is appended to the stable node without a chan
   // C0: new rmap_item; stable_tree_search returns the page itself ("ksm page
   // forked"); try_to_merge_one_page(page == kpage) is 0 -> appended: sharing 2.
   m.check_counters(1, 2, 0, 0, 3);
-  CHECK(m.k.ksm.ksm_rmap_items == 3);
+  CHECK(m.v39().ksm_rmap_items == 3);
   CHECK(mm_ksm_stat(m.k, c).merged == 1);
   CHECK(m.pte_val(c, m.sa).val == c_pte.val);
   CHECK(m.k.frames_in_use() == frames);
@@ -347,7 +347,7 @@ TEST_CASE("run=2 unmerges everything and frees every rmap_item", "[ksm][unmerge]
   CHECK(m.k.ksm.sysfs_store("run", "2\n") == 2);
   CHECK(m.show("run") == 2);
   m.check_counters(0, 0, 0, 0, 0); // seqnr reset to 0
-  CHECK(m.k.ksm.ksm_rmap_items == 0);
+  CHECK(m.v39().ksm_rmap_items == 0);
   page *pa = m.mapped(m.a, m.sa), *pb = m.mapped(m.b, m.sb);
   REQUIRE(pa);
   REQUIRE(pb);
@@ -364,10 +364,10 @@ TEST_CASE("run=2 unmerges everything and frees every rmap_item", "[ksm][unmerge]
   CHECK(m.k.frames_in_use() == 2);
   // the mm_slots stay on the list for a later run=1
   CHECK(m.slot_order() == std::vector<std::string>{"A", "B"});
-  CHECK(m.k.ksm.ksm_scan.mm_slot == &m.k.ksm.ksm_mm_head);
+  CHECK(m.v39().ksm_scan.mm_slot == &m.v39().ksm_mm_head);
   CHECK_FALSE(m.k.ksm.ksmd_should_run());
   int live_nodes = 0;
-  m.k.ksm.for_each_stable_node([&](const stable_node *) { live_nodes++; });
+  m.v39().for_each_stable_node([&](const stable_node *) { live_nodes++; });
   CHECK(live_nodes == 0);
   m.check_invariants();
 
@@ -437,10 +437,10 @@ TEST_CASE("MADV_UNMERGEABLE breaks COW at once, ksmd drops the items later", "[k
   // A has no VM_MERGEABLE vma left: its items are removed (sharing 0) and,
   // with ksm_scan.address still 0, its mm_slot is freed.
   m.check_counters(1, 0, 0, 0, 3);
-  CHECK(m.k.ksm.get_mm_slot(m.a) == nullptr);
+  CHECK(m.v39().get_mm_slot(m.a) == nullptr);
   CHECK_FALSE(m.a->flags & MMF_VM_MERGEABLE);
   CHECK(m.slot_order() == std::vector<std::string>{"B"});
-  CHECK(m.k.ksm.ksm_rmap_items == 1);
+  CHECK(m.v39().ksm_rmap_items == 1);
   m.check_invariants();
 }
 
@@ -611,13 +611,13 @@ TEST_CASE("__ksm_enter inserts behind the scan cursor while run is 1", "[ksm][en
   [[maybe_unused]] auto [c, sc] = m.process("C", 1002, {A_WORD, B_WORD});
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.k.ksm.ksm_do_scan(3); // A0, A1, B0: the cursor is on B's slot
-  REQUIRE(m.k.ksm.ksm_scan.mm_slot == m.k.ksm.get_mm_slot(b));
+  REQUIRE(m.v39().ksm_scan.mm_slot == m.v39().get_mm_slot(b));
   m.k.do_fork(a, "D", 1003); // ksm_fork -> __ksm_enter
   CHECK(m.slot_order() == std::vector<std::string>{"A", "D", "B", "C"});
   // D is behind the cursor: this scan does not reach it.
   m.k.ksm.ksm_do_scan(1000);
   CHECK(mm_ksm_stat(m.k, m.k.mms().back()).ksm_rmap_items == 0);
-  CHECK(m.k.ksm.ksm_rmap_items == 6);
+  CHECK(m.v39().ksm_rmap_items == 6);
 }
 
 TEST_CASE("__ksm_enter while run is 2: at the tail with the fix, behind the cursor without",
@@ -632,10 +632,10 @@ TEST_CASE("__ksm_enter while run is 2: at the tail with the fix, behind the curs
   [[maybe_unused]] auto [c, sc] = m.process("C", 1002, {A_WORD, B_WORD});
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.k.ksm.ksm_do_scan(3);
-  REQUIRE(m.k.ksm.ksm_scan.mm_slot == m.k.ksm.get_mm_slot(b));
+  REQUIRE(m.v39().ksm_scan.mm_slot == m.v39().get_mm_slot(b));
   // The state inside run_store(2) while unmerge_and_remove_all_rmap_items()
   // has its cursor on B (ksm_run is already 2): a fork there.
-  m.k.ksm.ksm_run = KSM_RUN_UNMERGE;
+  m.v39().ksm_run = KSM_RUN_UNMERGE;
   m.k.do_fork(a, "D", 1003);
   if (fix)
     CHECK(m.slot_order() ==
@@ -712,7 +712,7 @@ TEST_CASE("an extra page reference refuses the merge and break_cow undoes it", "
   m.full_scan();
   CHECK(m.k.frames_in_use() == 0);
   m.check_counters(0, 0, 0, 0, 4);
-  CHECK(m.k.ksm.ksm_rmap_items == 0);
+  CHECK(m.v39().ksm_rmap_items == 0);
   CHECK(m.slot_order().empty());
 }
 
@@ -770,7 +770,7 @@ TEST_CASE("rmap_items of pages that went away are dropped by the next scan", "[k
   // remove_trailing_rmap_items frees A1 (stable, node still valid: sharing 0)
   // and A2 (unstable of the last scan, age 1: unshared 0).
   m.check_counters(1, 0, 0, 0, 3);
-  CHECK(m.k.ksm.ksm_rmap_items == 1);
+  CHECK(m.v39().ksm_rmap_items == 1);
   CHECK(mm_ksm_stat(m.k, a).merged == 1);
   m.check_invariants();
 }
@@ -876,7 +876,7 @@ TEST_CASE("exit of an mm ksmd has not scanned frees its slot at once", "[ksm][ex
   // easy_to_free: no rmap_items and not the cursor
   CHECK(b->freed);
   CHECK(m.slot_order() == std::vector<std::string>{"A"});
-  CHECK(m.k.ksm.get_mm_slot(b) == nullptr);
+  CHECK(m.v39().get_mm_slot(b) == nullptr);
   CHECK(m.k.frames_in_use() == 1);
   m.check_invariants();
 }
@@ -889,7 +889,7 @@ TEST_CASE("madvise of an empty or unaligned range does nothing (3.9 sys_madvise)
   Machine m;
   [[maybe_unused]] auto [a, sa] = m.process("A", 1000, {A_WORD, A_WORD}, false);
   CHECK(m.k.sys_madvise(a, sa, 0, MADV_MERGEABLE) == 0);
-  CHECK(m.k.ksm.get_mm_slot(a) == nullptr);
+  CHECK(m.v39().get_mm_slot(a) == nullptr);
   CHECK_FALSE(a->flags & MMF_VM_MERGEABLE);
   int vmas = 0;
   for (vm_area_struct *x = a->mmap; x; x = x->vm_next)
@@ -900,7 +900,7 @@ TEST_CASE("madvise of an empty or unaligned range does nothing (3.9 sys_madvise)
   CHECK(v->vm_end == sa + 2 * P);
   CHECK_FALSE(v->vm_flags & VM_MERGEABLE);
   CHECK(m.k.sys_madvise(a, sa + 1, P, MADV_MERGEABLE) == -EINVAL);
-  CHECK(m.k.ksm.get_mm_slot(a) == nullptr);
+  CHECK(m.v39().get_mm_slot(a) == nullptr);
 }
 
 TEST_CASE("run=2 sweeps stable nodes of unmapped KSM pages only with the fix",
@@ -921,7 +921,7 @@ TEST_CASE("run=2 sweeps stable nodes of unmapped KSM pages only with the fix",
   // node itself stays unless remove_all_stable_nodes() sweeps it.
   m.check_counters(0, 0, 0, 0, 0);
   int live = 0;
-  m.k.ksm.for_each_stable_node([&](const stable_node *) { live++; });
+  m.v39().for_each_stable_node([&](const stable_node *) { live++; });
   if (fix) {
     CHECK(live == 0);
     CHECK(Kernel::PageKsm(kp));
@@ -929,7 +929,7 @@ TEST_CASE("run=2 sweeps stable nodes of unmapped KSM pages only with the fix",
   } else {
     CHECK(live == 1);
     CHECK(m.k.page_stable_node(kp) == node);
-    CHECK(m.k.ksm.in_stable_tree(node));
+    CHECK(m.v39().in_stable_tree(node));
   }
   m.check_invariants();
 }
@@ -959,13 +959,13 @@ TEST_CASE("rb_erase of a stale stable node from another tree: a detector report,
   stable_node *s = m.k.page_stable_node(kp);
   REQUIRE(s);
   REQUIRE(s->nid == 0); // merge_across_nodes 1: get_kpfn_nid is 0
-  REQUIRE(m.k.ksm.one_stable_tree[0].rb_node == &s->node);
+  REQUIRE(m.v39().one_stable_tree[0].rb_node == &s->node);
 
   REQUIRE(m.k.shrink_page(kp, true)); // both ptes to swap, kp in the swap cache
   REQUIRE(m.k.ksm.sysfs_store("run", "2\n") == 2);
   REQUIRE(m.k.ksm.sysfs_store("merge_across_nodes", "0\n") == 2);
-  REQUIRE(m.k.ksm.root_stable_tree != m.k.ksm.one_stable_tree);
-  REQUIRE(m.k.ksm.root_stable_tree[0].rb_node == nullptr); // kcalloc'd
+  REQUIRE(m.v39().root_stable_tree != m.v39().one_stable_tree);
+  REQUIRE(m.v39().root_stable_tree[0].rb_node == nullptr); // kcalloc'd
   REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
   m.fault(b, sb, false); // do_swap_page: kp, still PageKsm with S
   REQUIRE(m.mapped(b, sb) == kp);
@@ -984,10 +984,10 @@ TEST_CASE("rb_erase of a stale stable node from another tree: a detector report,
   CHECK(rec[0].kind == "detector");
   CHECK(rec[0].function == "cmp_and_merge_page");
   CHECK(rec[0].message == "ksmsim: rb_erase of a node that is not in root_stable_tree[0]");
-  CHECK(m.k.ksm.root_stable_tree[0].rb_node == nullptr);
-  CHECK(m.k.ksm.root_stable_tree[1].rb_node == &s->node);
+  CHECK(m.v39().root_stable_tree[0].rb_node == nullptr);
+  CHECK(m.v39().root_stable_tree[1].rb_node == &s->node);
   CHECK(s->nid == 1);
-  CHECK(m.k.ksm.stable_tree_nid_of(s) == 1);
+  CHECK(m.v39().stable_tree_nid_of(s) == 1);
   // full_scans is ksm_scan.seqnr, which run=2's
   // unmerge_and_remove_all_rmap_items set back to 0.
   m.check_counters(1, 0, 0, 0, 1);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ksmsim/runner.h"
+#include "model/ksm/profile.h"
 #include "model/lib/points.h"
 
 namespace ksmsim::cli {
@@ -42,11 +43,16 @@ std::string fix_description(const std::string &fix) {
 }
 
 std::string kernel_list() {
-  Rows rows = {{"v3.9", "Linux 3.9's mm/ksm.c with every fix (the default)"}};
-  for (const std::string &fix : known_fix_names()) {
-    std::string what = fix_description(fix);
-    rows.emplace_back("v3.9 without " + fix,
-                      "without the fix: " + (what.empty() ? "(not described)" : what));
+  Rows rows;
+  for (const std::string &version : ksm_versions()) {
+    rows.emplace_back(version, ksm_version_description(version));
+    if (version != "v3.9")
+      continue;
+    for (const std::string &fix : known_fix_names()) {
+      std::string what = fix_description(fix);
+      rows.emplace_back("v3.9 without " + fix,
+                        "without the fix: " + (what.empty() ? "(not described)" : what));
+    }
   }
   return columns(rows);
 }

@@ -240,6 +240,9 @@ struct Expect {
   // fix in if_with and none in if_without, so that one file can state what
   // the kernel shows with and without a fix.
   std::vector<std::string> if_with, if_without;
+  // Extension: the block applies only on these kernel versions (if_kernel)
+  // / not on these (if_not_kernel).
+  std::vector<std::string> if_kernel, if_not_kernel;
   Location loc;
 };
 
@@ -278,6 +281,8 @@ struct Step {
   // expected only from kernel profiles with / without these fixes; from
   // the others the step must succeed.
   std::vector<std::string> expect_error_if_with, expect_error_if_without;
+  // ... and (`if_kernel`, `if_not_kernel`) only on / not on these versions.
+  std::vector<std::string> expect_error_if_kernel, expect_error_if_not_kernel;
   std::vector<Interleave> interleave;
   Location loc;  // of the step's key
   int index = 0; // 1-based position in its list of steps
@@ -301,6 +306,10 @@ struct Scenario {
   std::string name;
   std::string description;
   KernelProfile kernel;
+  // Extension (`kernels: [v3.9, v2.6.32]`): the versions the scenario is
+  // meant for; empty: the `kernel:` line's only.
+  std::vector<std::string> kernels;
+  Location kernels_loc;
   std::uint64_t seed = 0;
   Machine machine;
   // initial /sys/kernel/mm/ksm values, in the order written

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <map>
 
+#include "model/check/invariants_2_6_32.h"
+#include "model/ksm/v2.6.32/ksm.h"
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "model/mm/lazy_array.h"
 
@@ -22,8 +25,16 @@ struct Checker {
       out.push_back(fmt::format("{}: {}", check, fmt::format(f, std::forward<Args>(args)...)));
   }
 
-  void ksm_trees() {
-    Ksm &ksm = k.ksm;
+  // The v3.9 port's trees, lists and counters.
+  // The KSM port's own checks, whichever profile runs.
+  void ksm_structures() {
+    if (Ksm *v39 = ksm_v3_9(k))
+      ksm_trees(*v39);
+    else if (auto *seed = dynamic_cast<v2_6_32::Ksm *>(&k.ksm))
+      check_ksm_2_6_32(*seed, out);
+  }
+
+  void ksm_trees(Ksm &ksm) {
     unsigned long shared = 0, sharing = 0, unshared = 0, items = 0;
     auto count_hlist = [&](const stable_node *node) {
       unsigned long n = 0;
@@ -83,7 +94,7 @@ struct Checker {
   }
 
   bool rb_in_tree_of(const stable_node *node) {
-    return k.ksm.stable_tree_nid_of(node) == node->nid;
+    return ksm_v3_9(k)->stable_tree_nid_of(node) == node->nid;
   }
 
   // Counts per pfn or swap slot, one byte each in chunks taken as used (the
@@ -247,14 +258,14 @@ std::vector<std::string> InvariantChecker::check_touched(Kernel &k, const TouchL
   if (log.full())
     return check(k);
   Checker c{k, {}};
-  c.ksm_trees();
+  c.ksm_structures();
   c.touched_frames(log);
   return c.out;
 }
 
 std::vector<std::string> InvariantChecker::check(Kernel &k) {
   Checker c{k, {}};
-  c.ksm_trees();
+  c.ksm_structures();
   c.frames_and_ptes();
   return c.out;
 }

@@ -2,8 +2,9 @@
 //
 // The simulated kernel: physical memory on NUMA nodes, the swap device and
 // swap cache, processes' mms, the mm operations KSM interacts with, and the
-// KSM port itself (model/ksm/v3.9/ksm.h). Functions keep the kernel's names; the
-// kernel's global state is this object's state.
+// KSM port of the profile's version behind KsmProfile (model/ksm/profile.h).
+// Functions keep the kernel's names; the kernel's global state is this
+// object's state.
 #pragma once
 
 #include <sys/mman.h> // MADV_*: Linux's values are the kernel's
@@ -22,7 +23,8 @@
 #include <fmt/format.h>
 
 #include "model/check/touch_log.h"
-#include "model/ksm/v3.9/ksm.h"
+#include "model/ksm/profile.h"
+#include "model/ksm/v3.9/ksm_types.h"
 #include "model/lib/narrate.h"
 #include "model/lib/oops.h"
 #include "model/lib/trace.h"
@@ -35,8 +37,14 @@
 
 namespace ksmsim {
 
-// Which of cbf86cfe04's fixes are present (all, in v3.9).
+namespace v2_6_32 {
+class Ksm;
+}
+
+// The port of mm/ksm.c (version: "v3.9" or "v2.6.32") and, for v3.9, which
+// of cbf86cfe04's fixes are present (all, in v3.9).
 struct KernelProfile {
+  std::string version = "v3.9";
   bool stale_stable_sweep = true;    // remove_all_stable_nodes on unmerge / switch
   bool unmerge_enter_at_tail = true; // __ksm_enter at the list tail while run is 2
   bool unmerge_swapin_copy = true;   // copy a KSM page faulted in during unmerge
@@ -323,7 +331,13 @@ public:
   MachineConfig machine;
   KernelProfile profile;
   ContentStore contents;
-  Ksm ksm;
+
+private:
+  std::unique_ptr<KsmProfile> ksm_port_; // make_ksm_profile(profile)
+
+public:
+  // The KSM port: the MMU calls into mm/ksm.c only through this.
+  KsmProfile &ksm;
 
 private:
   // A node's free frames are a stack linked through the free pages
@@ -386,6 +400,7 @@ private:
   std::vector<OopsRecord> oopses_;     // oopses, warnings and detector reports, in order
   std::set<std::string> warned_sites_; // WARN_ON_ONCE sites that have warned
   friend class Ksm;
+  friend class v2_6_32::Ksm;
 };
 
 template <class F> void Kernel::for_each_frame(F &&f) {

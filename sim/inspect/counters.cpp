@@ -10,7 +10,6 @@ namespace ksmsim {
 namespace {
 constexpr const char *SYSFS_COUNTERS[] = {"pages_shared", "pages_sharing", "pages_unshared",
                                           "pages_volatile", "full_scans"};
-constexpr std::size_t MAX_WALK = 1u << 24;
 } // namespace
 
 std::vector<std::string> ksm_counter_names() {
@@ -33,37 +32,16 @@ Counters ksm_counters(const Kernel &k) {
     k.ksm.sysfs_show(name, &v);
     out.emplace_back(name, v);
   }
-  std::uint64_t in_tree = 0, migrating = 0;
-  k.ksm.for_each_stable_node([&](const stable_node *node) {
-    if (k.ksm.in_stable_tree(node))
-      in_tree++;
-    else if (node->head == &k.ksm.migrate_nodes)
-      migrating++;
-  });
-  out.emplace_back("stable_nodes", in_tree);
-  out.emplace_back("migrate_nodes", migrating);
-  out.emplace_back("rmap_items", k.ksm.ksm_rmap_items);
+  out.emplace_back("stable_nodes", k.ksm.stable_tree_nodes());
+  out.emplace_back("migrate_nodes", k.ksm.migrate_list_nodes());
+  out.emplace_back("rmap_items", k.ksm.rmap_items());
   return out;
 }
 
 std::vector<MmFigures> mm_figures(const Kernel &k) {
   std::vector<MmFigures> out;
-  const list_node *head = &k.ksm.ksm_mm_head.mm_list;
-  std::size_t walked = 0;
-  for (const list_node *n = head->next; n && n != head && walked < MAX_WALK; n = n->next) {
-    // mm_list is mm_slot's first member
-    const mm_slot *slot = reinterpret_cast<const mm_slot *>(n);
-    MmFigures f;
-    f.mm = slot->mm ? slot->mm->name : "";
-    for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK;
-         item = item->rmap_list, walked++) {
-      f.rmap_items++;
-      if (item->address & STABLE_FLAG)
-        f.merged++;
-    }
-    out.push_back(std::move(f));
-    walked++;
-  }
+  for (const KsmProfile::SlotFigures &f : k.ksm.slot_figures())
+    out.push_back({f.mm ? f.mm->name : "", f.rmap_items, f.merged});
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 
 namespace ksmsim {
@@ -22,7 +23,10 @@ void NameBook::note(HandleKind kind, std::uint32_t id, const std::string &name) 
 void NameBook::note_mms(const Kernel &k) {
   for (const mm_struct *mm : k.mms())
     note(HandleKind::mm, mm->id, "mm " + mm->name);
-  k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
+  const Ksm *v39 = ksm_v3_9(k);
+  if (!v39)
+    return; // the objects named below are v3.9's
+  v39->for_each_mm_slot([&](const mm_slot *slot) {
     if (slot->mm)
       note(HandleKind::mm_slot, slot->id, "mm_slot " + slot->mm->name);
   });
@@ -30,13 +34,16 @@ void NameBook::note_mms(const Kernel &k) {
 
 void NameBook::note_all(const Kernel &k, const ScenarioNames &names) {
   note_mms(k);
-  k.ksm.for_each_stable_node([&](const stable_node *node) {
+  const Ksm *v39 = ksm_v3_9(k);
+  if (!v39)
+    return;
+  v39->for_each_stable_node([&](const stable_node *node) {
     if (!full_)
       note(HandleKind::stable_node, node->id, stable_node_name(*node));
   });
   std::size_t walked = 0;
   // A cyclic rmap_list ends at MAX_WALK, or when the book is full.
-  k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
+  v39->for_each_mm_slot([&](const mm_slot *slot) {
     for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK && !full_;
          item = item->rmap_list, walked++) {
       if (item->mm)
@@ -46,8 +53,11 @@ void NameBook::note_all(const Kernel &k, const ScenarioNames &names) {
 }
 
 void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
-  const struct ksm_scan &scan = k.ksm.ksm_scan;
-  if (!scan.mm_slot || scan.mm_slot == &k.ksm.ksm_mm_head || !scan.rmap_list ||
+  const Ksm *v39 = ksm_v3_9(k);
+  if (!v39)
+    return;
+  const struct ksm_scan &scan = v39->ksm_scan;
+  if (!scan.mm_slot || scan.mm_slot == &v39->ksm_mm_head || !scan.rmap_list ||
       scan.rmap_list == &scan.mm_slot->rmap_list)
     return;
   // ksm_scan.rmap_list = &rmap_item->rmap_list, the first member: the item scanned.

@@ -23,7 +23,7 @@ TimelineRow RunObserver::row(std::string kind) const {
   if (busy_) {
     r.costed = true;
     r.ksmd_cpu_ns = busy_->cpu_ps / 1000;
-    r.pages_scanned = k_.ksm.ksm_pages_scanned;
+    r.pages_scanned = k_.ksm.pages_scanned();
   }
   return r;
 }

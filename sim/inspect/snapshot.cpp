@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <set>
 
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/counters.h"
 
@@ -25,8 +26,8 @@ const rmap_item *rmap_of_rb(const rb_node *n) {
 
 class Walker {
 public:
-  Walker(const Kernel &k, const ScenarioNames &names, std::size_t max)
-      : k_(k), ksm_(k.ksm), names_(names), max_(max) {}
+  Walker(const Kernel &k, const Ksm &ksm, const ScenarioNames &names, std::size_t max)
+      : k_(k), ksm_(ksm), names_(names), max_(max) {}
 
   KsmSnapshot run() {
     s_.step = k_.current_step;
@@ -259,7 +260,17 @@ std::string rmap_name(const KsmSnapshot &s, std::uint32_t id) {
 }
 
 KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names, std::size_t max_nodes) {
-  return Walker(k, names, max_nodes).run();
+  const Ksm *v39 = ksm_v3_9(k);
+  if (!v39) {
+    // The trees and lists below are v3.9's objects: on another port a
+    // snapshot has the counters only.
+    KsmSnapshot s;
+    s.step = k.current_step;
+    s.time_us = k.now_us;
+    s.counters = ksm_counters(k);
+    return s;
+  }
+  return Walker(k, *v39, names, max_nodes).run();
 }
 
 } // namespace ksmsim

@@ -115,8 +115,8 @@ std::string Report::summary(Kernel &k) const {
   std::vector<std::string> counters;
   for (const char *c : COUNTERS) {
     std::uint64_t v = 0;
-    k.ksm.sysfs_show(c, &v);
-    counters.push_back(fmt::format("{} {}", c, v));
+    if (k.ksm.sysfs_show(c, &v)) // a profile without the file: not shown
+      counters.push_back(fmt::format("{} {}", c, v));
   }
   out += fmt::format("final at {} ms: {}\n", k.now_us / 1000, fmt::join(counters, ", "));
   int code = exit_code(k);
@@ -162,7 +162,7 @@ ojson Report::json(Kernel &k) const {
     k.ksm.sysfs_show(c, &v);
     final_state[c] = v;
   }
-  final_state["pages_scanned"] = k.ksm.ksm_pages_scanned;
+  final_state["pages_scanned"] = k.ksm.pages_scanned();
   final_state["frames_in_use"] = k.frames_in_use();
   const int code = exit_code(k);
   return {{"format_version", RUN_JSON_FORMAT_VERSION},

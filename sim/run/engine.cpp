@@ -46,7 +46,8 @@ void Engine::time_budget(std::uint64_t t) const {
 
 void Engine::set_cost_model(const CostModel *m) {
   cost_ = m;
-  k_.ksm.ops.count_bytes = m != nullptr;
+  if (KsmOps *ops = k_.ksm.operation_counts())
+    ops->count_bytes = m != nullptr;
 }
 
 void Engine::scan_now(unsigned n) {
@@ -56,15 +57,19 @@ void Engine::scan_now(unsigned n) {
   k_.ksm.mutex_lock();
   bool scanned = false;
   if (k_.ksm.ksmd_should_run()) {
-    KsmOps before = k_.ksm.ops;
+    KsmOps *ops = k_.ksm.operation_counts();
+    const KsmOps before = ops ? *ops : KsmOps{};
     {
       BatchHook hook(on_batch);
       k_.ksm.ksm_do_scan(n);
     }
     scanned = true;
-    if (cost_)
-      busy_until_ = busy_.add_batch(k_.now_us, batch_cost_ps(*cost_, before, k_.ksm.ops), before,
-                                    k_.ksm.ops, k_.ksm.ksm_pages_sharing);
+    if (cost_ && ops) {
+      std::uint64_t sharing = 0;
+      k_.ksm.sysfs_show("pages_sharing", &sharing);
+      busy_until_ =
+          busy_.add_batch(k_.now_us, batch_cost_ps(*cost_, before, *ops), before, *ops, sharing);
+    }
   }
   k_.ksm.mutex_unlock();
   k_.current = saved;
@@ -76,11 +81,11 @@ void Engine::ksm_scan_thread_iteration() {
   if (++batches_ > max_batches_)
     throw BudgetExceeded{
         fmt::format("ksmd would run more than {} batches (--max-ksmd-batches)", max_batches_)};
-  scan_now(k_.ksm.ksm_thread_pages_to_scan);
+  scan_now(k_.ksm.thread_pages_to_scan());
   if (k_.ksm.ksmd_should_run()) {
     // schedule_timeout_interruptible(msecs_to_jiffies(sleep_millisecs));
     // 0 is modelled as one jiffy (1 ms), so virtual time always advances.
-    std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.ksm_thread_sleep_millisecs);
+    std::uint64_t ms = std::max<std::uint64_t>(1, k_.ksm.thread_sleep_millisecs());
     if (cost_) // after the batch's busy time, and the sleep's overshoot
       schedule_ksmd(std::max(k_.now_us, busy_until_) + ms * 1000 + cost_->sleep_ps / 1'000'000);
     else

@@ -9,15 +9,12 @@ namespace ksmsim {
 
 MmKsmStat mm_ksm_stat(Kernel &k, mm_struct *mm) {
   MmKsmStat st;
-  k.ksm.for_each_mm_slot([&](const mm_slot *slot) {
-    if (slot->mm != mm)
-      return;
-    for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
-      st.ksm_rmap_items++;
-      if (item->address & STABLE_FLAG)
-        st.merged++;
-    }
-  });
+  for (const KsmProfile::SlotFigures &f : k.ksm.slot_figures()) {
+    if (f.mm != mm)
+      continue;
+    st.ksm_rmap_items += f.rmap_items;
+    st.merged += f.merged;
+  }
   return st;
 }
 

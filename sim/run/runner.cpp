@@ -50,14 +50,17 @@ ProfileSpec parse_profile_text(const std::string &text) {
   rest = trim(rest);
   std::size_t sp = rest.find(' ');
   spec.version = trim(rest.substr(0, sp));
-  if (spec.version != "v3.9")
-    throw std::invalid_argument(
-        fmt::format("unknown kernel version '{}' (expected v3.9)", spec.version));
+  if (std::find(ksm_versions().begin(), ksm_versions().end(), spec.version) == ksm_versions().end())
+    throw std::invalid_argument(fmt::format("unknown kernel version '{}' (expected one of: {})",
+                                            spec.version, fmt::join(ksm_versions(), ", ")));
   if (sp == std::string::npos)
     return spec;
   rest = trim(rest.substr(sp));
   if (rest.rfind("without", 0) != 0)
     throw std::invalid_argument("expected 'without' after the version");
+  if (spec.version != "v3.9")
+    throw std::invalid_argument(
+        fmt::format("{} has none of cbf86cfe04's fixes: 'without' is for v3.9", spec.version));
   rest = trim(rest.substr(7));
   std::size_t pos = 0;
   while (pos <= rest.size()) {
@@ -92,6 +95,7 @@ namespace {
 
 ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
   ksmsim::KernelProfile p;
+  p.version = spec.version;
   for (const std::string &n : spec.without) {
     if (n == "stale-stable-sweep")
       p.stale_stable_sweep = false;
@@ -108,8 +112,11 @@ ksmsim::KernelProfile make_profile(const ProfileSpec &spec) {
   return p;
 }
 
-// Does this kernel profile have the fix named as in the spec?
+// Does this kernel profile have the fix named as in the spec? (cbf86cfe04
+// came after the 2.6.32 seed: only v3.9 has any.)
 bool has_fix(const ksmsim::KernelProfile &p, const std::string &fix) {
+  if (p.version != "v3.9")
+    return false;
   if (fix == "stale-stable-sweep")
     return p.stale_stable_sweep;
   if (fix == "unmerge-enter-at-tail")
@@ -117,6 +124,26 @@ bool has_fix(const ksmsim::KernelProfile &p, const std::string &fix) {
   if (fix == "unmerge-swapin-copy")
     return p.unmerge_swapin_copy;
   return p.uptodate_copy;
+}
+
+bool names_version(const std::vector<std::string> &versions, const ksmsim::KernelProfile &p) {
+  return std::find(versions.begin(), versions.end(), p.version) != versions.end();
+}
+
+// Does an `expect:` block (or an expect_error) apply on this profile?
+// `if_kernel` names the versions it applies on, `if_not_kernel` those it
+// does not; `if_with`/`if_without` the fixes the profile must have / lack.
+bool applies(const ksmsim::KernelProfile &p, const std::vector<std::string> &if_kernel,
+             const std::vector<std::string> &if_not_kernel, std::string *why) {
+  if (!if_kernel.empty() && !names_version(if_kernel, p)) {
+    *why = fmt::format("not on {}", p.version);
+    return false;
+  }
+  if (names_version(if_not_kernel, p)) {
+    *why = fmt::format("on {}", p.version);
+    return false;
+  }
+  return true;
 }
 
 // A step failed the way the kernel refuses it: an errno.
@@ -259,7 +286,9 @@ void Runner::load_cost() {
 void Runner::add_cost(RunResult &r, ojson &doc) {
   if (!cost_)
     return;
-  CostFinal f{k_.ksm.ksm_pages_sharing, k_.ksm.ksm_rmap_items};
+  std::uint64_t sharing = 0;
+  k_.ksm.sysfs_show("pages_sharing", &sharing);
+  CostFinal f{sharing, k_.ksm.rmap_items()};
   std::string lines = cost_summary(*cost_, engine_.busy(), f);
   std::size_t last = r.summary.rfind("result: ");
   r.summary.insert(last == std::string::npos ? r.summary.size() : last, lines);
@@ -488,9 +517,9 @@ void Runner::op(const Sleep &x, const Step &st) {
 
 void Runner::op(const Wait &x, const Step &st) {
   // full_scans may be reset by run=2 meanwhile: count completed scans.
-  std::uint64_t done = 0, last = k_.ksm.ksm_scan.seqnr;
+  std::uint64_t done = 0, last = k_.ksm.scan_seqnr();
   auto scanned = [&]() {
-    std::uint64_t now = k_.ksm.ksm_scan.seqnr;
+    std::uint64_t now = k_.ksm.scan_seqnr();
     if (now > last)
       done += now - last;
     last = now;
@@ -522,6 +551,8 @@ void Runner::op(const Expect &x, const Step &st) {
     k_.ksm.sysfs_show(name, &cp.counters[name]);
   checkpoints_.push_back(std::move(cp));
   observer_.checkpoint(st, "expect");
+  if (std::string why; !applies(k_.profile, x.if_kernel, x.if_not_kernel, &why))
+    return report_.not_applicable(st, why);
   for (const std::string &fix : x.if_with)
     if (!has_fix(k_.profile, fix))
       return report_.not_applicable(st, fmt::format("without {}", fix));
@@ -613,6 +644,9 @@ void Runner::perform(const Step &step, int cpu) {
   for (const std::string &fix : step.expect_error_if_without)
     if (has_fix(k_.profile, fix))
       expect_error.reset();
+  if (std::string why;
+      !applies(k_.profile, step.expect_error_if_kernel, step.expect_error_if_not_kernel, &why))
+    expect_error.reset();
   if (++steps_run_ > opt_.max_steps)
     throw BudgetExceeded{fmt::format("more than {} steps would run (--max-steps)", opt_.max_steps)};
   k_.current = step_task(step, cpu);
@@ -800,7 +834,7 @@ void Runner::run_steps(const std::vector<Step> &steps) {
 unsigned Runner::scan_pages(unsigned n) {
   if (stopped_)
     return 0;
-  const unsigned long before = k_.ksm.ksm_pages_scanned;
+  const unsigned long before = k_.ksm.pages_scanned();
   try {
     engine_.scan_now(n);
     if (opt_.check != CheckMode::Off && report_.violations().empty())
@@ -810,7 +844,7 @@ unsigned Runner::scan_pages(unsigned n) {
     k_.nested_depth = 0;
     call_path().clear();
   }
-  return static_cast<unsigned>(k_.ksm.ksm_pages_scanned - before);
+  return static_cast<unsigned>(k_.ksm.pages_scanned() - before);
 }
 
 RunResult Runner::run() {
@@ -915,6 +949,25 @@ std::unique_ptr<SteppingRunner> make_stepping_runner(const Scenario &s, const Ru
   return std::make_unique<Runner>(s, opt, k);
 }
 
+// An `expect:` that applies on this profile and names a counter its
+// /sys/kernel/mm/ksm lacks is a defect of the file (exit 2), not a failed
+// expectation.
+static void check_counters_exist(const std::vector<Step> &steps, const Kernel &k) {
+  for (const Step &st : steps) {
+    for (const Interleave &il : st.interleave)
+      check_counters_exist(il.steps, k);
+    const Expect *x = std::get_if<Expect>(&st.body);
+    std::string why;
+    if (!x || !applies(k.profile, x->if_kernel, x->if_not_kernel, &why))
+      continue;
+    for (std::size_t i = 0; i < x->counters.size(); i++)
+      if (!k.ksm.has_sysfs_file(x->counters[i].first))
+        throw ScenarioError(x->counter_locs[i],
+                            fmt::format("expect: {}: no such file in {}'s /sys/kernel/mm/ksm",
+                                        x->counters[i].first, k.ksm.version()));
+  }
+}
+
 std::unique_ptr<Kernel> make_kernel(const Scenario &s, const RunOptions &opt) {
   ProfileSpec spec;
   if (opt.kernel) {
@@ -940,6 +993,7 @@ std::unique_ptr<Kernel> make_kernel(const Scenario &s, const RunOptions &opt) {
   } catch (const std::bad_alloc &) {
     throw ScenarioError(s.machine.loc, "machine: out of memory building it");
   }
+  check_counters_exist(s.steps, *kernel);
   return kernel;
 }
 

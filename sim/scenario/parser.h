@@ -50,16 +50,17 @@ constexpr std::uint64_t kMaxMicros = 1ULL << 42;
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::uint64_t kPageSize = 4096;
 
-constexpr std::array<std::string_view, 9> kTopKeys{"scenario", "description", "kernel",
-                                                   "seed",     "machine",     "ksm",
-                                                   "steps",    "params",      "cost"};
+constexpr std::array<std::string_view, 10> kTopKeys{"scenario", "description", "kernel", "kernels",
+                                                    "seed",     "machine",     "ksm",    "steps",
+                                                    "params",   "cost"};
 constexpr std::array<std::string_view, 1> kCostKeys{"model"};
 constexpr std::array<std::string_view, 1> kEmptyTopKeys{"description"};
 constexpr std::array<std::string_view, 3> kMachineKeys{"nodes", "pages_per_node", "swap_pages"};
-constexpr std::array<std::string_view, 13> kKnobs{"run",
+constexpr std::array<std::string_view, 14> kKnobs{"run",
                                                   "pages_to_scan",
                                                   "sleep_millisecs",
                                                   "merge_across_nodes",
+                                                  "max_kernel_pages",
                                                   "max_page_sharing",
                                                   "stable_node_chains_prune_millisecs",
                                                   "use_zero_pages",
@@ -69,12 +70,13 @@ constexpr std::array<std::string_view, 13> kKnobs{"run",
                                                   "advisor_min_pages_to_scan",
                                                   "advisor_max_pages_to_scan",
                                                   "advisor_target_scan_time"};
-constexpr std::array<std::string_view, 1> kKernelVersions{"v3.9"};
+constexpr std::array<std::string_view, 2> kKernelVersions{"v3.9", "v2.6.32"};
 constexpr std::array<std::string_view, 2> kKernelKeys{"version", "without"};
 constexpr std::array<std::string_view, 4> kFixes{"stale-stable-sweep", "unmerge-enter-at-tail",
                                                  "unmerge-swapin-copy", "uptodate-copy"};
 constexpr std::array<std::string_view, 3> kStepExtras{"at", "expect_error", "interleave"};
-constexpr std::array<std::string_view, 3> kExpectErrorKeys{"errno", "if_with", "if_without"};
+constexpr std::array<std::string_view, 5> kExpectErrorKeys{"errno", "if_with", "if_without",
+                                                           "if_kernel", "if_not_kernel"};
 constexpr std::array<std::string_view, 4> kInterleaveKeys{"point", "after", "explore", "steps"};
 constexpr std::array<std::string_view, 13> kErrnoNames{
     "EPERM", "ENOENT", "EINTR",  "EIO",    "ENOMEM",      "EACCES", "EFAULT",
@@ -100,11 +102,12 @@ constexpr std::array<std::string_view, 4> kSwapoutKeys{"mm", "vma", "pages", "ke
 constexpr std::array<std::string_view, 4> kSwapinKeys{"mm", "vma", "pages", "io_error"};
 constexpr std::array<std::string_view, 4> kMigrateKeys{"mm", "vma", "pages", "node"};
 constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
-constexpr std::array<std::string_view, 9> kCounters{
-    "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile", "full_scans",
-    "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs"};
-constexpr std::array<std::string_view, 8> kExpectExtras{
-    "mm", "page", "oops", "warning", "detected", "invariants", "if_with", "if_without"};
+constexpr std::array<std::string_view, 10> kCounters{
+    "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile",  "full_scans",
+    "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs", "max_kernel_pages"};
+constexpr std::array<std::string_view, 10> kExpectExtras{
+    "mm",         "page",    "oops",       "warning",   "detected",
+    "invariants", "if_with", "if_without", "if_kernel", "if_not_kernel"};
 // The names `detected:` takes (model/lib/oops.h's detector reports).
 constexpr std::array<std::string_view, 5> kDetectorNames{
     "rb-erase-not-in-tree", "use-after-free", "deadlock", "negative-mapcount", "fault-no-progress"};
@@ -388,6 +391,7 @@ private:
   void apply_ksm_overrides(Scenario &s) const;
   KernelProfile parse_kernel(const Field &f);
   std::string parse_kernel_version(const YAML::Node &node);
+  void parse_versions(std::vector<std::string> &out, const Field &f);
   std::string parse_fix(const YAML::Node &node);
   Machine parse_machine(const Field *f);
   void parse_knobs(const YAML::Node &node, std::string_view what,

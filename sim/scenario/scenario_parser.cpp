@@ -109,6 +109,17 @@ Scenario Parser::parse(const YAML::Node &root) {
   seed_ = s.seed;
   apply_ksm_overrides(s);
   top.need("scenario");
+  if (!s.kernels.empty()) {
+    // The run's own profile is `kernel:`'s, which must be one of `kernels:`;
+    // without a `kernel:` line it is the first listed.
+    if (const Field *k = top.find("kernel")) {
+      if (std::find(s.kernels.begin(), s.kernels.end(), s.kernel.version) == s.kernels.end()) {
+        rep_.fail(k->value, "kernel: " + s.kernel.version + " is not one of kernels:");
+      }
+    } else {
+      s.kernel.version = s.kernels.front();
+    }
+  }
   s.steps = parse_steps(top.need("steps").value, "steps", 0, 0);
   return s;
 }
@@ -127,6 +138,19 @@ void Parser::parse_top_field(Scenario &s, const Field &f) {
     s.description = f.value.IsNull() ? std::string() : f.value.Scalar();
   } else if (f.key == "kernel") {
     s.kernel = parse_kernel(f);
+  } else if (f.key == "kernels") {
+    // Extension: the profiles the scenario is meant for (CTest runs it on each).
+    s.kernels_loc = rep_.loc(f.value);
+    for (const YAML::Node &v : need_sequence(rep_, f.value, "kernels")) {
+      std::string version = parse_kernel_version(v);
+      if (std::find(s.kernels.begin(), s.kernels.end(), version) != s.kernels.end()) {
+        rep_.fail(v, "kernels: " + version + " is listed twice");
+      }
+      s.kernels.push_back(version);
+    }
+    if (s.kernels.empty()) {
+      rep_.fail(f.value, "kernels: expected at least one version");
+    }
   } else if (f.key == "seed") {
     s.seed = read_uint(rep_, f.value, "seed");
   } else if (f.key == "machine") {
@@ -159,6 +183,9 @@ KernelProfile Parser::parse_kernel(const Field &f) {
     k.version = parse_kernel_version(version->value);
   }
   if (const Field *without = m.find("without")) {
+    if (k.version != "v3.9") {
+      rep_.fail(without->key_node, "without: the fixes are cbf86cfe04's, only v3.9 has them");
+    }
     for (const YAML::Node &fix : need_sequence(rep_, without->value, "without")) {
       k.without.push_back(parse_fix(fix));
     }
@@ -168,6 +195,17 @@ KernelProfile Parser::parse_kernel(const Field &f) {
 
 std::string Parser::parse_kernel_version(const YAML::Node &node) {
   return std::string(kKernelVersions[read_choice(rep_, node, "kernel version", kKernelVersions)]);
+}
+
+// `if_kernel: v2.6.32` or `if_kernel: [v3.9, v2.6.32]`.
+void Parser::parse_versions(std::vector<std::string> &out, const Field &f) {
+  if (f.value.IsScalar()) {
+    out.push_back(parse_kernel_version(f.value));
+    return;
+  }
+  for (const YAML::Node &v : need_sequence(rep_, f.value, f.key)) {
+    out.push_back(parse_kernel_version(v));
+  }
 }
 
 std::string Parser::parse_fix(const YAML::Node &node) {
@@ -304,6 +342,13 @@ Step Parser::parse_step(const YAML::Node &node, int index, int depth) {
       MapView em(rep_, e->value, "expect_error", kExpectErrorKeys);
       step.expect_error = std::string(
           kErrnoNames[read_choice(rep_, em.need("errno").value, "errno name", kErrnoNames)]);
+      for (const char *key : {"if_kernel", "if_not_kernel"}) {
+        if (const Field *f = em.find(key)) {
+          parse_versions(std::string_view(key) == "if_kernel" ? step.expect_error_if_kernel
+                                                              : step.expect_error_if_not_kernel,
+                         *f);
+        }
+      }
       for (const char *key : {"if_with", "if_without"}) {
         if (const Field *f = em.find(key)) {
           auto &fixes = std::string_view(key) == "if_with" ? step.expect_error_if_with
@@ -593,7 +638,8 @@ StepBody Parser::parse_expect(const Field &f) {
   }
   if (e.counters.empty() && e.mms.empty() && e.pages.empty() && !e.oops && !e.warning &&
       !e.detected && !e.invariants) {
-    rep_.fail(f.value, "expect: if_with/if_without need something to check");
+    rep_.fail(f.value,
+              "expect: if_with/if_without/if_kernel/if_not_kernel need something to check");
   }
   return e;
 }
@@ -695,6 +741,8 @@ void Parser::parse_expect_field(Expect &e, const Field &f) {
     e.detected = name;
   } else if (f.key == "invariants") {
     e.invariants = read_choice(rep_, f.value, "invariants value", kInvariants) == 0;
+  } else if (f.key == "if_kernel" || f.key == "if_not_kernel") {
+    parse_versions(f.key == "if_kernel" ? e.if_kernel : e.if_not_kernel, f);
   } else if (f.key == "if_with" || f.key == "if_without") {
     std::vector<std::string> &fixes = f.key == "if_with" ? e.if_with : e.if_without;
     if (f.value.IsScalar()) {

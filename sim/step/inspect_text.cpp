@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/dump.h"
 #include "sim/inspect/dump_text.h"
@@ -46,7 +47,10 @@ std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &m
       mm = r.mmp;
   if (!mm)
     throw std::invalid_argument(fmt::format("unknown mm '{}'", mm_name));
-  mm_slot *slot = k.ksm.get_mm_slot(const_cast<mm_struct *>(mm));
+  Ksm *v39 = ksm_v3_9(k);
+  if (!v39)
+    return fmt::format("rmap_list of {}: not shown on {}\n", mm_name, k.ksm.version());
+  mm_slot *slot = v39->get_mm_slot(const_cast<mm_struct *>(mm));
   if (!slot)
     return fmt::format("{} has no mm_slot (not registered with KSM)\n", mm_name);
   std::string out = fmt::format("rmap_list of {}:\n", mm_name);
@@ -92,11 +96,18 @@ std::string show_counters(const Kernel &k) {
       out += fmt::format("{} {}\n", name, v);
   }
   return out + fmt::format("(pages scanned {}, rmap_items {}, virtual time {} ms)\n",
-                           k.ksm.ksm_pages_scanned, k.ksm.ksm_rmap_items, k.now_us / 1000);
+                           k.ksm.pages_scanned(), k.ksm.rmap_items(), k.now_us / 1000);
 }
 
 std::string show_slots(const Kernel &k, const PageNames &names) {
-  const Ksm &ksm = k.ksm;
+  const Ksm *v39 = ksm_v3_9(k);
+  if (!v39) {
+    std::string out = "mm_slots in scan order:\n";
+    for (const KsmProfile::SlotFigures &f : k.ksm.slot_figures())
+      out += fmt::format("  {}: {} rmap_items\n", f.mm ? f.mm->name : "?", f.rmap_items);
+    return out + fmt::format("seqnr {}\n", k.ksm.scan_seqnr());
+  }
+  const Ksm &ksm = *v39;
   std::string out = "mm_slots in scan order (> marks ksm_scan's cursor):\n";
   const list_node *head = &ksm.ksm_mm_head.mm_list;
   for (const list_node *n = head->next; n != head; n = n->next) {

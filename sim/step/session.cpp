@@ -174,13 +174,13 @@ void StepSession::cmd_next(const std::vector<std::string> &w) {
     }
     const scenario::Step &step = st_.scenario().steps[st_.next_index()];
     Kernel &k = st_.kernel();
-    const unsigned long pages = k.ksm.ksm_pages_scanned;
-    const std::uint64_t scans = k.ksm.ksm_scan.seqnr;
+    const unsigned long pages = k.ksm.pages_scanned();
+    const std::uint64_t scans = k.ksm.scan_seqnr();
     out_ << fmt::format("step {} (line {}): {}\n", step.index, step.loc.line, step.kind);
     st_.run_next_step();
-    if (k.ksm.ksm_pages_scanned != pages)
+    if (k.ksm.pages_scanned() != pages)
       out_ << fmt::format("  ksmd scanned {} pages, {} full scans; now at {} ms\n",
-                          k.ksm.ksm_pages_scanned - pages, k.ksm.ksm_scan.seqnr - scans,
+                          k.ksm.pages_scanned() - pages, k.ksm.scan_seqnr() - scans,
                           k.now_us / 1000);
     report_new_oopses();
     // What the report says of this step (an expectation's result, a failure).
@@ -203,12 +203,12 @@ void StepSession::cmd_scan(const std::vector<std::string> &w) {
   // A page's batch that scans nothing has ended a full scan; two in a row:
   // ksmd cannot run.
   for (std::uint64_t i = 0, idle = 0; i < n && idle < 2;) {
-    const std::uint64_t seqnr = k.ksm.ksm_scan.seqnr;
+    const std::uint64_t seqnr = k.ksm.scan_seqnr();
     scanning_ = true;
     unsigned got = st_.scan_pages(1);
     scanning_ = false;
-    if (k.ksm.ksm_scan.seqnr != seqnr)
-      out_ << fmt::format("-- full scan done: full_scans {}\n", k.ksm.ksm_scan.seqnr);
+    if (k.ksm.scan_seqnr() != seqnr)
+      out_ << fmt::format("-- full scan done: full_scans {}\n", k.ksm.scan_seqnr());
     report_new_oopses();
     i += got;
     idle = got ? 0 : idle + 1;
@@ -229,17 +229,17 @@ void StepSession::cmd_until(const std::vector<std::string> &w) {
   constexpr std::uint64_t LIMIT = 100'000'000; // pages: a runaway guard
   std::uint64_t pages = 0, idle = 0;
   quiet_ = true;
-  while (k.ksm.ksm_scan.seqnr < target && pages < LIMIT && idle < 2) {
+  while (k.ksm.scan_seqnr() < target && pages < LIMIT && idle < 2) {
     unsigned got = st_.scan_pages(1);
     pages += got;
     idle = got ? 0 : idle + 1; // one empty batch ends a scan; two: ksmd cannot run
   }
   quiet_ = false;
   report_new_oopses();
-  if (k.ksm.ksm_scan.seqnr >= target)
-    out_ << fmt::format("full_scans {} after {} pages\n", k.ksm.ksm_scan.seqnr, pages);
+  if (k.ksm.scan_seqnr() >= target)
+    out_ << fmt::format("full_scans {} after {} pages\n", k.ksm.scan_seqnr(), pages);
   else
-    out_ << fmt::format("stopped at full_scans {} after {} pages: ksmd {}\n", k.ksm.ksm_scan.seqnr,
+    out_ << fmt::format("stopped at full_scans {} after {} pages: ksmd {}\n", k.ksm.scan_seqnr(),
                         pages, pages >= LIMIT ? "scanned too long" : "does not run");
 }
 

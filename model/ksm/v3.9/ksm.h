@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/ksm/profile.h"
 #include "model/ksm/v3.9/ksm_ops.h"
 #include "model/ksm/v3.9/ksm_types.h"
 
@@ -24,29 +25,40 @@ constexpr unsigned long KSM_RUN_STOP = 0;
 constexpr unsigned long KSM_RUN_MERGE = 1;
 constexpr unsigned long KSM_RUN_UNMERGE = 2;
 
-class Ksm {
+class Ksm final : public KsmProfile {
 public:
   explicit Ksm(Kernel &k);
-  ~Ksm();
+  ~Ksm() override;
   Ksm(const Ksm &) = delete;
   Ksm &operator=(const Ksm &) = delete;
 
   // ---- entry points from the rest of mm ----
+  std::string_view version() const override { return "v3.9"; }
   int ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
-                  std::uint64_t *vm_flags);
-  int __ksm_enter(mm_struct *mm);
-  void __ksm_exit(mm_struct *mm);
-  int ksm_fork(mm_struct *mm, mm_struct *oldmm); // include/linux/ksm.h
-  void ksm_exit(mm_struct *mm);                  // include/linux/ksm.h
-  page *ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address);
-  int try_to_unmap_ksm(page *p, unsigned flags);
-  int rmap_walk_ksm(page *p,
-                    const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one);
-  void ksm_migrate_page(page *newpage, page *oldpage);
+                  std::uint64_t *vm_flags) override;
+  int __ksm_enter(mm_struct *mm) override;
+  void __ksm_exit(mm_struct *mm) override;
+  int ksm_fork(mm_struct *mm, mm_struct *oldmm) override; // include/linux/ksm.h
+  void ksm_exit(mm_struct *mm) override;                  // include/linux/ksm.h
+  page *ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address) override;
+  int try_to_unmap_ksm(page *p, unsigned flags) override;
+  int rmap_walk_ksm(
+      page *p,
+      const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one) override;
+  void ksm_migrate_page(page *newpage, page *oldpage) override;
 
   // ---- ksmd ----
-  void ksm_do_scan(unsigned int scan_npages);
-  bool ksmd_should_run() const;
+  void ksm_do_scan(unsigned int scan_npages) override;
+  bool ksmd_should_run() const override;
+  unsigned int thread_pages_to_scan() const override { return ksm_thread_pages_to_scan; }
+  unsigned int thread_sleep_millisecs() const override { return ksm_thread_sleep_millisecs; }
+  std::uint64_t scan_seqnr() const override { return ksm_scan.seqnr; }
+  unsigned long pages_scanned() const override { return ksm_pages_scanned; }
+  unsigned long rmap_items() const override { return ksm_rmap_items; }
+  // model/ksm/v3.9/ksm_view.cpp
+  std::vector<SlotFigures> slot_figures() const override;
+  std::uint64_t stable_tree_nodes() const override;
+  std::uint64_t migrate_list_nodes() const override;
 
   // ---- sysfs (model/ksm/v3.9/ksm_sysfs.cpp): stores return the byte count or -errno ----
   long run_store(const std::string &buf);
@@ -54,9 +66,10 @@ public:
   long sleep_millisecs_store(const std::string &buf);
   long merge_across_nodes_store(const std::string &buf);
   // Reads a sysfs file's value by name; false if there is no such file.
-  bool sysfs_show(const std::string &name, std::uint64_t *value) const;
+  bool sysfs_show(const std::string &name, std::uint64_t *value) const override;
   // A store by file name: bytes written or -errno (-ENOENT for no such file).
-  long sysfs_store(const std::string &name, const std::string &buf);
+  long sysfs_store(const std::string &name, const std::string &buf) override;
+  const std::vector<std::string> &sysfs_files() const override;
 
   // ---- state, read by the runner and the invariant checker ----
   unsigned long ksm_run = KSM_RUN_STOP;
@@ -85,13 +98,10 @@ public:
   // How many roots root_stable_tree (and root_unstable_tree) point to.
   int nr_roots() const;
 
-  // Set by __ksm_enter when ksmd should be woken (ksm_thread_wait).
-  bool wake_pending = false;
-  // ksm_thread_mutex: held by ksmd while it scans, and by the run and
-  // merge_across_nodes stores.
-  bool ksm_thread_mutex_held = false;
-  void mutex_lock();
-  void mutex_unlock();
+  // ksm_thread_mutex (KsmProfile::ksm_thread_mutex_held): held by ksmd
+  // while it scans, and by the run and merge_across_nodes stores.
+  void mutex_lock() override;
+  void mutex_unlock() override;
 
   mm_slot *get_mm_slot(mm_struct *mm);
   std::uint32_t calc_checksum(page *p);
@@ -106,8 +116,6 @@ public:
       if (!s->freed)
         f(s.get());
   }
-  // Called after each page ksmd scans (--check=page); may be empty.
-  std::function<void()> after_page_scanned;
   bool in_unstable_tree(const rmap_item *item) const;
   bool in_stable_tree(const stable_node *node) const;
   int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
@@ -116,10 +124,11 @@ public:
 
   // Not the kernel's: forget what every rmap_item has seen (when the low 32
   // bits of Kernel::mm_epoch wrap).
-  void forget_seen();
+  void forget_seen() override;
 
   // What the port has done so far (model/ksm/v3.9/ksm_ops.h), for the cost model.
   KsmOps ops;
+  KsmOps *operation_counts() override { return &ops; }
 
 private:
   Kernel &k;
@@ -187,5 +196,10 @@ private:
   std::deque<std::unique_ptr<mm_slot>> mm_slots_;
   std::uint32_t next_rmap_id_ = 1, next_stable_id_ = 1, next_slot_id_ = 1;
 };
+
+// The v3.9 port behind k.ksm, or nullptr on another profile: for code that
+// reads v3.9's own objects (stable_node, mm_slot, the trees).
+Ksm *ksm_v3_9(Kernel &k);
+const Ksm *ksm_v3_9(const Kernel &k);
 
 } // namespace ksmsim

@@ -176,3 +176,15 @@ bool Ksm::sysfs_show(const std::string &name, std::uint64_t *value) const {
 }
 
 } // namespace ksmsim
+
+namespace ksmsim {
+
+// ksm_attrs (mm/ksm.c:2381), CONFIG_NUMA.
+const std::vector<std::string> &Ksm::sysfs_files() const {
+  static const std::vector<std::string> files = {
+      "sleep_millisecs", "pages_to_scan",  "run",        "pages_shared",      "pages_sharing",
+      "pages_unshared",  "pages_volatile", "full_scans", "merge_across_nodes"};
+  return files;
+}
+
+} // namespace ksmsim

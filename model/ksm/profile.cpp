@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The factory of KSM ports by version, and what --list-kernels says of each.
+#include "model/ksm/profile.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "model/ksm/v2.6.32/ksm.h"
+#include "model/ksm/v3.9/ksm.h"
+#include "model/mm/kernel.h"
+
+namespace ksmsim {
+
+bool KsmProfile::has_sysfs_file(const std::string &name) const {
+  const std::vector<std::string> &f = sysfs_files();
+  return std::find(f.begin(), f.end(), name) != f.end();
+}
+
+const std::vector<std::string> &ksm_versions() {
+  static const std::vector<std::string> v = {"v3.9", "v2.6.32"};
+  return v;
+}
+
+std::string ksm_version_description(const std::string &version) {
+  if (version == "v3.9")
+    return "Linux 3.9's mm/ksm.c with every fix (the default)";
+  if (version == "v2.6.32")
+    return "mm/ksm.c as first merged during 2.6.32 development (not the 2.6.32 release): "
+           "rmap_item stable tree, max_kernel_pages, unswappable KSM pages";
+  return "";
+}
+
+std::unique_ptr<KsmProfile> make_ksm_profile(Kernel &k, const KernelProfile &profile) {
+  if (profile.version == "v3.9")
+    return std::make_unique<Ksm>(k);
+  if (profile.version == "v2.6.32")
+    return std::make_unique<v2_6_32::Ksm>(k);
+  throw std::invalid_argument("unknown kernel version '" + profile.version + "'");
+}
+
+Ksm *ksm_v3_9(Kernel &k) {
+  return dynamic_cast<Ksm *>(&k.ksm);
+}
+const Ksm *ksm_v3_9(const Kernel &k) {
+  return dynamic_cast<const Ksm *>(&k.ksm);
+}
+
+} // namespace ksmsim
