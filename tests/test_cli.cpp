@@ -8,6 +8,7 @@
 #include "catch.h"
 
 #include "temp_dir.h"
+#include "tests/run_cli.h"
 #include <sys/stat.h>
 
 #include <sys/wait.h>
@@ -31,29 +32,11 @@ namespace {
 using test_files::slurp;
 using test_files::TempDir;
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
+using Run = ksmsim::test::SplitOutput;
 
 // Runs the ksmsim binary with the given (already quoted) arguments.
-Run ksmsim(const TempDir &dir, const std::string &args) {
-  static int n = 0;
-  fs::path out = dir.path / ("stdout." + std::to_string(n));
-  fs::path err = dir.path / ("stderr." + std::to_string(n));
-  n++;
-  std::string cmd = std::string("'") + KSMSIM_BINARY + "' " + args + " >'" + out.string() +
-                    "' 2>'" + err.string() + "'";
-  int status = std::system(cmd.c_str());
-  Run r;
-  REQUIRE(status != -1);
-  REQUIRE(WIFEXITED(status));
-  r.code = WEXITSTATUS(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
+Run run_ksmsim(const TempDir &dir, const std::string &args) {
+  return ksmsim::test::run_split(dir.path, args, false);
 }
 
 std::string q(const fs::path &p) {
@@ -136,13 +119,13 @@ bool balanced_json(const std::string &s) {
 TEST_CASE("cli: a passing scenario exits 0 and --quiet prints nothing", "[cli]") {
   TempDir dir;
   fs::path scn = dir.write("good.yaml", GOOD);
-  Run r = ksmsim(dir, "run " + q(scn));
+  Run r = run_ksmsim(dir, "run " + q(scn));
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   CHECK(contains(r.out, "cli-merge"));
   CHECK(contains(r.out, "PASS"));
   CHECK(r.err.empty());
-  Run quiet = ksmsim(dir, "run " + q(scn) + " --quiet");
+  Run quiet = run_ksmsim(dir, "run " + q(scn) + " --quiet");
   CHECK(quiet.code == 0);
   CHECK(quiet.out.empty());
 }
@@ -151,8 +134,8 @@ TEST_CASE("cli: --trace is byte-identical across runs", "[cli][trace]") {
   TempDir dir;
   fs::path scn = dir.write("good.yaml", GOOD);
   fs::path t1 = dir.path / "t1.trace", t2 = dir.path / "t2.trace";
-  Run r1 = ksmsim(dir, "run " + q(scn) + " --trace " + q(t1));
-  Run r2 = ksmsim(dir, "run " + q(scn) + " --trace=" + q(t2));
+  Run r1 = run_ksmsim(dir, "run " + q(scn) + " --trace " + q(t1));
+  Run r2 = run_ksmsim(dir, "run " + q(scn) + " --trace=" + q(t2));
   CHECK(r1.code == 0);
   CHECK(r2.code == 0);
   REQUIRE(fs::exists(t1));
@@ -168,7 +151,7 @@ TEST_CASE("cli: --json writes a result document", "[cli][json]") {
   TempDir dir;
   fs::path good = dir.write("good.yaml", GOOD), bad = dir.write("fail.yaml", FAILING);
   fs::path j1 = dir.path / "good.json", j2 = dir.path / "fail.json";
-  Run r1 = ksmsim(dir, "run " + q(good) + " --json " + q(j1) + " --quiet");
+  Run r1 = run_ksmsim(dir, "run " + q(good) + " --json " + q(j1) + " --quiet");
   CHECK(r1.code == 0);
   const std::string js = slurp(j1);
   CHECK(js.rfind("{", 0) == 0);
@@ -178,7 +161,7 @@ TEST_CASE("cli: --json writes a result document", "[cli][json]") {
   CHECK(contains(js, "\"result\": \"pass\""));
   CHECK(contains(js, "\"scenario\": \"cli-merge\""));
 
-  Run r2 = ksmsim(dir, "run " + q(bad) + " --json " + q(j2));
+  Run r2 = run_ksmsim(dir, "run " + q(bad) + " --json " + q(j2));
   CHECK(r2.code == 1);
   const std::string jf = slurp(j2);
   CHECK(balanced_json(jf));
@@ -188,7 +171,7 @@ TEST_CASE("cli: --json writes a result document", "[cli][json]") {
 TEST_CASE("cli: a failing expectation exits 1 and names the step", "[cli]") {
   TempDir dir;
   fs::path scn = dir.write("fail.yaml", FAILING);
-  Run r = ksmsim(dir, "run " + q(scn) + " --quiet"); // --quiet still reports failures
+  Run r = run_ksmsim(dir, "run " + q(scn) + " --quiet"); // --quiet still reports failures
   INFO(r.out << r.err);
   CHECK(r.code == 1);
   CHECK(contains(r.out, "step 7"));
@@ -220,7 +203,7 @@ TEST_CASE("cli: broken scenarios exit 2 with file:line:column", "[cli][errors]")
   for (const Case &c : cases) {
     INFO(c.name);
     fs::path p = dir.write(std::string(c.name) + ".yaml", c.text);
-    Run r = ksmsim(dir, "run " + q(p));
+    Run r = run_ksmsim(dir, "run " + q(p));
     INFO(r.out << r.err);
     CHECK(r.code == 2);
     const std::string where =
@@ -235,7 +218,7 @@ TEST_CASE("cli: bad YAML exits 2 with a location", "[cli][errors]") {
   TempDir dir;
   fs::path p =
       dir.write("bad.yaml", "scenario: bad\nsteps:\n  - spawn: A\n  - mmap: {mm: A, vma: heap\n");
-  Run r = ksmsim(dir, "run " + q(p));
+  Run r = run_ksmsim(dir, "run " + q(p));
   INFO(r.err);
   CHECK(r.code == 2);
   std::smatch m;
@@ -248,32 +231,32 @@ TEST_CASE("cli: bad YAML exits 2 with a location", "[cli][errors]") {
 
 TEST_CASE("cli: a missing scenario file exits 2", "[cli][errors]") {
   TempDir dir;
-  Run r = ksmsim(dir, "run " + q(dir.path / "nope.yaml"));
+  Run r = run_ksmsim(dir, "run " + q(dir.path / "nope.yaml"));
   CHECK(r.code == 2);
   CHECK(contains(r.err, "nope.yaml:0:0: cannot read file"));
 }
 
 TEST_CASE("cli: --help, --version and usage errors", "[cli][args]") {
   TempDir dir;
-  Run help = ksmsim(dir, "--help");
+  Run help = run_ksmsim(dir, "--help");
   CHECK(help.code == 0);
   CHECK(contains(help.out, "usage: ksmsim run FILE"));
 
-  Run version = ksmsim(dir, "--version");
+  Run version = run_ksmsim(dir, "--version");
   CHECK(version.code == 0);
   CHECK(version.out.rfind(std::string("ksmsim ") + KSMSIM_VERSION + " (git ", 0) == 0);
 
-  Run none = ksmsim(dir, "");
+  Run none = run_ksmsim(dir, "");
   CHECK(none.code == 2);
   CHECK(contains(none.err, "usage:"));
 
-  Run unknown = ksmsim(dir, "frobnicate");
+  Run unknown = run_ksmsim(dir, "frobnicate");
   CHECK(unknown.code == 2);
   CHECK(contains(unknown.err, "unknown command 'frobnicate'"));
   CHECK(contains(unknown.err, "usage:"));
 
   fs::path scn = dir.write("good.yaml", GOOD);
-  Run check = ksmsim(dir, "run " + q(scn) + " --check=bogus");
+  Run check = run_ksmsim(dir, "run " + q(scn) + " --check=bogus");
   CHECK(check.code == 2);
   CHECK(contains(check.err, "--check"));
   CHECK(contains(check.err, "bogus"));
@@ -281,16 +264,16 @@ TEST_CASE("cli: --help, --version and usage errors", "[cli][args]") {
 
   for (const char *mode : {"step", "page", "off"}) {
     INFO(mode);
-    CHECK(ksmsim(dir, "run " + q(scn) + " --quiet --check=" + mode).code == 0);
+    CHECK(run_ksmsim(dir, "run " + q(scn) + " --quiet --check=" + mode).code == 0);
   }
 
-  Run nofile = ksmsim(dir, "run");
+  Run nofile = run_ksmsim(dir, "run");
   CHECK(nofile.code == 2);
 
-  Run badopt = ksmsim(dir, "run " + q(scn) + " --frobnicate");
+  Run badopt = run_ksmsim(dir, "run " + q(scn) + " --frobnicate");
   CHECK(badopt.code == 2);
 
-  Run kernel = ksmsim(dir, "run " + q(scn) + " --kernel 'v3.9 without bogus'");
+  Run kernel = run_ksmsim(dir, "run " + q(scn) + " --kernel 'v3.9 without bogus'");
   CHECK(kernel.code == 2);
   CHECK(contains(kernel.err, "unknown fix 'bogus'"));
 }
@@ -299,19 +282,19 @@ TEST_CASE("cli: an output path that cannot be written exits 2 and leaves nothing
   TempDir dir;
   fs::path scn = dir.write("good.yaml", GOOD);
   const fs::path missing = dir.path / "no-such-dir";
-  Run r1 = ksmsim(dir, "run " + q(scn) + " --json " + q(missing / "out.json"));
+  Run r1 = run_ksmsim(dir, "run " + q(scn) + " --json " + q(missing / "out.json"));
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "cannot write"));
   CHECK_FALSE(fs::exists(missing));
 
-  Run r2 = ksmsim(dir, "run " + q(scn) + " --trace " + q(missing / "out.trace"));
+  Run r2 = run_ksmsim(dir, "run " + q(scn) + " --trace " + q(missing / "out.trace"));
   CHECK(r2.code == 2);
   CHECK_FALSE(fs::exists(missing));
 
   // An existing directory as the output: the rename fails, the temporary goes.
   const fs::path sub = dir.path / "sub";
   fs::create_directory(sub);
-  Run r3 = ksmsim(dir, "run " + q(scn) + " --json " + q(sub));
+  Run r3 = run_ksmsim(dir, "run " + q(scn) + " --json " + q(sub));
   CHECK(r3.code == 2);
   CHECK(fs::is_directory(sub));
   CHECK(fs::is_empty(sub));
@@ -340,7 +323,7 @@ std::vector<std::string> files_in(const fs::path &dir) {
 
 // ksmsim with these arguments exits 2 with `part` in its error output.
 void check_refused(const TempDir &dir, const std::string &args, const std::string &part) {
-  Run r = ksmsim(dir, args);
+  Run r = run_ksmsim(dir, args);
   INFO(r.out << r.err);
   CHECK(r.code == 2);
   CHECK(contains(r.err, part));
@@ -377,18 +360,18 @@ TEST_CASE("cli: machine sizes that overflow or do not fit exit 2 naming the valu
                                          "  - mmap: {mm: A, vma: heap, pages: 8}\n"
                                          "  - write: {mm: A, vma: heap, pages: all, fill: 1}\n");
   };
-  Run r1 = ksmsim(
+  Run r1 = run_ksmsim(
       dir, "run " + q(with_machine("wrap", "{nodes: 2, pages_per_node: 9223372036854775809}")));
   INFO(r1.out << r1.err);
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "wrap.yaml:2:37: pages_per_node"));
-  Run r2 =
-      ksmsim(dir, "run " + q(with_machine("product", "{nodes: 2, pages_per_node: 4294967295}")));
+  Run r2 = run_ksmsim(
+      dir, "run " + q(with_machine("product", "{nodes: 2, pages_per_node: 4294967295}")));
   CHECK(r2.code == 2);
   CHECK(contains(r2.err, "product.yaml:2:37: nodes x pages_per_node is 8589934590"));
   // The swap device's bookkeeping is taken as slots are used: the largest
   // device costs a chunk table (8 bytes per 64 Ki slots), not 22 bytes a slot.
-  Run r3 = ksmsim(dir, "run " + q(with_machine("swap", "{swap_pages: 4294967294}")));
+  Run r3 = run_ksmsim(dir, "run " + q(with_machine("swap", "{swap_pages: 4294967294}")));
   INFO(r3.err);
   CHECK(r3.code == 0);
 }
@@ -398,12 +381,12 @@ TEST_CASE("cli: budgets of virtual time, ksmd batches and steps end a run with e
   TempDir dir;
   // The parser bounds every duration, so that no sum wraps.
   fs::path huge = dir.write("huge.yaml", busy_ksmd("18014398509481984"));
-  Run r0 = ksmsim(dir, "run " + q(huge));
+  Run r0 = run_ksmsim(dir, "run " + q(huge));
   CHECK(r0.code == 2);
   CHECK(contains(r0.err, "huge.yaml:8:12: sleep: at most"));
   // 20 days with ksmd every jiffy: the batch budget stops it.
   fs::path days = dir.write("days.yaml", busy_ksmd("1728000s"));
-  Run r1 = ksmsim(dir, "run " + q(days) + " --max-ksmd-batches 5000");
+  Run r1 = run_ksmsim(dir, "run " + q(days) + " --max-ksmd-batches 5000");
   INFO(r1.err);
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "days.yaml:8:5: the run is stopped at step 5: ksmd would run more than "
@@ -413,34 +396,34 @@ TEST_CASE("cli: budgets of virtual time, ksmd batches and steps end a run with e
   check_refused(dir, "run " + q(days) + " --max-steps 3",
                 "more than 3 steps would run (--max-steps)");
   // The default budgets: ksmd's batches run out long before 20 days.
-  Run r4 = ksmsim(dir, "run " + q(days));
+  Run r4 = run_ksmsim(dir, "run " + q(days));
   CHECK(r4.code == 2);
   CHECK(contains(r4.err, "(--max-ksmd-batches)"));
   for (const char *bad :
        {"--max-steps -1", "--max-steps 0", "--max-virtual-time 1h", "--max-ksmd-batches 1e9"})
-    CHECK(ksmsim(dir, "run " + q(days) + " " + bad).code == 2);
+    CHECK(run_ksmsim(dir, "run " + q(days) + " " + bad).code == 2);
 }
 
 TEST_CASE("cli: only regular files or - are read, and at most 64 MiB", "[cli][robust]") {
   TempDir dir;
-  Run r1 = ksmsim(dir, "run /dev/zero");
+  Run r1 = run_ksmsim(dir, "run /dev/zero");
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "/dev/zero:0:0: cannot read file: not a regular file"));
   fs::path fifo = dir.path / "fifo";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-  Run r2 = ksmsim(dir, "run " + q(fifo)); // would block in open()
+  Run r2 = run_ksmsim(dir, "run " + q(fifo)); // would block in open()
   CHECK(r2.code == 2);
   CHECK(contains(r2.err, "not a regular file"));
   fs::path big = dir.path / "big.yaml";
   { std::ofstream(big) << "scenario: big\n"; }
   fs::resize_file(big, (64u << 20) + 1);
-  Run r3 = ksmsim(dir, "run " + q(big));
+  Run r3 = run_ksmsim(dir, "run " + q(big));
   CHECK(r3.code == 2);
   CHECK(contains(r3.err, "(64 MiB)"));
   fs::path scn = dir.write("good.yaml", GOOD);
-  Run r4 = ksmsim(dir, "run - --quiet <" + q(scn));
+  Run r4 = run_ksmsim(dir, "run - --quiet <" + q(scn));
   CHECK(r4.code == 0);
-  Run r5 = ksmsim(dir, "diff /dev/zero /dev/zero");
+  Run r5 = run_ksmsim(dir, "diff /dev/zero /dev/zero");
   CHECK(r5.code == 2);
   CHECK(contains(r5.err, "not a regular file"));
 }
@@ -462,11 +445,11 @@ TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file de
           .filename()
           .string();
   const std::string out = " --out " + q(dir.path / "findings");
-  Run r1 = ksmsim(dir, "explore '" + scn + "' --max-runs -1" + out);
+  Run r1 = run_ksmsim(dir, "explore '" + scn + "' --max-runs -1" + out);
   CHECK(r1.code == 2);
   CHECK(contains(r1.err, "--max-runs takes a whole number from 1 to 1000000, not '-1'"));
-  CHECK(ksmsim(dir, "explore '" + scn + "' --jobs -2" + out).code == 2);
-  Run r2 = ksmsim(dir, "explore '" + scn + "' --jobs 100000 --max-runs 4" + out);
+  CHECK(run_ksmsim(dir, "explore '" + scn + "' --jobs -2" + out).code == 2);
+  Run r2 = run_ksmsim(dir, "explore '" + scn + "' --jobs 100000 --max-runs 4" + out);
   INFO(r2.err);
   CHECK(r2.code == 0);
   CHECK(contains(r2.out, "4 replays"));
@@ -495,21 +478,21 @@ TEST_CASE("cli: explore refuses negative counts, caps --jobs and reports file de
                                          nested + "\n");
   };
   fs::path bad = sleeping("bad", "20", "100ms", "sleep: 10ms");
-  Run r3 = ksmsim(dir, "explore " + q(bad) + out);
+  Run r3 = run_ksmsim(dir, "explore " + q(bad) + out);
   INFO(r3.out << r3.err);
   CHECK(r3.code == 2);
   CHECK(contains(r3.err, "bad.yaml:13:13: a step run at a preemption point cannot advance"));
   // A file without an explore step: the location of its first step.
-  Run r5 = ksmsim(dir, "explore " + q(dir.write("good.yaml", GOOD)) + out);
+  Run r5 = run_ksmsim(dir, "explore " + q(dir.write("good.yaml", GOOD)) + out);
   CHECK(r5.code == 2);
   CHECK(contains(r5.err, "good.yaml:4:5: explore needs a step"));
   // A long sleep reaches millions of occurrences: sampled, never listed.
   fs::path big = sleeping("long", "0", "300s", "write: {mm: A, vma: heap, pages: 0, fill: 2}");
-  Run r4 = ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out);
+  Run r4 = run_ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out);
   INFO(r4.out << r4.err);
   CHECK(r4.code == 0);
   CHECK(contains(r4.out, "3 replayed"));
-  CHECK(ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out).out == r4.out);
+  CHECK(run_ksmsim(dir, "explore " + q(big) + " --max-runs 3" + out).out == r4.out);
 }
 
 TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][robust][output]") {
@@ -517,15 +500,15 @@ TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][
   fs::path scn = dir.write("good.yaml", GOOD);
   const std::string before = slurp(scn);
   SECTION("a character device is written straight, never replaced") {
-    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json /dev/null --trace /dev/stdout");
+    Run r = run_ksmsim(dir, "run " + q(scn) + " --quiet --json /dev/null --trace /dev/stdout");
     CHECK(r.code == 0);
     CHECK(fs::is_character_file("/dev/null"));
     CHECK(r.out.rfind("# tracer: nop\n", 0) == 0);
   }
   SECTION("/dev/stdout onto a regular file is appended to, not replaced") {
     fs::path out = dir.path / "out.txt";
-    Run r =
-        ksmsim(dir, "run " + q(scn) + " --trace /dev/stdout >" + q(out) + "; ls " + q(dir.path));
+    Run r = run_ksmsim(dir,
+                       "run " + q(scn) + " --trace /dev/stdout >" + q(out) + "; ls " + q(dir.path));
     CHECK(r.code == 0);
     const std::string text = slurp(out);
     CHECK(text.find("# tracer: nop\n") != std::string::npos);
@@ -534,8 +517,8 @@ TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][
   SECTION("a FIFO is written straight") {
     fs::path fifo = dir.path / "out.fifo";
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(fifo) + " & cat " + q(fifo) +
-                            " > " + q(dir.path / "got.json") + "; wait");
+    Run r = run_ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(fifo) + " & cat " + q(fifo) +
+                                " > " + q(dir.path / "got.json") + "; wait");
     CHECK(r.code == 0);
     CHECK(fs::is_fifo(fifo));
     CHECK(contains(slurp(dir.path / "got.json"), "\"result\": \"pass\""));
@@ -543,34 +526,34 @@ TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][
   SECTION("a symlink stays; its target is replaced") {
     fs::path target = dir.write("target.json", "old");
     fs::create_symlink(target, dir.path / "link.json");
-    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(dir.path / "link.json"));
+    Run r = run_ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(dir.path / "link.json"));
     CHECK(r.code == 0);
     CHECK(fs::is_symlink(dir.path / "link.json"));
     CHECK(contains(slurp(target), "\"result\": \"pass\""));
   }
   SECTION("an output that is an input is refused") {
-    Run r1 = ksmsim(dir, "run " + q(scn) + " --json " + q(scn));
+    Run r1 = run_ksmsim(dir, "run " + q(scn) + " --json " + q(scn));
     CHECK(r1.code == 2);
     CHECK(contains(r1.err, "it is an input of this command"));
     fs::create_hard_link(scn, dir.path / "same.yaml");
-    Run r2 = ksmsim(dir, "run " + q(scn) + " --trace " + q(dir.path / "same.yaml"));
+    Run r2 = run_ksmsim(dir, "run " + q(scn) + " --trace " + q(dir.path / "same.yaml"));
     CHECK(r2.code == 2);
-    Run r3 = ksmsim(dir, "run " + q(scn) + " --trace " + q(dir.path / "x") + " --json " +
-                             q(dir.path / "." / "x"));
+    Run r3 = run_ksmsim(dir, "run " + q(scn) + " --trace " + q(dir.path / "x") + " --json " +
+                                 q(dir.path / "." / "x"));
     CHECK(r3.code == 2);
     CHECK(contains(r3.err, "given as two outputs"));
     fs::path t = dir.path / "t.trace";
-    REQUIRE(ksmsim(dir, "run " + q(scn) + " --quiet --trace " + q(t)).code == 0);
-    Run r4 = ksmsim(dir, "diff " + q(t) + " " + q(t) + " --json " + q(t));
+    REQUIRE(run_ksmsim(dir, "run " + q(scn) + " --quiet --trace " + q(t)).code == 0);
+    Run r4 = run_ksmsim(dir, "diff " + q(t) + " " + q(t) + " --json " + q(t));
     CHECK(r4.code == 2);
     CHECK(slurp(scn) == before);
     CHECK(slurp(t).rfind("# tracer: nop\n", 0) == 0);
   }
   SECTION("SIGTERM leaves no temporary file behind") {
     fs::path long_run = dir.write("long.yaml", busy_ksmd("3000s"));
-    Run r =
-        ksmsim(dir, "run " + q(long_run) + " --trace " + q(dir.path / "out.trace") + " --json " +
-                        q(dir.path / "out.json") + " & sleep 1; kill -TERM $!; wait $!");
+    Run r = run_ksmsim(dir, "run " + q(long_run) + " --trace " + q(dir.path / "out.trace") +
+                                " --json " + q(dir.path / "out.json") +
+                                " & sleep 1; kill -TERM $!; wait $!");
     CHECK(r.code == 128 + SIGTERM);
     std::vector<std::string> left = files_in(dir.path);
     CHECK(left == std::vector<std::string>{"good.yaml", "long.yaml"});
@@ -578,7 +561,7 @@ TEST_CASE("cli: outputs are written whole, and only over regular files", "[cli][
   SECTION("a regular file is replaced whole, through a temporary file") {
     fs::path out = dir.write("out.json", "old");
     fs::permissions(out, fs::perms(0640));
-    Run r = ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(out));
+    Run r = run_ksmsim(dir, "run " + q(scn) + " --quiet --json " + q(out));
     CHECK(r.code == 0);
     CHECK(contains(slurp(out), "\"result\": \"pass\""));
     CHECK((fs::status(out).permissions() & fs::perms::all) == fs::perms(0640));
@@ -608,7 +591,8 @@ TEST_CASE("cli: running out of memory at a step is exit 2, never an abort", "[cl
   // The binary's first run only prints its version; the second has 215 MB: about
   // 200 MB are the binary and the machine's reserved frames, and the write needs
   // more than the rest (4M ptes alone are 32 MB). Follows the model's memory per page.
-  Run r = ksmsim(dir, "--version >/dev/null; ulimit -v 215000; '" KSMSIM_BINARY "' run " + q(scn));
+  Run r =
+      run_ksmsim(dir, "--version >/dev/null; ulimit -v 215000; '" KSMSIM_BINARY "' run " + q(scn));
   INFO(r.out << r.err);
   CHECK(r.code == 2);
   CHECK(contains(r.err, "oom.yaml:6:5: out of memory at step 3"));

@@ -25,6 +25,7 @@
 
 #include "model/lib/points.h"
 #include "temp_dir.h"
+#include "tests/run_cli.h"
 
 namespace fs = std::filesystem;
 
@@ -33,30 +34,12 @@ namespace {
 using test_files::slurp;
 using test_files::TempDir;
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
+using Run = ksmsim::test::SplitOutput;
 
 // Runs `cd DIR && ksmsim ARGS` (ARGS already quoted for the shell; it may
 // redirect stdin), with stdout and stderr apart.
 Run ksmsim_in(const TempDir &dir, const std::string &args) {
-  static int n = 0;
-  const fs::path out = dir.path / ("help-stdout." + std::to_string(n));
-  const fs::path err = dir.path / ("help-stderr." + std::to_string(n));
-  n++;
-  const std::string cmd = "cd '" + dir.path.string() + "' && '" + KSMSIM_BINARY + "' " + args +
-                          " >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int status = std::system(cmd.c_str());
-  REQUIRE(status != -1);
-  REQUIRE(WIFEXITED(status));
-  Run r;
-  r.code = WEXITSTATUS(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
+  return ksmsim::test::run_split(dir.path, args, true);
 }
 
 std::vector<std::string> lines(const std::string &text) {

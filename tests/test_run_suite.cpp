@@ -80,23 +80,6 @@ std::string tap_grammar(const std::string &text) {
   return n == planned ? "" : fmt::format("planned {}, ran {}", planned, n);
 }
 
-struct ShellOutput {
-  int code = -1;
-  std::string text; // stdout
-};
-
-ShellOutput shell(const std::string &cmd) {
-  FILE *p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  ShellOutput o;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;)
-    o.text.append(buf, n);
-  const int status = pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
-
 } // namespace
 
 TEST_CASE("run suite: TAP version 13 over a directory, sorted by path", "[cli][suite]") {
@@ -123,12 +106,13 @@ TEST_CASE("run suite: a scenario that cannot run is `not ok` with its message", 
   const auto r = run_cli("run " + PASS + " " + BROKEN + " --format tap");
   CHECK(r.code == 2);
   CHECK(tap_grammar(r.text) == "");
-  CHECK_THAT(relative(r.text),
-             catch_compat::Contains("ok 1 tests/data/suite/pass.yaml\n"
+  CHECK_THAT(
+      relative(r.text),
+      catch_compat::Contains("ok 1 tests/data/suite/pass.yaml\n"
                              "not ok 2 tests/data/suite-broken.yaml\n"
                              "  ---\n"
                              "  message: \"tests/data/suite-broken.yaml:5:12: spawn: a name is") &&
-                 catch_compat::Contains("  severity: error\n  exit_status: 2\n  ...\n"));
+          catch_compat::Contains("  severity: error\n  exit_status: 2\n  ...\n"));
 }
 
 TEST_CASE("run suite: the exit status is the worst of the runs", "[cli][suite]") {
@@ -187,7 +171,8 @@ TEST_CASE("run suite: JUnit XML parses, with counts and escaped names", "[cli][s
     std::ofstream f(dir.path / "check.py");
     f << py;
   }
-  const ShellOutput parsed = shell("python3 " + dir.file("check.py") + " " + out);
+  const ksmsim::test::CliOutput parsed =
+      ksmsim::test::run_shell("python3 " + dir.file("check.py") + " " + out);
   CHECK(parsed.code == 0);
   CHECK(parsed.text == "testsuites 6 2 1 1\n"
                        "a<&\"#\xef\xbf\xbd.yaml failure system-out\n"
