@@ -503,10 +503,14 @@ std::uint32_t Ksm::calc_checksum(page *p) {
 }
 
 int Ksm::memcmp_pages(page *a, page *b) {
+  count_memcmp(a->content, b->content);
+  return k.contents.compare(a->content, b->content);
+}
+
+void Ksm::count_memcmp(const PageContent &a, const PageContent &b) {
   ops.memcmp_calls++;
   if (ops.count_bytes)
-    ops.memcmp_bytes += k.contents.compared_length(a->content, b->content);
-  return k.contents.compare(a->content, b->content);
+    ops.memcmp_bytes += k.contents.compared_length(a, b);
 }
 
 int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
@@ -781,14 +785,11 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(*new_);
     // (A freed item has nothing seen: check_live below reports it.)
     if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
-      if (int ret = k.contents.compare(p->content, PageContent{tree_item->seen_word, 0, 0});
-          ret != 0) {
+      const PageContent seen{tree_item->seen_word, 0, 0};
+      if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
         ops.follow_page++;
-        ops.memcmp_calls++;
-        if (ops.count_bytes)
-          ops.memcmp_bytes +=
-              k.contents.compared_length(p->content, PageContent{tree_item->seen_word, 0, 0});
+        count_memcmp(p->content, seen);
         parent = *new_;
         new_ = ret < 0 ? &parent->rb_left : &parent->rb_right;
         continue;

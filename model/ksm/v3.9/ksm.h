@@ -159,6 +159,8 @@ private:
   int remove_all_stable_nodes();
   int unmerge_and_remove_all_rmap_items();
   int memcmp_pages(page *a, page *b);
+  // Counts one memcmp_pages of a and b (model/ksm/v3.9/ksm_ops.h).
+  void count_memcmp(const PageContent &a, const PageContent &b);
   bool pages_identical(page *a, page *b) { return memcmp_pages(a, b) == 0; }
   int write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte);
   int replace_page(vm_area_struct *vma, page *p, page *kpage, pte_t orig_pte);
