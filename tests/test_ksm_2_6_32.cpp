@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -469,4 +470,22 @@ TEST_CASE("v2.6.32: --trace writes the simulator's events (the seed has no trace
                                     dir.file("u.trace")))
               .code == 0);
   CHECK(dir.slurp("u.trace") == t);
+}
+
+TEST_CASE("v2.6.32: --json names the seed's mm_slots and rmap_items", "[v2.6.32][cli][dump]") {
+  // The handles a dump prints resolve through the report's names map.
+  const test::CliOutput o =
+      test::run_cli(fmt::format("run '{}' --kernel v2.6.32 --quiet --json -", EXIT_YAML));
+  REQUIRE(o.code == 0);
+  const nlohmann::json names = nlohmann::json::parse(o.text).at("names");
+  std::vector<std::string> values;
+  for (const auto &[handle, name] : names.items())
+    values.push_back(name.get<std::string>());
+  auto has = [&](const std::string &n) {
+    return std::find(values.begin(), values.end(), n) != values.end();
+  };
+  CHECK(has("mm_slot A"));
+  CHECK(has("mm_slot B"));
+  CHECK(has("A:heap[0]"));
+  CHECK(has("B:heap[7]"));
 }
