@@ -26,8 +26,9 @@ std::string ksm_version_description(const std::string &version) {
   if (version == "v3.9")
     return "Linux 3.9's mm/ksm.c with every fix (the default)";
   if (version == "v2.6.32")
-    return "mm/ksm.c as first merged during 2.6.32 development (not the 2.6.32 release): "
-           "rmap_item stable tree, max_kernel_pages, unswappable KSM pages";
+    return "the seed: mm/ksm.c as first merged (2.6.32 development, the first mainline KSM "
+           "commit), not the 2.6.32 release: a stable tree of rmap_items, max_kernel_pages, KSM "
+           "pages never swapped or migrated";
   return "";
 }
 

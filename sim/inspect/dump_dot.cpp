@@ -76,6 +76,9 @@ private:
     std::string label = fmt::format("{}\n{}", v.name, v.content);
     if (v.state == "unstable")
       label += fmt::format("\nseqnr {}, age {}", v.seqnr, v.age);
+    else if (v.state == "stable" && v.list_node) // v2.6.32
+      label += v.list_node == v.id ? std::string("\nSTABLE: a stable tree node")
+                                   : "\nSTABLE: on " + rmap_name(v.list_node);
     else if (v.state == "stable")
       label += fmt::format("\nSTABLE: stable#{}", v.stable_id);
     return label;
@@ -113,7 +116,20 @@ private:
   void tree_node(const TreeView &t, const std::string &cluster, std::size_t i) {
     const TreeNodeView &n = t.nodes[i];
     std::string label, style;
-    if (t.stable) {
+    if (t.of_rmap_items) { // v2.6.32: an rmap_item heading its KSM page's list
+      auto it = s_.rmaps.find(n.id);
+      label = it == s_.rmaps.end()
+                  ? fmt::format("rmap_item#{}", n.id)
+                  : fmt::format("node {}\n{}\n{}\n{} more on its list", it->second.name,
+                                it->second.content, it->second.kpage, n.list.size());
+      std::vector<std::string> names;
+      for (std::size_t j = 0; j < n.list.size() && j < l_.label_items; j++)
+        names.push_back(rmap_name(n.list[j]));
+      if (!names.empty())
+        label += fmt::format(": {}{}", fmt::join(names, ", "),
+                             n.list.size() > l_.label_items ? ", ..." : "");
+      style = fmt::format("fillcolor=\"{}\", fontcolor=white", n.red ? RED_FILL : BLACK_FILL);
+    } else if (t.stable) {
       auto it = s_.stables.find(n.id);
       label = it == s_.stables.end() ? fmt::format("stable#{}", n.id) : stable_label(it->second);
       style = it == s_.stables.end() ? "" : stable_style(it->second, true, n.red);

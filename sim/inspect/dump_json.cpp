@@ -23,7 +23,9 @@ json tree_json(const TreeView &t) {
     const TreeNodeView &n = t.nodes[i];
     json o;
     o["index"] = i;
-    o[t.stable ? "stable_node" : "rmap_item"] = n.id;
+    o[t.stable && !t.of_rmap_items ? "stable_node" : "rmap_item"] = n.id;
+    if (t.of_rmap_items) // v2.6.32: the rmap_items on this node's list
+      o["stable_list"] = n.list;
     o["color"] = n.red ? "red" : "black";
     o["left"] = index_or_null(n.left);
     o["right"] = index_or_null(n.right);
@@ -70,6 +72,10 @@ json rmap_json(const RmapView &v) {
   o["age"] = v.age;
   o["oldchecksum"] = v.oldchecksum;
   o["stable_node"] = id_or_null(v.stable_id);
+  if (v.list_node || !v.kpage.empty()) { // v2.6.32
+    o["stable_list_of"] = id_or_null(v.list_node);
+    o["kpage"] = v.kpage;
+  }
   o["content"] = v.content;
   o["freed"] = v.freed;
   o["in_unstable_tree"] = v.in_unstable_tree;
@@ -82,6 +88,7 @@ json rmap_json(const RmapView &v) {
 std::string dump_json(const KsmSnapshot &s) {
   json o;
   o["format_version"] = DUMP_FORMAT_VERSION;
+  o["kernel"] = s.kernel;
   o["step"] = s.step;
   o["time_us"] = s.time_us;
   json counters = json::object();

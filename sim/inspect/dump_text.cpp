@@ -14,12 +14,13 @@ public:
   explicit TextDump(const KsmSnapshot &s) : s_(s) {}
 
   std::string run() {
-    out_ += fmt::format("ksm state at step {}, {}.{:03} ms\n", s_.step, s_.time_us / 1000,
-                        s_.time_us % 1000);
+    out_ += fmt::format("ksm state at step {}, {}.{:03} ms{}\n", s_.step, s_.time_us / 1000,
+                        s_.time_us % 1000, seed() ? " (v2.6.32: no stable_node, no NUMA)" : "");
     out_ += fmt::format("counters: {}\n", counters_text(s_.counters));
     for (const TreeView &t : s_.stable_trees)
       tree(t);
-    migrate();
+    if (!seed()) // the seed has no migrate_nodes
+      migrate();
     for (const TreeView &t : s_.unstable_trees)
       tree(t);
     slots();
@@ -28,6 +29,22 @@ public:
 
 private:
   std::string rmap_name(std::uint32_t id) const { return ksmsim::rmap_name(s_, id); }
+  bool seed() const { return s_.kernel == "v2.6.32"; }
+
+  // v2.6.32: a stable tree node is an rmap_item heading its KSM page's list.
+  std::string seed_node_line(const TreeNodeView &n) const {
+    auto it = s_.rmaps.find(n.id);
+    if (it == s_.rmaps.end())
+      return fmt::format("rmap_item#{}", n.id);
+    const RmapView &v = it->second;
+    std::vector<std::string> items;
+    for (std::uint32_t id : n.list)
+      items.push_back(rmap_name(id));
+    return fmt::format("node {} [{}] {} ({}) -- {} more rmap_item(s) on its list{}{}{}", v.name,
+                       v.handle, v.content, v.kpage, n.list.size(), items.empty() ? "" : ": ",
+                       fmt::join(items, ", "),
+                       n.list_truncated ? " ... (list cut: a cycle or too long)" : "");
+  }
 
   std::string stable_line(const StableView &v) const {
     std::string line = fmt::format("{} [{}] {}", v.name, v.handle, v.content);
@@ -63,7 +80,9 @@ private:
     const TreeNodeView &n = t.nodes[i];
     std::string indent(2 + 2 * n.depth, ' ');
     std::string what;
-    if (t.stable) {
+    if (t.of_rmap_items) {
+      what = seed_node_line(n);
+    } else if (t.stable) {
       auto it = s_.stables.find(n.id);
       what = it == s_.stables.end() ? fmt::format("stable#{}", n.id) : stable_line(it->second);
     } else {
@@ -113,6 +132,10 @@ private:
                           sl.rmap.size(), sl.truncated ? " (walk cut: a cycle or too long)" : "");
       for (std::uint32_t id : sl.rmap) {
         const RmapView &v = s_.rmaps.at(id);
+        if (seed()) {
+          seed_slot_item(v, id == c.next_rmap);
+          continue;
+        }
         std::string flags = v.state == "stable"     ? fmt::format("STABLE stable#{}", v.stable_id)
                             : v.state == "unstable" ? fmt::format("UNSTABLE age {}", v.age)
                                                     : std::string("-");
@@ -120,6 +143,22 @@ private:
                             v.oldchecksum, v.content, id == c.next_rmap ? " <- next" : "");
       }
     }
+  }
+
+  // v2.6.32: STABLE_FLAG (a node, or on a node's list: oldchecksum is then
+  // the list's next pointer), NODE_FLAG alone (unstable), or neither.
+  void seed_slot_item(const RmapView &v, bool next) {
+    std::string flags;
+    if (v.state == "stable")
+      flags = v.list_node == v.id ? "STABLE node"
+              : v.list_node       ? "STABLE on " + rmap_name(v.list_node)
+                                  : std::string("STABLE, on no node's list");
+    else if (v.state == "unstable")
+      flags = fmt::format("UNSTABLE age {} oldchecksum {:#010x}", v.age, v.oldchecksum);
+    else
+      flags = fmt::format("- oldchecksum {:#010x}", v.oldchecksum);
+    out_ += fmt::format("    {} [{}] {} {}{}\n", v.name, v.handle, flags, v.content,
+                        next ? " <- next" : "");
   }
 
   const KsmSnapshot &s_;

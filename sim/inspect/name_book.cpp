@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 
@@ -10,7 +11,34 @@ namespace ksmsim {
 
 namespace {
 constexpr std::size_t MAX_WALK = 1u << 24;
+
+const v2_6_32::Ksm *ksm_seed(const Kernel &k) {
+  return dynamic_cast<const v2_6_32::Ksm *>(&k.ksm);
 }
+
+// v2.6.32: the seed's mm_slots and, with names, their rmap_items (it has
+// no stable_node to name).
+template <class Note>
+void note_seed(const v2_6_32::Ksm &ksm, const ScenarioNames *names, Note note) {
+  std::size_t walked = 0;
+  const list_node *head = &ksm.ksm_mm_head.mm_list;
+  for (const list_node *l = head->next; l != head && walked < MAX_WALK; l = l->next, walked++) {
+    const auto *slot = reinterpret_cast<const v2_6_32::mm_slot *>(l); // mm_list comes first
+    if (!slot->mm)
+      continue;
+    note(HandleKind::mm_slot, slot->id, "mm_slot " + slot->mm->name);
+    if (!names)
+      continue;
+    for (const list_node *r = slot->rmap_list.next; r != &slot->rmap_list && walked < MAX_WALK;
+         r = r->next, walked++) {
+      const v2_6_32::rmap_item *item = v2_6_32::rmap_of_link(const_cast<list_node *>(r));
+      if (item->mm)
+        note(HandleKind::rmap_item, item->id,
+             address_name(*names, item->mm->name, item->address & PAGE_MASK));
+    }
+  }
+}
+} // namespace
 
 void NameBook::note(HandleKind kind, std::uint32_t id, const std::string &name) {
   if (names_.size() >= MAX_NAMES) {
@@ -23,6 +51,11 @@ void NameBook::note(HandleKind kind, std::uint32_t id, const std::string &name) 
 void NameBook::note_mms(const Kernel &k) {
   for (const mm_struct *mm : k.mms())
     note(HandleKind::mm, mm->id, "mm " + mm->name);
+  auto add = [&](HandleKind kind, std::uint32_t id, const std::string &name) {
+    note(kind, id, name);
+  };
+  if (const v2_6_32::Ksm *seed = ksm_seed(k))
+    return note_seed(*seed, nullptr, add);
   const Ksm *v39 = ksm_v3_9(k);
   if (!v39)
     return; // the objects named below are v3.9's
@@ -34,6 +67,11 @@ void NameBook::note_mms(const Kernel &k) {
 
 void NameBook::note_all(const Kernel &k, const ScenarioNames &names) {
   note_mms(k);
+  if (const v2_6_32::Ksm *seed = ksm_seed(k))
+    return note_seed(*seed, &names, [&](HandleKind kind, std::uint32_t id, const std::string &n) {
+      if (!full_)
+        note(kind, id, n);
+    });
   const Ksm *v39 = ksm_v3_9(k);
   if (!v39)
     return;

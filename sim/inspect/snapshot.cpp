@@ -6,9 +6,11 @@
 #include <cstddef>
 #include <set>
 
+#include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/counters.h"
+#include "sim/inspect/snapshot_2_6_32.h"
 
 namespace ksmsim {
 
@@ -30,6 +32,7 @@ public:
       : k_(k), ksm_(ksm), names_(names), max_(max) {}
 
   KsmSnapshot run() {
+    s_.kernel = std::string(k_.ksm.version());
     s_.step = k_.current_step;
     s_.time_us = k_.now_us;
     s_.counters = ksm_counters(k_);
@@ -260,17 +263,17 @@ std::string rmap_name(const KsmSnapshot &s, std::uint32_t id) {
 }
 
 KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names, std::size_t max_nodes) {
-  const Ksm *v39 = ksm_v3_9(k);
-  if (!v39) {
-    // The trees and lists below are v3.9's objects: on another port a
-    // snapshot has the counters only.
-    KsmSnapshot s;
-    s.step = k.current_step;
-    s.time_us = k.now_us;
-    s.counters = ksm_counters(k);
-    return s;
-  }
-  return Walker(k, *v39, names, max_nodes).run();
+  if (const Ksm *v39 = ksm_v3_9(k))
+    return Walker(k, *v39, names, max_nodes).run();
+  if (const auto *seed = dynamic_cast<const v2_6_32::Ksm *>(&k.ksm))
+    return take_snapshot_2_6_32(k, *seed, names, max_nodes);
+  // A port without a view of its own: its counters only.
+  KsmSnapshot s;
+  s.kernel = std::string(k.ksm.version());
+  s.step = k.current_step;
+  s.time_us = k.now_us;
+  s.counters = ksm_counters(k);
+  return s;
 }
 
 } // namespace ksmsim

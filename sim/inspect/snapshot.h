@@ -31,7 +31,11 @@ struct RmapView {
   unsigned age = 0;          // unstable: (u8)(ksm_scan.seqnr - seqnr)
   std::uint32_t oldchecksum = 0;
   std::uint32_t stable_id = 0; // stable: rmap_item->head's id (0: none)
-  std::string content;         // of the page mapped at address now
+  // v2.6.32 (the seed: no stable_node): the rmap_item heading the stable
+  // tree node whose list holds this one (its own id for the node itself).
+  std::uint32_t list_node = 0;
+  std::string kpage;   // v2.6.32, a stable item: the page its pte maps now ("pfn 41, PageKsm")
+  std::string content; // of the page mapped at address now
   bool freed = false;
   bool in_unstable_tree = false; // found in an unstable tree by this walk
   bool on_mm_slot = false;       // found on an mm_slot's rmap_list
@@ -60,12 +64,17 @@ struct TreeNodeView {
   bool parent_ok = true; // rb_parent(node) is the node it was reached from
   bool repeat = false;   // reached again (a cycle): not walked a second time
   int depth = 0;
+  // v2.6.32: the rmap_items hanging off this node (next, next->next, ...),
+  // the node itself not included.
+  std::vector<std::uint32_t> list;
+  bool list_truncated = false;
 };
 
 struct TreeView {
   std::string name; // root_stable_tree[0], root_unstable_tree[0]
   int nid = 0;
   bool stable = true;
+  bool of_rmap_items = false;      // v2.6.32: a stable tree whose nodes are rmap_items
   std::vector<TreeNodeView> nodes; // nodes[0] is the root, if any
   bool truncated = false;          // the bound on the walk was reached
 };
@@ -88,9 +97,12 @@ struct CursorView {
 };
 
 struct KsmSnapshot {
+  std::string kernel; // the port's version: "v3.9", "v2.6.32"
   int step = 0;
   std::uint64_t time_us = 0;
-  std::vector<std::pair<std::string, std::uint64_t>> counters; // sysfs files, then node counts
+  // The sysfs files the profile has, then node counts (v2.6.32: no
+  // pages_unshared, pages_volatile, full_scans, migrate_nodes).
+  std::vector<std::pair<std::string, std::uint64_t>> counters;
   std::vector<TreeView> stable_trees, unstable_trees;
   std::vector<std::uint32_t> migrate_nodes;
   bool migrate_truncated = false;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/dump.h"
@@ -40,6 +41,47 @@ std::string dump_sections(Kernel &k, const PageNames &names,
   return out;
 }
 
+const v2_6_32::Ksm *ksm_seed(const Kernel &k) {
+  return dynamic_cast<const v2_6_32::Ksm *>(&k.ksm);
+}
+
+// v2.6.32: an rmap_item's flags as the seed reads them (STABLE_FLAG: a
+// stable tree node with NODE_FLAG, else an item on a node's list; NODE_FLAG
+// alone: the unstable tree of the scan in the low bits).
+std::string seed_item_state(const PageNames &names, const v2_6_32::rmap_item *item) {
+  namespace seed = v2_6_32;
+  if (item->address & seed::STABLE_FLAG) {
+    if (item->address & seed::NODE_FLAG)
+      return "stable, a stable tree node";
+    const seed::rmap_item *node = item;
+    // Back along prev to the node (bounded: a corrupted list is not followed far).
+    for (int i = 0; i < (1 << 20) && node && !(node->address & seed::NODE_FLAG); i++)
+      node = node->prev;
+    return node && (node->address & seed::NODE_FLAG)
+               ? "stable, on the list of " + names.page(node->mm, node->address & PAGE_MASK)
+               : std::string("stable, on no node's list");
+  }
+  if (item->address & seed::NODE_FLAG)
+    return fmt::format("unstable (scan {}), checksum {:08x}", item->address & seed::SEQNR_MASK,
+                       item->oldchecksum);
+  return fmt::format("in no tree, checksum {:08x}", item->oldchecksum);
+}
+
+std::string seed_rmap_listing(const v2_6_32::Ksm &ksm, const PageNames &names,
+                              const std::string &mm_name, const mm_struct *mm) {
+  const v2_6_32::mm_slot *slot =
+      const_cast<v2_6_32::Ksm &>(ksm).get_mm_slot(const_cast<mm_struct *>(mm));
+  if (!slot)
+    return fmt::format("{} has no mm_slot (not registered with KSM)\n", mm_name);
+  std::string out = fmt::format("rmap_list of {}:\n", mm_name);
+  for (const list_node *l = slot->rmap_list.next; l != &slot->rmap_list; l = l->next) {
+    const v2_6_32::rmap_item *item = v2_6_32::rmap_of_link(const_cast<list_node *>(l));
+    out += fmt::format("  {}: {}\n", names.page(item->mm, item->address & PAGE_MASK),
+                       seed_item_state(names, item));
+  }
+  return out;
+}
+
 std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &mm_name) {
   const mm_struct *mm = nullptr;
   for (const NamedRegion &r : names.regions())
@@ -47,6 +89,8 @@ std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &m
       mm = r.mmp;
   if (!mm)
     throw std::invalid_argument(fmt::format("unknown mm '{}'", mm_name));
+  if (const v2_6_32::Ksm *seed = ksm_seed(k))
+    return seed_rmap_listing(*seed, names, mm_name, mm);
   Ksm *v39 = ksm_v3_9(k);
   if (!v39)
     return fmt::format("rmap_list of {}: not shown on {}\n", mm_name, k.ksm.version());
@@ -99,7 +143,47 @@ std::string show_counters(const Kernel &k) {
                            k.ksm.pages_scanned(), k.ksm.rmap_items(), k.now_us / 1000);
 }
 
+namespace {
+// v2.6.32: ksm_scan.rmap_item is the item scanned last (the list head at
+// the start of an mm), ksm_scan.address the next address.
+std::string seed_show_slots(const v2_6_32::Ksm &ksm, const PageNames &names) {
+  std::string out = "mm_slots in scan order (> marks ksm_scan's cursor):\n";
+  const list_node *head = &ksm.ksm_mm_head.mm_list;
+  for (const list_node *n = head->next; n != head; n = n->next) {
+    const v2_6_32::mm_slot *slot = reinterpret_cast<const v2_6_32::mm_slot *>(n);
+    int items = 0;
+    for (const list_node *r = slot->rmap_list.next; r != &slot->rmap_list; r = r->next)
+      items++;
+    bool cursor = ksm.ksm_scan.mm_slot == slot;
+    out += fmt::format(
+        "{} {}: {} rmap_items{}\n", cursor ? ">" : " ", slot->mm ? slot->mm->name : "?", items,
+        cursor ? fmt::format(", next address {}", names.page(slot->mm, ksm.ksm_scan.address)) : "");
+  }
+  if (ksm.ksm_scan.mm_slot == &ksm.ksm_mm_head)
+    out += "> (the list head: the next page starts a full scan)\n";
+  return out + fmt::format("seqnr {}\n", ksm.ksm_scan.seqnr);
+}
+} // namespace
+
+bool port_narrates(const Kernel &k) {
+  return !ksm_seed(k);
+}
+
+std::string seed_scanned_page(const Kernel &k, const PageNames &names) {
+  const v2_6_32::Ksm *seed = ksm_seed(k);
+  if (!seed)
+    return "";
+  const v2_6_32::mm_slot *slot = seed->ksm_scan.mm_slot;
+  const v2_6_32::rmap_item *item = seed->ksm_scan.rmap_item_;
+  if (!slot || slot == &seed->ksm_mm_head || !item || &item->link == &slot->rmap_list || !item->mm)
+    return "";
+  return fmt::format("ksmd scanned {}: {}", names.page(item->mm, item->address & PAGE_MASK),
+                     seed_item_state(names, item));
+}
+
 std::string show_slots(const Kernel &k, const PageNames &names) {
+  if (const v2_6_32::Ksm *seed = ksm_seed(k))
+    return seed_show_slots(*seed, names);
   const Ksm *v39 = ksm_v3_9(k);
   if (!v39) {
     std::string out = "mm_slots in scan order:\n";
@@ -155,7 +239,9 @@ std::string show_page(Kernel &k, const PageNames &names, const std::string &mm,
                      pte_write(pte) ? "writable" : "read-only", pte_dirty(pte) ? "dirty" : "clean");
   out += fmt::format("{}, mapcount {}, count {}", Kernel::PageKsm(p) ? "PageKsm" : "not PageKsm",
                      Kernel::page_mapcount(p), Kernel::page_count(p));
-  if (Kernel::PageKsm(p)) {
+  if (Kernel::PageKsm(p) && ksm_seed(k)) {
+    out += ", no stable_node (v2.6.32: the stable tree's nodes are rmap_items)";
+  } else if (Kernel::PageKsm(p)) {
     const stable_node *node = k.page_stable_node(p);
     out += ", " + (node ? PageNames::stable(node) : std::string("no stable node"));
   }

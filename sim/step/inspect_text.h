@@ -21,6 +21,12 @@ std::string inspect_text(Kernel &k, const PageNames &names, std::string_view wha
 std::string show_counters(const Kernel &k);
 // The mm_slot list in scan order, with ksm_scan's cursor.
 std::string show_slots(const Kernel &k, const PageNames &names);
+// Whether the port narrates (model/lib/narrate.h hooks): v3.9 does, the
+// v2.6.32 seed's port has no hooks.
+bool port_narrates(const Kernel &k);
+// v2.6.32: the page ksmd scanned last (ksm_scan.rmap_item) and the state
+// its rmap_item was left in, read from the seed's objects; "" elsewhere.
+std::string seed_scanned_page(const Kernel &k, const PageNames &names);
 // One named page: its pte, pfn, PageKsm, mapcount and stable node.
 std::string show_page(Kernel &k, const PageNames &names, const std::string &mm,
                       const std::string &vma, std::uint32_t index);

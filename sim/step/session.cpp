@@ -100,6 +100,11 @@ CompletionNames StepSession::completion_names() const {
 int StepSession::run() {
   out_ << fmt::format("scenario {}: {} steps; type help for the commands\n", st_.scenario().name,
                       st_.scenario().steps.size());
+  if (!port_narrates(st_.kernel()))
+    out_ << fmt::format("kernel {}: its port has no narration hooks: scan tells the page ksmd "
+                        "took and the state its rmap_item was left in; show reads its own "
+                        "objects\n",
+                        st_.kernel().ksm.version());
   try {
     for (;;) {
       std::optional<std::string> line = read_("(ksmsim) ");
@@ -207,15 +212,19 @@ void StepSession::cmd_scan(const std::vector<std::string> &w) {
     scanning_ = true;
     unsigned got = st_.scan_pages(1);
     scanning_ = false;
+    if (std::string line = seed_scanned_page(k, st_.names()); got && !line.empty())
+      out_ << line << "\n";
     if (k.ksm.scan_seqnr() != seqnr)
       out_ << fmt::format("-- full scan done: full_scans {}\n", k.ksm.scan_seqnr());
     report_new_oopses();
     i += got;
     idle = got ? 0 : idle + 1;
     if (idle == 2 || (!got && !k.ksm.ksmd_should_run()))
-      out_ << (k.ksm.ksmd_should_run()
-                   ? "ksmd cannot scan: the machine is frozen by an oops\n"
-                   : "ksmd does not run: run is not 1, or no mm has madvised MADV_MERGEABLE\n");
+      out_ << (!k.ksm.ksmd_should_run()
+                   ? "ksmd does not run: run is not 1, or no mm has madvised MADV_MERGEABLE\n"
+               : k.ksm.slot_figures().empty()
+                   ? "ksmd scans nothing: no mm_slot is on ksm_mm_head's list\n"
+                   : "ksmd cannot scan: the machine is frozen by an oops\n");
     if (!got && !k.ksm.ksmd_should_run())
       break;
   }
