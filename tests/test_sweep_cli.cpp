@@ -140,7 +140,7 @@ TEST_CASE("sweep cli: a point whose run fails is a row with its status", "[sweep
   REQUIRE(rows.size() == 3);
   CHECK(cell(rows, 1, "exit") == "2");
   CHECK(cell(rows, 1, "pages_sharing").empty());
-  CHECK(slurp(csv).find("ksmd batches") != std::string::npos);
+  CHECK(slurp(csv).find("--max-ksmd-batches") != std::string::npos);
   CHECK(cell(rows, 2, "exit") == "0");
   CHECK(cell(rows, 2, "pages_sharing") == "63");
 }

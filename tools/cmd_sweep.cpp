@@ -225,7 +225,8 @@ int cmd_sweep(const std::vector<std::string> &args) {
       sweep::MpiSweepIo io;
       io.prepare = prepare;
       io.finish = [&](const std::vector<sweep::PointResult> &results) {
-        return finish(results, fmt::format("{} MPI ranks x {} jobs", size, jobs));
+        return finish(results, fmt::format("{} MPI ranks x {} job{}", size, jobs,
+                                             jobs == 1 ? "" : "s"));
       };
       return sweep::run_sweep_mpi(spec, static_cast<unsigned>(jobs), io, &size);
     } catch (const std::exception &e) {
@@ -241,7 +242,7 @@ int cmd_sweep(const std::vector<std::string> &args) {
     all[i] = i;
   const std::vector<sweep::PointResult> results =
       sweep::run_points(spec, all, static_cast<unsigned>(jobs));
-  return finish(results, fmt::format("{} jobs", jobs));
+  return finish(results, fmt::format("{} job{}", jobs, jobs == 1 ? "" : "s"));
 }
 
 } // namespace ksmsim::cli

@@ -114,7 +114,11 @@ std::string sweep_svg(const std::string &title, const SweepSpec &spec,
   }
   const int ticks = 5;
   const std::int64_t step_x = nice_step(max_x, ticks);
-  const std::int64_t step_y = nice_step(std::max<std::int64_t>(max_y - min_y, 1), ticks);
+  // The memory axis on 1-2-5 steps of MiB (of bytes below 1 MiB).
+  const std::int64_t span_y = std::max<std::int64_t>(max_y - min_y, 1);
+  const std::int64_t step_y = span_y >= (std::int64_t{1} << 20)
+                                  ? nice_step((span_y + (1 << 20) - 1) >> 20, ticks) << 20
+                                  : nice_step(span_y, ticks);
   const std::int64_t x0 = 0, x1 = step_x * ticks;
   const std::int64_t y0 = min_y < 0 ? -((-min_y + step_y - 1) / step_y) * step_y : 0;
   std::int64_t y1 = y0;
