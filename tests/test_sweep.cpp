@@ -2,8 +2,9 @@
 //
 // `ksmsim sweep`'s pieces (sim/sweep/): the grid's points in grid order
 // (first axis slowest, seeds fastest), --grid's list refused when empty,
-// the CSV's cells as RFC 4180 quotes them, and the SVG plot: the same
-// bytes twice and one mark per point that has figures.
+// the CSV's cells as RFC 4180 quotes them, and the plots (SVG, and the
+// Chart.js page): the same bytes twice and one mark per point that has
+// figures.
 
 #include "tests/catch.h"
 
@@ -13,6 +14,7 @@
 
 #include "sim/sweep/grid.h"
 #include "sim/sweep/sweep_csv.h"
+#include "sim/sweep/sweep_page.h"
 #include "sim/sweep/sweep_plot.h"
 
 using namespace ksmsim;
@@ -132,4 +134,25 @@ TEST_CASE("sweep plot: the same bytes twice, one mark per point with figures", "
   CHECK(svg.find("12.25% CPU, 4.0 MiB saved (failed)") != std::string::npos);
   CHECK(svg.rfind("<?xml", 0) == 0);
   CHECK(svg.find("</svg>\n") == svg.size() - 7);
+}
+
+TEST_CASE("sweep plot: the HTML page, the same bytes twice, one chart point per point with "
+          "figures",
+          "[sweep]") {
+  SweepSpec spec;
+  spec.axes = {{"ksm.pages_to_scan", {"100", "1000", "10000"}}};
+  spec.points = grid_points(spec.axes, {}, 10);
+  const std::vector<PointResult> results = {result_with(0, "1.50", "1048576"),
+                                            result_with(1, "12.25", "4194304"),
+                                            result_with(2, "", "")};
+  const std::string page = sweep_page("t </script>", spec, results, "/*chart.js*/");
+  CHECK(page == sweep_page("t </script>", spec, results, "/*chart.js*/"));
+  CHECK(count_of(page, "\"saved_mib\"") == 2);
+  CHECK(page.find("\"cpu_percent\": 12.25") != std::string::npos);
+  CHECK(page.find("\"saved_mib\": 4.0") != std::string::npos);
+  CHECK(page.find("/*chart.js*/") != std::string::npos);
+  // Every row is in the table's data, the failed one too; no "</" in the blob.
+  CHECK(page.find("\"10000\"") != std::string::npos);
+  CHECK(page.find("t </script>") == std::string::npos);
+  CHECK(count_of(page, "</script>") == 3);
 }

@@ -187,6 +187,22 @@ TEST_CASE("sweep cli: --plot draws one mark per point, the same bytes twice", "[
        at = svg.find("<circle class=\"point\"", at + 1))
     marks++;
   CHECK(marks == 4);
+  // OUT.html: the page with Chart.js (Debian's libjs-chart.js), a point each.
+  const std::string h1 = (dir.path / "a.html").string(), h2 = (dir.path / "b.html").string();
+  REQUIRE(run_cli(fmt::format("sweep {}{} --jobs 2 --quiet --out /dev/null --plot '{}'", SMALL,
+                              GRID, h1))
+              .code == 0);
+  REQUIRE(run_cli(fmt::format("sweep {}{} --jobs 1 --quiet --out /dev/null --plot '{}'", SMALL,
+                              GRID, h2))
+              .code == 0);
+  const std::string page = slurp(h1);
+  CHECK(page == slurp(h2));
+  std::size_t points = 0;
+  for (std::size_t at = page.find("\"saved_mib\""); at != std::string::npos;
+       at = page.find("\"saved_mib\"", at + 1))
+    points++;
+  CHECK(points == 4);
+  CHECK(page.find("new Chart(") != std::string::npos);
 }
 
 TEST_CASE("run --set: applies to every scenario of a suite and every profile of --kernel all",

@@ -16,10 +16,12 @@
 #include "sim/sweep/grid.h"
 #include "sim/sweep/launcher.h"
 #include "sim/sweep/sweep_csv.h"
+#include "sim/sweep/sweep_page.h"
 #include "sim/sweep/sweep_plot.h"
 #include "sim/sweep/sweep_run.h"
 #include "tools/cli.h"
 #include "tools/help.h"
+#include "tools/report_output.h"
 #include "tools/set_option.h"
 #include "tools/stdio_args.h"
 #ifdef KSMSIM_HAVE_MPI
@@ -32,9 +34,19 @@ namespace {
 
 constexpr std::size_t kMaxPoints = 1 << 20;
 
+bool ends_with(const std::string &s, const std::string &end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+// --plot OUT.html is the Chart.js page; OUT.svg (or -) the SVG.
+bool html_plot(const std::string &path) {
+  return ends_with(path, ".html");
+}
+
 // What the sweep writes: the CSV and the plot, opened before anything runs.
 struct SweepOutputs {
   std::string csv_path, plot_path, file;
+  std::string chart_js; // for an HTML plot: Chart.js's text
   std::unique_ptr<io::OutputFile> csv, plot;
   // Opens both; "" or why not.
   std::string open() {
@@ -53,7 +65,9 @@ struct SweepOutputs {
       csv->write(sweep::sweep_csv(spec, results));
       csv->commit();
       if (plot) {
-        plot->write(sweep::sweep_svg(fmt::format("ksmsim sweep {}", file), spec, results));
+        const std::string title = fmt::format("ksmsim sweep {}", file);
+        plot->write(html_plot(plot_path) ? sweep::sweep_page(title, spec, results, chart_js)
+                                         : sweep::sweep_svg(title, spec, results));
         plot->commit();
       }
     } catch (const io::OutputError &e) {
@@ -99,7 +113,8 @@ int cmd_sweep(const std::vector<std::string> &args) {
       "out", po::value<std::string>(&out)->value_name("OUT"),
       "write the CSV to OUT (default: stdout)")(
       "plot", po::value<std::string>(&plot)->value_name("OUT"),
-      "also write OUT.svg: memory saved (general_profit) against ksmd CPU% per point")(
+      "also write a plot of memory saved (general_profit) against ksmd CPU% per point: OUT.svg "
+      "(SVG) or OUT.html (a page with Chart.js)")(
       "jobs", po::value<std::string>(),
       "run N points at once (default: this machine's cores; 1 per rank under MPI)")(
       "cost", po::value<std::string>(&cost),
@@ -153,8 +168,9 @@ int cmd_sweep(const std::vector<std::string> &args) {
     return usage_error("sweep: " + err);
   if (vm.count("kernel"))
     ro.kernel = kernel;
-  if (!plot.empty() && (plot.size() < 4 || plot.substr(plot.size() - 4) != ".svg") && plot != "-")
-    return usage_error("sweep: --plot writes SVG: OUT ends in .svg (or is -), not '" + plot + "'");
+  if (!plot.empty() && !ends_with(plot, ".svg") && !html_plot(plot) && plot != "-")
+    return usage_error("sweep: --plot writes OUT.svg (or - for SVG on stdout) or OUT.html, not '" +
+                       plot + "'");
   if (std::string err = io::distinct_outputs({out, plot}); !err.empty())
     return usage_error("sweep: " + err);
   bool stdout_taken = false;
@@ -199,7 +215,12 @@ int cmd_sweep(const std::vector<std::string> &args) {
   } catch (const std::length_error &e) {
     return usage_error(std::string("sweep: the grid has ") + e.what());
   }
-  SweepOutputs outputs{out, plot, file, nullptr, nullptr};
+  SweepOutputs outputs{out, plot, file, "", nullptr, nullptr};
+  if (html_plot(plot)) {
+    std::string why;
+    if (outputs.chart_js = read_chart_library(&why); !why.empty())
+      return std::cerr << "ksmsim: sweep: " << why << "\n", 2;
+  }
   std::ostream &human = human_stream(stdout_taken);
   // Before anything runs: every point parses, the outputs can be written.
   auto prepare = [&]() -> int {
@@ -225,8 +246,8 @@ int cmd_sweep(const std::vector<std::string> &args) {
       sweep::MpiSweepIo io;
       io.prepare = prepare;
       io.finish = [&](const std::vector<sweep::PointResult> &results) {
-        return finish(results, fmt::format("{} MPI ranks x {} job{}", size, jobs,
-                                             jobs == 1 ? "" : "s"));
+        return finish(results,
+                      fmt::format("{} MPI ranks x {} job{}", size, jobs, jobs == 1 ? "" : "s"));
       };
       return sweep::run_sweep_mpi(spec, static_cast<unsigned>(jobs), io, &size);
     } catch (const std::exception &e) {
