@@ -41,7 +41,7 @@ PointResult result_with(int code, const std::string &cpu, const std::string &pro
 
 } // namespace
 
-TEST_CASE("sweep grid: --grid KEY=V1,V2 is an axis; an empty list or value is refused", "[sweep]") {
+TEST_CASE("sweep grid: --grid KEY=V1,V2 is an axis, an empty list or value is refused", "[sweep]") {
   std::string err;
   std::optional<GridAxis> a = parse_grid_axis("ksm.pages_to_scan=100,1000,10000", &err);
   REQUIRE(a);
