@@ -63,5 +63,6 @@ int cmd_record(const std::vector<std::string> &args);  // tools/cmd_record.cpp
 int cmd_compare(const std::vector<std::string> &args); // tools/cmd_compare.cpp
 int cmd_step(const std::vector<std::string> &args);    // tools/cmd_step.cpp
 int cmd_report(const std::vector<std::string> &args);  // tools/cmd_report.cpp
+int cmd_sweep(const std::vector<std::string> &args);   // tools/cmd_sweep.cpp
 
 } // namespace ksmsim::cli

@@ -18,8 +18,8 @@
 #include "tools/run_outputs.h"
 #include "tools/run_progress.h"
 #include "tools/run_suite.h"
-#include "tools/stdio_args.h"
 #include "tools/set_option.h"
+#include "tools/stdio_args.h"
 
 namespace ksmsim::cli {
 
@@ -134,13 +134,14 @@ int cmd_run(const std::vector<std::string> &args) {
   ro.strict = vm.count("strict") > 0;
   ro.shortcuts = vm.count("no-shortcuts") == 0;
   // Several scenarios, a directory or --format tap|junit (tools/run_suite.h).
-  if (std::optional<int> code = run_suite(vm["file"].as<std::vector<std::string>>(), vm, suite, ro))
+  if (std::optional<int> code =
+          run_suite(vm["file"].as<std::vector<std::string>>(), vm, suite, ro, parse_options))
     return *code;
   const std::string file = vm["file"].as<std::vector<std::string>>().front();
   if (std::string err = io::distinct_outputs({trace_out, json_out, html_out}); !err.empty())
     return usage_error("run: " + err);
   if (ro.kernel == "all") // one table of every kernel profile instead of one run
-    return run_on_every_profile(file, ro, vm, {trace_out, json_out, html_out});
+    return run_on_every_profile(file, ro, vm, {trace_out, json_out, html_out}, parse_options);
   RunProgressOutput progress(vm, ro);
   bool stdout_taken = false;
   if (std::string err = check_stdout_outputs({{"--trace", trace_out},

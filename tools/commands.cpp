@@ -50,6 +50,19 @@ const std::vector<CommandInfo> &commands() {
         {1, "an expectation failed, a step failed unexpectedly or the kernel oopsed (as for run)"},
         {2, BAD_INPUT}},
        cmd_report},
+      {"sweep",
+       "FILE --grid KEY=V1,V2,...",
+       "run a scenario at every point of a grid of --set values, one CSV row each",
+       "Runs FILE once per point of the grid that the --grid axes span (--set's keys; the\n"
+       "first axis varies slowest, then each seed of --seeds) with a cost model, on the local\n"
+       "cores or over MPI ranks (mpirun, srun), and writes one CSV row per point in grid\n"
+       "order: ksmd's CPU%, pages scanned/s, the time to 50/90/100% of the final sharing, the\n"
+       "memory saved and the final counters (docs/sweep.md).",
+       {{0, "every point ran with exit 0"},
+        {1, "a point's run exited 1 or 2 (its row says which, and why)"},
+        {2, "the command line or the scenario is wrong (a --grid or --set key or value the file "
+            "refuses), an input cannot be read or an output written, or memory ran out"}},
+       cmd_sweep},
       {"step",
        "FILE",
        "run a scenario step by step and ksmd page by page, narrated",

@@ -27,7 +27,8 @@ RunProgressOutput::RunProgressOutput(const po::variables_map &vm, RunOptions &ro
 }
 
 int run_on_every_profile(const std::string &file, RunOptions ro, const po::variables_map &vm,
-                         const std::vector<std::string> &outputs) {
+                         const std::vector<std::string> &outputs,
+                         const scenario::ParseOptions &parse_options) {
   bool writes =
       std::any_of(outputs.begin(), outputs.end(), [](const std::string &o) { return !o.empty(); });
   if (writes || !ro.dump_at.empty() || ro.dump_each_checkpoint || ro.timeline || ro.list_points)
@@ -35,7 +36,7 @@ int run_on_every_profile(const std::string &file, RunOptions ro, const po::varia
                        "dumps, timeline or --list-points with it");
   ro.kernel.reset();
   try {
-    scenario::Scenario s = scenario::parse_file(file);
+    scenario::Scenario s = scenario::parse_file(file, parse_options);
     EveryProfileTable table = run_every_profile(s, ro);
     std::cout << table.text;
     return table.exit_code;

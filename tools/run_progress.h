@@ -30,7 +30,9 @@ private:
 
 // `ksmsim run FILE --kernel all`: the table on stdout, the highest exit
 // status of its rows. outputs: the file outputs asked for, which it refuses.
+// The file is parsed with parse_options (--set).
 int run_on_every_profile(const std::string &file, RunOptions ro, const po::variables_map &vm,
-                         const std::vector<std::string> &outputs);
+                         const std::vector<std::string> &outputs,
+                         const scenario::ParseOptions &parse_options);
 
 } // namespace ksmsim::cli

@@ -21,9 +21,10 @@ constexpr const char *PER_RUN_OUTPUTS[] = {
     "json",     "trace",       "html",         "dump-at",     "dump-each",      "dump-dir",
     "timeline", "list-points", "trace-format", "trace-level", "timeline-period"};
 
-SuiteRun run_one(const std::string &path, const RunOptions &ro) {
+SuiteRun run_one(const std::string &path, const RunOptions &ro,
+                 const scenario::ParseOptions &parse_options) {
   try {
-    const scenario::Scenario s = scenario::parse_file(path);
+    const scenario::Scenario s = scenario::parse_file(path, parse_options);
     return suite_run(path, run_scenario(s, ro));
   } catch (const scenario::ScenarioError &e) {
     return suite_error(path, e.what());
@@ -33,12 +34,12 @@ SuiteRun run_one(const std::string &path, const RunOptions &ro) {
 }
 
 std::vector<SuiteRun> run_all(const std::vector<std::string> &files, const RunOptions &ro,
-                              unsigned jobs) {
+                              const scenario::ParseOptions &parse_options, unsigned jobs) {
   std::vector<SuiteRun> runs(files.size());
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i; (i = next++) < files.size();)
-      runs[i] = run_one(files[i], ro);
+      runs[i] = run_one(files[i], ro, parse_options);
   };
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs && j < files.size(); ++j)
@@ -58,7 +59,8 @@ void add_suite_options(po::options_description &opts, SuiteArgs &a) {
 }
 
 std::optional<int> run_suite(const std::vector<std::string> &inputs, const po::variables_map &vm,
-                             const SuiteArgs &a, const RunOptions &ro) {
+                             const SuiteArgs &a, const RunOptions &ro,
+                             const scenario::ParseOptions &parse_options) {
   if (a.format != "human" && a.format != "tap" && a.format != "junit")
     return usage_error(fmt::format("run: --format takes human, tap or junit, not '{}'", a.format));
   std::uint64_t jobs = 1;
@@ -74,7 +76,8 @@ std::optional<int> run_suite(const std::vector<std::string> &inputs, const po::v
       return usage_error(fmt::format("run: --{} writes one scenario's output: not with several "
                                      "scenarios, a directory or --format tap|junit",
                                      option));
-  const std::vector<SuiteRun> runs = run_all(paths.files, ro, static_cast<unsigned>(jobs));
+  const std::vector<SuiteRun> runs =
+      run_all(paths.files, ro, parse_options, static_cast<unsigned>(jobs));
   if (a.format == "tap") {
     std::cout << tap_report(runs);
   } else if (a.format == "junit") {

@@ -21,7 +21,9 @@ struct SuiteArgs {
 void add_suite_options(po::options_description &opts, SuiteArgs &a);
 // The exit status of the suite, or nullopt when the arguments are one
 // scenario FILE in the human format (the single run, with all its outputs).
+// Each scenario is parsed with parse_options (--set applies to every one).
 std::optional<int> run_suite(const std::vector<std::string> &inputs, const po::variables_map &vm,
-                             const SuiteArgs &a, const RunOptions &ro);
+                             const SuiteArgs &a, const RunOptions &ro,
+                             const scenario::ParseOptions &parse_options);
 
 } // namespace ksmsim::cli
