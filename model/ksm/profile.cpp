@@ -29,6 +29,10 @@ bool KsmProfile::mm_stat(const mm_struct *mm, std::string_view name, std::int64_
   return true;
 }
 
+bool KsmProfile::has_mm_stat(std::string_view name) const {
+  return name == "ksm_rmap_items" || name == "merged";
+}
+
 const std::vector<std::string> &ksm_versions() {
   static const std::vector<std::string> v = {"v3.9", "v2.6.32"};
   return v;

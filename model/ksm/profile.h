@@ -74,6 +74,9 @@ public:
   // this kernel has no such figure. Default: ksm_rmap_items and merged from
   // slot_figures() (what `expect: mm:` has always read), nothing else.
   virtual bool mm_stat(const mm_struct *mm, std::string_view name, std::int64_t *value) const;
+  // Does mm_stat know the name (for any mm)? An `expect: mm:` naming a
+  // figure the profile lacks is a defect of the file (exit 2).
+  virtual bool has_mm_stat(std::string_view name) const;
 
   // ---- ksmd (ksm_scan_thread) ----
   virtual void ksm_do_scan(unsigned int scan_npages) = 0;

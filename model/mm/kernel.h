@@ -92,6 +92,11 @@ const char *errno_name(int err); // "EBUSY" for 16 (or -16)
 class Kernel : public OopsSink {
 public:
   Kernel(const MachineConfig &machine, const KernelProfile &profile);
+  // Not the kernel's: with the KSM port make_port builds (make_ksm_profile
+  // otherwise), so that a test can watch the hooks the MMU calls.
+  using KsmPortFactory = std::function<std::unique_ptr<KsmProfile>(Kernel &)>;
+  Kernel(const MachineConfig &machine, const KernelProfile &profile,
+         const KsmPortFactory &make_port);
   ~Kernel() override;
   Kernel(const Kernel &) = delete;
   Kernel &operator=(const Kernel &) = delete;
@@ -171,6 +176,12 @@ public:
   // sys_prctl for the options the simulation has (PR_SET_MEMORY_MERGE,
   // PR_GET_MEMORY_MERGE): what prctl returns, or -errno.
   long sys_prctl(mm_struct *mm, int option, unsigned long arg2);
+  // The PR_SET_MEMORY_MERGE / PR_GET_MEMORY_MERGE cases of 6.x sys.c's
+  // switch, with the port's ksm_enable_merge_any / ksm_disable_merge_any:
+  // for a port's prctl_memory_merge.
+  long prctl_memory_merge_cases(mm_struct *mm, int option, unsigned long arg2,
+                                const std::function<int(mm_struct *)> &enable_merge_any,
+                                const std::function<int(mm_struct *)> &disable_merge_any);
   // ---- madvise (model/mm/madvise.cpp) ----
   int sys_madvise(mm_struct *mm, std::uint64_t start, std::uint64_t len, int advice);
   mm_struct *do_fork(mm_struct *parent, const std::string &child_name, int child_pid);
