@@ -235,7 +235,7 @@ TEST_CASE("6.x: a child of a MMF_VM_MERGEABLE parent is mergeable only through k
 
 // --- zero page ptes ------------------------------------------------------------
 
-TEST_CASE("6.x: a KSM zero pte is the dirty special zero-pfn pte; a read fault's is clean",
+TEST_CASE("6.x: a KSM zero pte is the dirty special zero-pfn pte, a read fault's is clean",
           "[mm6x][zero]") {
   Machine m;
   CHECK(is_zero_pfn(0));
@@ -350,7 +350,7 @@ TEST_CASE("6.x unshare: a KSM zero pte becomes an exclusive zeroed page, still r
   CHECK(pte_write(m.pte(a, s)));
 }
 
-TEST_CASE("6.x unshare: a KSM page is copied for this mm; the others keep it", "[mm6x][unshare]") {
+TEST_CASE("6.x unshare: a KSM page is copied for this mm, the others keep it", "[mm6x][unshare]") {
   Machine m(false); // v3.9 merges the pages
   const std::uint64_t word = 0x6161616161616161ULL;
   mm_struct *a = m.k.mm_alloc("A", 1), *b = m.k.mm_alloc("B", 2);
@@ -387,7 +387,7 @@ TEST_CASE("6.x unshare: a KSM page is copied for this mm; the others keep it", "
   CHECK(m.mapped(b, sb) == kpage);
 }
 
-TEST_CASE("6.x unshare: an exclusive anon page stays; a COW-shared one is copied",
+TEST_CASE("6.x unshare: an exclusive anon page stays, a COW-shared one is copied",
           "[mm6x][unshare]") {
   Machine m;
   mm_struct *a = m.k.mm_alloc("A", 1);
@@ -415,7 +415,7 @@ TEST_CASE("6.x unshare: an exclusive anon page stays; a COW-shared one is copied
   CHECK(pte_same(m.pte(a, s), before));
 }
 
-TEST_CASE("6.x unshare: a writable pte is only made young; UNSHARE with WRITE is refused",
+TEST_CASE("6.x unshare: a writable pte is only made young, UNSHARE with WRITE is refused",
           "[mm6x][unshare]") {
   Machine m;
   mm_struct *a = m.k.mm_alloc("A", 1);
@@ -482,7 +482,7 @@ TEST_CASE("6.15: with MMF_VM_MERGE_ANY a new mmap does not join its VM_MERGEABLE
   CHECK(!a->mmap_sem_writer);
 }
 
-TEST_CASE("v3.9, v2.6.32: prctl(PR_SET/GET_MEMORY_MERGE) is EINVAL; the hooks do nothing",
+TEST_CASE("v3.9 and v2.6.32: prctl(PR_SET/GET_MEMORY_MERGE) is EINVAL and the hooks do nothing",
           "[mm6x][prctl]") {
   for (const char *version : {"v3.9", "v2.6.32"}) {
     KernelProfile prof;
