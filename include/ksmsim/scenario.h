@@ -213,6 +213,11 @@ struct MmExpect {
   std::string mm;
   std::optional<std::uint64_t> ksm_rmap_items;
   std::optional<std::uint64_t> merged;
+  // Every figure given, these two and the extensions (6.x /proc/PID/ksm_stat:
+  // ksm_merging_pages, ksm_zero_pages, ksm_process_profit, ksm_merge_any and
+  // ksm_mergeable as 1/0), in the order written, with where each was.
+  std::vector<std::pair<std::string, std::int64_t>> figures;
+  std::vector<Location> figure_locs; // parallel to figures
   Location loc;
 };
 struct PageExpect {
@@ -257,6 +262,13 @@ struct Dump {
 struct Sample {
   std::string label;
 };
+// Extension: prctl(PR_SET_MEMORY_MERGE, memory_merge) by mm (Linux 6.4+:
+// nonzero makes every compatible vma of the process mergeable, now and
+// later; 0 undoes it). Kernels before 6.4 refuse it with EINVAL.
+struct Prctl {
+  std::string mm;
+  std::uint64_t memory_merge = 0;
+};
 
 struct Step;
 
@@ -270,7 +282,7 @@ struct Interleave {
 };
 
 using StepBody = std::variant<Spawn, Mmap, Munmap, Write, Read, Madvise, Fork, Exit, Swapout,
-                              Swapin, Migrate, Sysfs, Sleep, Wait, Expect, Dump, Sample>;
+                              Swapin, Migrate, Sysfs, Sleep, Wait, Expect, Dump, Sample, Prctl>;
 
 struct Step {
   StepBody body;

@@ -17,6 +17,22 @@ bool KsmProfile::has_sysfs_file(const std::string &name) const {
   return std::find(f.begin(), f.end(), name) != f.end();
 }
 
+bool KsmProfile::mm_stat(const mm_struct *mm, std::string_view name, std::int64_t *value) const {
+  const bool rmap_items = name == "ksm_rmap_items";
+  if (!rmap_items && name != "merged")
+    return false;
+  std::uint64_t sum = 0;
+  for (const SlotFigures &f : slot_figures())
+    if (f.mm == mm)
+      sum += rmap_items ? f.rmap_items : f.merged;
+  *value = static_cast<std::int64_t>(sum);
+  return true;
+}
+
+bool KsmProfile::has_mm_stat(std::string_view name) const {
+  return name == "ksm_rmap_items" || name == "merged";
+}
+
 const std::vector<std::string> &ksm_versions() {
   static const std::vector<std::string> v = {"v3.9", "v2.6.32"};
   return v;

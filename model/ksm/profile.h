@@ -9,6 +9,7 @@
 // it is specific to that version.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,13 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#include "model/mm/mm_types.h"
+
 namespace ksmsim {
 
 class Kernel;
 struct KernelProfile;
-struct mm_struct;
-struct page;
-struct vm_area_struct;
 
 class KsmProfile {
 public:
@@ -45,6 +45,38 @@ public:
   rmap_walk_ksm(page *p,
                 const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one) = 0;
   virtual void ksm_migrate_page(page *newpage, page *oldpage) = 0;
+
+  // ---- hooks of later kernels (6.x include/linux/ksm.h, kernel/sys.c) ----
+  // Each default is what a kernel without the hook does, so that the ports
+  // of 3.9 and 2.6.32 need not know of them.
+  //
+  // prctl(PR_SET_MEMORY_MERGE, arg) / prctl(PR_GET_MEMORY_MERGE): kernel/sys.c
+  // (6.4+) checks the unused args, takes mmap_lock for write and calls
+  // ksm_enable_merge_any / ksm_disable_merge_any, or reads MMF_VM_MERGE_ANY.
+  // The value prctl returns, or -errno. Default: a kernel before 6.4 has no
+  // such option, and prctl's switch ends in `default: error = -EINVAL`.
+  virtual long prctl_memory_merge(mm_struct *mm, int option, unsigned long arg) {
+    (void)mm, (void)option, (void)arg;
+    return -EINVAL;
+  }
+  // ksm_add_vma: mmap calls it on a vma it has just created (6.x
+  // __mmap_new_vma), so that an mm with MMF_VM_MERGE_ANY gets VM_MERGEABLE
+  // on its new vmas. Default: nothing.
+  virtual void ksm_add_vma(vm_area_struct *vma) { (void)vma; }
+  // ksm_might_unmap_zero_page (6.x include/linux/ksm.h): a zero-pfn pte is
+  // zapped (zap_present_ptes) or replaced by a copy (wp_page_copy); a KSM
+  // zero pte (is_ksm_zero_pte) drops ksm_zero_pages and
+  // mm->ksm_zero_pages. Default: nothing (no kernel before 6.5 counts them).
+  virtual void ksm_might_unmap_zero_page(mm_struct *mm, pte_t pte) { (void)mm, (void)pte; }
+  // A per-process figure by name: /proc/PID/ksm_stat's ksm_rmap_items,
+  // ksm_zero_pages, ksm_merging_pages, ksm_process_profit (6.x fs/proc/base.c),
+  // and ksmsim's `merged` (rmap_items of the mm in the stable tree); false if
+  // this kernel has no such figure. Default: ksm_rmap_items and merged from
+  // slot_figures() (what `expect: mm:` has always read), nothing else.
+  virtual bool mm_stat(const mm_struct *mm, std::string_view name, std::int64_t *value) const;
+  // Does mm_stat know the name (for any mm)? An `expect: mm:` naming a
+  // figure the profile lacks is a defect of the file (exit 2).
+  virtual bool has_mm_stat(std::string_view name) const;
 
   // ---- ksmd (ksm_scan_thread) ----
   virtual void ksm_do_scan(unsigned int scan_npages) = 0;

@@ -30,6 +30,7 @@
 #include "model/lib/trace.h"
 #include "model/mm/lazy_array.h"
 #include "model/mm/mm_types.h"
+#include "model/mm/zero_page.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -66,7 +67,20 @@ enum VmFault : int {
   VM_FAULT_WRITE = 0x0008,
   VM_FAULT_SIGSEGV = 0x0040,
 };
-enum FaultFlag : unsigned { FAULT_FLAG_WRITE = 1 };
+// The kernel's values (include/linux/mm_types.h of 6.x): UNSHARE and REMOTE
+// only come from 6.x break_ksm (handle_mm_fault(FAULT_FLAG_UNSHARE | FAULT_FLAG_REMOTE)).
+enum FaultFlag : unsigned {
+  FAULT_FLAG_WRITE = 1u << 0,
+  FAULT_FLAG_REMOTE = 1u << 7,
+  FAULT_FLAG_UNSHARE = 1u << 10,
+};
+// prctl options (include/uapi/linux/prctl.h, 6.4+; <sys/prctl.h> may define them).
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#endif
+#ifndef PR_GET_MEMORY_MERGE
+#define PR_GET_MEMORY_MERGE 68
+#endif
 enum FollFlag : unsigned { FOLL_GET = 1, FOLL_MIGRATION = 2 };
 enum TtuFlags : unsigned { TTU_UNMAP = 0, TTU_MIGRATION = 1 };
 enum SwapResult : int { SWAP_SUCCESS = 0, SWAP_AGAIN = 1, SWAP_FAIL = 2, SWAP_MLOCK = 3 };
@@ -78,6 +92,11 @@ const char *errno_name(int err); // "EBUSY" for 16 (or -16)
 class Kernel : public OopsSink {
 public:
   Kernel(const MachineConfig &machine, const KernelProfile &profile);
+  // Not the kernel's: with the KSM port make_port builds (make_ksm_profile
+  // otherwise), so that a test can watch the hooks the MMU calls.
+  using KsmPortFactory = std::function<std::unique_ptr<KsmProfile>(Kernel &)>;
+  Kernel(const MachineConfig &machine, const KernelProfile &profile,
+         const KsmPortFactory &make_port);
   ~Kernel() override;
   Kernel(const Kernel &) = delete;
   Kernel &operator=(const Kernel &) = delete;
@@ -103,7 +122,7 @@ public:
   int page_to_nid(const page *p) const;
   int pfn_to_nid(std::uint64_t pfn) const;
   page *zero_page() { return zero_page_; }
-  bool is_zero_pfn(std::uint64_t pfn) const { return pfn == 0; }
+  bool is_zero_pfn(std::uint64_t pfn) const { return ksmsim::is_zero_pfn(pfn); }
   void get_page(page *p);
   bool get_page_unless_zero(page *p);
   void put_page(page *p);
@@ -153,6 +172,16 @@ public:
   int split_vma(mm_struct *mm, vm_area_struct *vma, std::uint64_t addr, int new_below);
   int mbind_range(mm_struct *mm, std::uint64_t start, std::uint64_t end, int node);
   std::uint64_t get_unmapped_area(mm_struct *mm, std::uint64_t len);
+  // ---- prctl (model/mm/prctl.cpp) ----
+  // sys_prctl for the options the simulation has (PR_SET_MEMORY_MERGE,
+  // PR_GET_MEMORY_MERGE): what prctl returns, or -errno.
+  long sys_prctl(mm_struct *mm, int option, unsigned long arg2);
+  // The PR_SET_MEMORY_MERGE / PR_GET_MEMORY_MERGE cases of 6.x sys.c's
+  // switch, with the port's ksm_enable_merge_any / ksm_disable_merge_any:
+  // for a port's prctl_memory_merge.
+  long prctl_memory_merge_cases(mm_struct *mm, int option, unsigned long arg2,
+                                const std::function<int(mm_struct *)> &enable_merge_any,
+                                const std::function<int(mm_struct *)> &disable_merge_any);
   // ---- madvise (model/mm/madvise.cpp) ----
   int sys_madvise(mm_struct *mm, std::uint64_t start, std::uint64_t len, int advice);
   mm_struct *do_fork(mm_struct *parent, const std::string &child_name, int child_pid);
@@ -199,6 +228,14 @@ public:
                         unsigned flags);
   int do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
                  pte_t orig_pte);
+  // 6.x do_wp_page with FAULT_FLAG_UNSHARE, and its wp_page_copy: a KSM
+  // page or the zero page becomes an exclusive anonymous copy, mapped
+  // write-protected (model/mm/unshare.cpp). handle_mm_fault takes this
+  // path for FAULT_FLAG_UNSHARE; the 3.9 write fault never does.
+  int do_wp_page_unshare(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                         pte_t orig_pte);
+  int wp_page_copy(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
+                   pte_t orig_pte, page *old_page, bool unshare);
   int do_swap_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,
                    unsigned flags, pte_t orig_pte);
   void zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint64_t end);

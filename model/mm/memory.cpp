@@ -60,6 +60,16 @@ page *Kernel::follow_page(vm_area_struct *vma, std::uint64_t address, unsigned f
 int Kernel::handle_mm_fault(mm_struct *mm, vm_area_struct *vma, std::uint64_t address,
                             unsigned flags) {
   KFUNC();
+  if (flags & FAULT_FLAG_UNSHARE) {
+    // 6.x sanitize_fault_flags: unsharing is not writing, and only a COW
+    // mapping has anything to unshare.
+    if (flags & FAULT_FLAG_WRITE) {
+      kernel_warn_once_at("sanitize_fault_flags", "mm/memory.c: WARN_ON_ONCE(FAULT_FLAG_WRITE)");
+      return VM_FAULT_SIGSEGV;
+    }
+    if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != VM_MAYWRITE) // !is_cow_mapping
+      flags &= ~unsigned(FAULT_FLAG_UNSHARE);
+  }
   // handle_pte_fault
   pte_t *ptep = pte_offset(mm, address, true);
   pte_t entry = *ptep;
@@ -68,10 +78,12 @@ int Kernel::handle_mm_fault(mm_struct *mm, vm_area_struct *vma, std::uint64_t ad
       return do_anonymous_page(mm, vma, address, ptep, flags);
     return do_swap_page(mm, vma, address, ptep, flags, entry);
   }
-  if (flags & FAULT_FLAG_WRITE) {
+  if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
     if (!pte_write(entry))
-      return do_wp_page(mm, vma, address, ptep, entry);
-    entry = pte_mkdirty(entry);
+      return (flags & FAULT_FLAG_UNSHARE) ? do_wp_page_unshare(mm, vma, address, ptep, entry)
+                                          : do_wp_page(mm, vma, address, ptep, entry);
+    if (flags & FAULT_FLAG_WRITE)
+      entry = pte_mkdirty(entry);
   }
   entry.val |= _PAGE_YOUNG;
   set_pte(ptep, entry);
@@ -152,8 +164,10 @@ int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address
     copy_user_highpage(new_page, old_page); // cow_user_page
   new_page->flags |= PG_uptodate;
   if (pte_same(*ptep, orig_pte)) {
-    if (!old_page)
+    if (!old_page) {
+      ksm.ksm_might_unmap_zero_page(mm, orig_pte); // 6.x wp_page_copy
       mm->anon_rss++;
+    }
     pte_t entry = pfn_pte(page_to_pfn(new_page));
     if (vma->vm_flags & VM_WRITE)
       entry = pte_mkwrite(pte_mkdirty(entry));
@@ -279,8 +293,10 @@ void Kernel::zap_page_range(vm_area_struct *vma, std::uint64_t start, std::uint6
     if (pte_present(ptent)) {
       need_flush = true; // tlb_remove_tlb_entry
       page *p = vm_normal_page(vma, addr, ptent);
-      if (!p)
+      if (!p) {
+        ksm.ksm_might_unmap_zero_page(mm, ptent); // 6.x zap_present_ptes
         continue;
+      }
       mm->anon_rss--;
       page_remove_rmap(p);
       if (page_mapcount(p) < 0) // print_bad_pte: logged, the kernel is tainted and goes on

@@ -195,8 +195,21 @@ struct mm_struct {
   long anon_rss = 0, swap_ents = 0;
   std::uint64_t mmap_base = 0; // arch_pick_mmap_layout: the top of the mmap area
   bool freed = false;
+  // 6.x's per-mm KSM figures (include/linux/mm_types.h, CONFIG_KSM), kept
+  // by the ports that have them (/proc/PID/ksm_stat, ksm_process_profit);
+  // 0 in the older ports. unsigned long and atomic_long_t as in the kernel.
+  std::uint64_t ksm_merging_pages = 0; // pages of this mm merged by KSM
+  std::uint64_t ksm_rmap_items = 0;    // ksm_rmap_items allocated for this mm
+  std::int64_t ksm_zero_pages = 0;     // KSM zero ptes (is_ksm_zero_pte) in this mm
 };
-constexpr std::uint64_t MMF_VM_MERGEABLE = 1u << 16;
+// mm->flags bits (include/linux/sched/coredump.h of 6.x): the bit numbers
+// are the kernel's, as masks.
+constexpr std::uint64_t MMF_VM_MERGEABLE = 1u << 16; // KSM may merge vmas of this mm
+constexpr std::uint64_t MMF_VM_MERGE_ANY = 1u << 30; // prctl(PR_SET_MEMORY_MERGE): every vma
+// MMF_INIT_MASK: what mm_init (kernel/fork.c) copies from the parent's
+// flags; of the simulated bits only MMF_VM_MERGE_ANY (6.7+; MMF_VM_MERGEABLE
+// is not inherited, ksm_fork enters the child instead).
+constexpr std::uint64_t MMF_INIT_MASK = MMF_VM_MERGE_ANY;
 
 // linear_page_index (include/linux/pagemap.h), kept as page->index keeps it.
 inline std::uint32_t linear_page_index(const vm_area_struct *vma, std::uint64_t address) {

@@ -52,6 +52,15 @@ mm_struct *Kernel::do_fork(mm_struct *oldmm, const std::string &child_name, int 
   mm_struct *mm = mm_alloc(child_name, child_pid);
   mm->node = oldmm->node;
   mm->mmap_base = oldmm->mmap_base; // dup_mm copies the mm_struct
+  // ... counters and all (6.x: the KSM figures; a ksm_fork that enters the
+  // child resets them only since 2025's "fix incorrect KSM counter handling
+  // in mm_struct during fork"), then mm_init keeps of its flags only
+  // mmf_init_flags(oldmm->flags): MMF_VM_MERGE_ANY is inherited (6.7+),
+  // MMF_VM_MERGEABLE is not.
+  mm->ksm_merging_pages = oldmm->ksm_merging_pages;
+  mm->ksm_rmap_items = oldmm->ksm_rmap_items;
+  mm->ksm_zero_pages = oldmm->ksm_zero_pages;
+  mm->flags = oldmm->flags & MMF_INIT_MASK;
   // dup_mmap
   down_write(oldmm);
   down_write(mm);

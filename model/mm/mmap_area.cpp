@@ -138,6 +138,7 @@ std::uint64_t Kernel::do_mmap_anon(mm_struct *mm, std::uint64_t npages, int node
     vma->vm_flags = vm_flags;
     vma->vm_pgoff = pgoff;
     insert_vm_struct(mm, vma); // vma_link
+    ksm.ksm_add_vma(vma);      // 6.x __mmap_new_vma: VM_MERGEABLE for MMF_VM_MERGE_ANY
   }
   if (node >= 0)
     mbind_range(mm, addr, addr + len, node);

@@ -16,7 +16,10 @@
 namespace ksmsim {
 
 Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof)
-    : machine(m), profile(prof), ksm_port_(make_ksm_profile(*this, prof)), ksm(*ksm_port_) {
+    : Kernel(m, prof, [](Kernel &k) { return make_ksm_profile(k, k.profile); }) {}
+
+Kernel::Kernel(const MachineConfig &m, const KernelProfile &prof, const KsmPortFactory &make_port)
+    : machine(m), profile(prof), ksm_port_(make_port(*this)), ksm(*ksm_port_) {
   nodes_.resize(machine.nodes);
   // mem_map: address space for every frame, touched (and so paid for) only
   // as frames are handed out.

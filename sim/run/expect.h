@@ -35,4 +35,7 @@ struct MmKsmStat {
 };
 MmKsmStat mm_ksm_stat(Kernel &k, mm_struct *mm);
 
+// The per-mm figures `expect: mm:` takes, in the order they are checked.
+const std::vector<std::string> &mm_figure_order();
+
 } // namespace ksmsim

@@ -228,6 +228,7 @@ private:
   void op(const Madvise &x, const Step &st);
   void op(const Fork &x, const Step &st);
   void op(const Exit &x, const Step &st);
+  void op(const Prctl &x, const Step &st);
   void op(const Swapout &x, const Step &st);
   void op(const Swapin &x, const Step &st);
   void op(const Migrate &x, const Step &st);
@@ -471,6 +472,14 @@ void Runner::op(const Exit &x, const Step &st) {
   Process &p = proc(x.mm, st.loc);
   p.exited = true;
   k_.mmput(p.mm);
+}
+
+void Runner::op(const Prctl &x, const Step &st) {
+  Process &p = proc(x.mm, st.loc);
+  long err = k_.sys_prctl(p.mm, PR_SET_MEMORY_MERGE, x.memory_merge);
+  if (err < 0)
+    throw StepError{static_cast<int>(-err),
+                    fmt::format("prctl(PR_SET_MEMORY_MERGE, {}) failed", x.memory_merge)};
 }
 
 // The anonymous page mapped at a named page now, or nullptr (none, the
@@ -965,6 +974,12 @@ static void check_counters_exist(const std::vector<Step> &steps, const Kernel &k
         throw ScenarioError(x->counter_locs[i],
                             fmt::format("expect: {}: no such file in {}'s /sys/kernel/mm/ksm",
                                         x->counters[i].first, k.ksm.version()));
+    for (const MmExpect &me : x->mms)
+      for (std::size_t i = 0; i < me.figures.size(); i++)
+        if (!k.ksm.has_mm_stat(me.figures[i].first))
+          throw ScenarioError(me.figure_locs[i],
+                              fmt::format("expect: mm {}: {}: no such figure in {}", me.mm,
+                                          me.figures[i].first, k.ksm.version()));
   }
 }
 

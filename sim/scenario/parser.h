@@ -102,16 +102,27 @@ constexpr std::array<std::string_view, 4> kSwapoutKeys{"mm", "vma", "pages", "ke
 constexpr std::array<std::string_view, 4> kSwapinKeys{"mm", "vma", "pages", "io_error"};
 constexpr std::array<std::string_view, 4> kMigrateKeys{"mm", "vma", "pages", "node"};
 constexpr std::array<std::string_view, 2> kWaitKeys{"full_scans", "timeout"};
-constexpr std::array<std::string_view, 10> kCounters{
-    "pages_shared", "pages_sharing",      "pages_unshared", "pages_volatile",  "full_scans",
-    "run",          "merge_across_nodes", "pages_to_scan",  "sleep_millisecs", "max_kernel_pages"};
+constexpr std::array<std::string_view, 24> kCounters{
+    "pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run",
+    "merge_across_nodes", "pages_to_scan", "sleep_millisecs", "max_kernel_pages",
+    // Extension: 6.x's files (a profile without one: a defect of the file).
+    "pages_scanned", "pages_skipped", "ksm_zero_pages", "general_profit", "stable_node_chains",
+    "stable_node_dups", "max_page_sharing", "stable_node_chains_prune_millisecs", "use_zero_pages",
+    "smart_scan", "advisor_max_cpu", "advisor_min_pages_to_scan", "advisor_max_pages_to_scan",
+    "advisor_target_scan_time"};
+// The counters whose file prints a long (%ld): they may be negative.
+constexpr std::array<std::string_view, 2> kSignedCounters{"general_profit", "ksm_zero_pages"};
 constexpr std::array<std::string_view, 10> kExpectExtras{
     "mm",         "page",    "oops",       "warning",   "detected",
     "invariants", "if_with", "if_without", "if_kernel", "if_not_kernel"};
 // The names `detected:` takes (model/lib/oops.h's detector reports).
 constexpr std::array<std::string_view, 5> kDetectorNames{
     "rb-erase-not-in-tree", "use-after-free", "deadlock", "negative-mapcount", "fault-no-progress"};
-constexpr std::array<std::string_view, 2> kMmExpectKeys{"ksm_rmap_items", "merged"};
+// ksm_rmap_items and merged (v1), then 6.x /proc/PID/ksm_stat's (extension).
+constexpr std::array<std::string_view, 7> kMmExpectKeys{
+    "ksm_rmap_items",     "merged",        "ksm_merging_pages", "ksm_zero_pages",
+    "ksm_process_profit", "ksm_merge_any", "ksm_mergeable"};
+constexpr std::array<std::string_view, 2> kPrctlKeys{"mm", "memory_merge"};
 constexpr std::array<std::string_view, 8> kPageExpectKeys{
     "mm", "vma", "page", "ksm", "shared_with", "node", "present", "swapped"};
 constexpr std::array<std::string_view, 2> kInvariants{"ok", "violated"};
@@ -295,6 +306,9 @@ std::uint64_t read_uint(const Reporter &rep, const YAML::Node &node, std::string
 
 bool read_bool(const Reporter &rep, const YAML::Node &node, std::string_view what);
 
+// An integer, possibly negative, in int64_t's range.
+std::int64_t read_int(const Reporter &rep, const YAML::Node &node, std::string_view what);
+
 // A non-empty scalar, checked by the caller.
 std::string read_word(const Reporter &rep, const YAML::Node &node, std::string_view what);
 
@@ -379,7 +393,7 @@ private:
     std::string_view name;
     BodyParser parse;
   };
-  static const std::array<StepKind, 17> kStepKinds;
+  static const std::array<StepKind, 18> kStepKinds;
   static std::vector<std::string_view> step_keys();
   static const StepKind *find_step_kind(std::string_view key);
 
@@ -437,6 +451,7 @@ private:
   StepBody parse_expect(const Field &f);
   StepBody parse_dump(const Field &f);
   StepBody parse_sample(const Field &f);
+  StepBody parse_prctl(const Field &f);
 
   // content of a write
   Content parse_content(const MapView &m, const PageSet &pages);

@@ -157,6 +157,26 @@ std::uint64_t read_uint(const Reporter &rep, const YAML::Node &node, std::string
   return value;
 }
 
+std::int64_t read_int(const Reporter &rep, const YAML::Node &node, std::string_view what) {
+  std::string text = scalar_text(rep, node);
+  const bool negative = !text.empty() && text[0] == '-';
+  std::uint64_t magnitude = 0;
+  NumStatus status = node.IsScalar() ? parse_uint(negative ? text.substr(1) : text, magnitude)
+                                     : NumStatus::NotANumber;
+  if (status == NumStatus::NotANumber) {
+    std::string got = node.IsScalar() ? ", got " + quote(text) : std::string();
+    rep.fail(node, std::string(what) + ": expected an integer" + got);
+  }
+  const std::uint64_t limit = negative ? std::uint64_t(1) << 63 : (std::uint64_t(1) << 63) - 1;
+  if (status == NumStatus::TooLarge || magnitude > limit) {
+    rep.fail(node, std::string(what) +
+                       ": expected an integer from -9223372036854775808 to "
+                       "9223372036854775807, got " +
+                       quote(text));
+  }
+  return negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+}
+
 bool read_bool(const Reporter &rep, const YAML::Node &node, std::string_view what) {
   bool value = false;
   if (!node.IsScalar() || !YAML::convert<bool>::decode(YAML::Node(rep.text(node)), value)) {

@@ -42,7 +42,7 @@ ScenarioError::ScenarioError(const Location &loc, const std::string &message)
 
 namespace detail {
 
-const std::array<Parser::StepKind, 17> Parser::kStepKinds{{
+const std::array<Parser::StepKind, 18> Parser::kStepKinds{{
     {"spawn", &Parser::parse_spawn},
     {"mmap", &Parser::parse_mmap},
     {"munmap", &Parser::parse_munmap},
@@ -60,6 +60,7 @@ const std::array<Parser::StepKind, 17> Parser::kStepKinds{{
     {"expect", &Parser::parse_expect},
     {"dump", &Parser::parse_dump},
     {"sample", &Parser::parse_sample},
+    {"prctl", &Parser::parse_prctl},
 }};
 
 std::vector<std::string_view> Parser::step_keys() {
@@ -535,6 +536,14 @@ StepBody Parser::parse_exit(const Field &f) {
   return Exit{known_mm(f.value, "exit")};
 }
 
+StepBody Parser::parse_prctl(const Field &f) {
+  MapView m(rep_, f.value, "prctl", kPrctlKeys);
+  Prctl s;
+  s.mm = known_mm(m.need("mm").value, "mm");
+  s.memory_merge = read_uint(rep_, m.need("memory_merge").value, "memory_merge");
+  return s;
+}
+
 StepBody Parser::parse_swapout(const Field &f) {
   require_swap(f);
   MapView m(rep_, f.value, "swapout", kSwapoutKeys);
@@ -708,7 +717,11 @@ Poke Parser::parse_poke(const YAML::Node &node) {
 
 void Parser::parse_expect_field(Expect &e, const Field &f) {
   if (contains(kCounters, f.key)) {
-    e.counters.emplace_back(f.key, read_uint(rep_, f.value, f.key));
+    // A negative value of a %ld file is kept as the two's complement the
+    // profile's sysfs_show gives it.
+    e.counters.emplace_back(f.key, contains(kSignedCounters, f.key)
+                                       ? static_cast<std::uint64_t>(read_int(rep_, f.value, f.key))
+                                       : read_uint(rep_, f.value, f.key));
     e.counter_locs.push_back(rep_.loc(f.key_node));
   } else if (f.key == "mm") {
     parse_mm_expects(e, f.value);
@@ -762,11 +775,23 @@ void Parser::parse_mm_expects(Expect &e, const YAML::Node &node) {
     mm.mm = known_mm(f.key_node, "mm");
     mm.loc = rep_.loc(f.key_node);
     MapView m(rep_, f.value, "expect mm " + quote(mm.mm), kMmExpectKeys);
-    if (const Field *items = m.find("ksm_rmap_items")) {
-      mm.ksm_rmap_items = read_uint(rep_, items->value, "ksm_rmap_items");
-    }
-    if (const Field *merged = m.find("merged")) {
-      mm.merged = read_uint(rep_, merged->value, "merged");
+    for (const Field &fig : m.fields()) {
+      std::int64_t value;
+      if (fig.key == "ksm_zero_pages" || fig.key == "ksm_process_profit") {
+        value = read_int(rep_, fig.value, fig.key); // %ld
+      } else if (fig.key == "ksm_merge_any" || fig.key == "ksm_mergeable") {
+        value = read_bool(rep_, fig.value, fig.key) ? 1 : 0; // "yes" / "no"
+      } else {
+        std::uint64_t v = read_uint(rep_, fig.value, fig.key);
+        if (fig.key == "ksm_rmap_items") {
+          mm.ksm_rmap_items = v;
+        } else if (fig.key == "merged") {
+          mm.merged = v;
+        }
+        value = static_cast<std::int64_t>(v);
+      }
+      mm.figures.emplace_back(fig.key, value);
+      mm.figure_locs.push_back(rep_.loc(fig.key_node));
     }
     e.mms.push_back(std::move(mm));
   }
