@@ -75,9 +75,7 @@ Ksm::Ksm(Kernel &kernel) : k(kernel) {
   INIT_LIST_HEAD(&ksm_mm_head.mm_list);
   INIT_LIST_HEAD(&migrate_nodes);
   ksm_scan.mm_slot = &ksm_mm_head;
-  // ksm_init: the correct value depends on page size and endianness
-  zero_checksum = k.contents.checksum(k.zero_page()->content);
-  ksm_use_zero_pages = false; // default to false for backwards compatibility
+  ksm_use_zero_pages = false; // ksm_init: default to false for backwards compatibility
 }
 
 Ksm::~Ksm() = default;
@@ -818,6 +816,12 @@ int Ksm::try_to_merge_with_zero_page(rmap_item *item, page *p) {
   int err = -EFAULT;
   // Same checksum as an empty page: merge it with the zero page if the user
   // enabled this via sysfs.
+  if (!zero_checksum_set) {
+    // ksm_init's calc_checksum(ZERO_PAGE(0)), taken when first needed: the
+    // port is built before the machine's zero page is.
+    zero_checksum = k.contents.checksum(k.zero_page()->content);
+    zero_checksum_set = true;
+  }
   if (ksm_use_zero_pages && item->oldchecksum == zero_checksum) {
     k.down_read(mm);
     vm_area_struct *vma = find_mergeable_vma(mm, item->address);

@@ -108,6 +108,7 @@ public:
   unsigned int ksm_stable_node_chains_prune_millisecs = 2000;
   int ksm_max_page_sharing = 256;
   std::uint32_t zero_checksum = 0; // calc_checksum(ZERO_PAGE(0)), set at ksm_init
+  bool zero_checksum_set = false;
   bool ksm_use_zero_pages = false;
   bool ksm_smart_scan = true;
   long ksm_zero_pages = 0; // atomic_long_t
