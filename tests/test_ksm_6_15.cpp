@@ -276,3 +276,53 @@ TEST_CASE("v6.15: a forked child's KSM figures, with and without the fork fix", 
     CHECK(child->ksm_rmap_items == (fix ? 0u : 2u));
   }
 }
+
+// scan_time_advisor with no cost model (task_sched_runtime 0) and a scan
+// inside one batch (virtual time stands still: scan_time 0 -> 1 s).
+// Scan 1, pages_to_scan 500 (advisor_min_pages_to_scan): cpu_percent 0 ->
+// 1; last_scan_time 1; factor 200 * 100 / 1 = 20000; change 100 ->
+// ewma(0, 100) = 30; pages 500 * 100 / 20000 = 2, * 30 / 100 = 0;
+// per_page_cost 500 / 1 = 500: min(0, 500 * 70), max(., 500 * 10) = 5000,
+// min(5000, 30000) = 5000. Scan 2: change ewma(30, 100) = 51; pages
+// 5000 * 100 / 20000 = 25, * 51 / 100 = 12; per_page_cost 5000: max(12,
+// 50000) = 50000, capped by advisor_max_pages_to_scan: 30000.
+TEST_CASE("v6.15: the scan-time advisor sets pages_to_scan after each full scan", "[v6.15]") {
+  M615 m;
+  REQUIRE(m.k.ksm.sysfs_store("advisor_mode", "scan-time") == 9);
+  REQUIRE(m.show("pages_to_scan") == 500);
+  m.process("A", 1, {X_WORD, Y_WORD});
+  m.ksm().ksm_run = 1;
+  m.full_scan();
+  CHECK(m.show("pages_to_scan") == 5000);
+  m.full_scan();
+  CHECK(m.show("pages_to_scan") == 30000);
+  // Back to none: DEFAULT_PAGES_TO_SCAN.
+  REQUIRE(m.k.ksm.sysfs_store("advisor_mode", "none\n") == 5);
+  CHECK(m.show("pages_to_scan") == 100);
+}
+
+// kernel/sys.c + ksm_enable_merge_any: every compatible vma gets
+// VM_MERGEABLE, the mm enters KSM (ksm_enter), PR_GET_MEMORY_MERGE reads
+// MMF_VM_MERGE_ANY; 0 clears it through ksm_disable_merge_any.
+TEST_CASE("v6.15: PR_SET_MEMORY_MERGE makes every vma mergeable", "[v6.15]") {
+  M615 m;
+  mm_struct *mm = m.k.mm_alloc("A", 1);
+  std::uint64_t s = m.k.do_mmap_anon(mm, 2, -1);
+  m.write(mm, s, X_WORD);
+  m.write(mm, s + P, X_WORD);
+  CHECK(m.k.sys_prctl(mm, PR_GET_MEMORY_MERGE, 0) == 0);
+  CHECK(m.k.sys_prctl(mm, PR_SET_MEMORY_MERGE, 1) == 0);
+  CHECK((mm->flags & MMF_VM_MERGE_ANY));
+  CHECK((mm->flags & MMF_VM_MERGEABLE));
+  CHECK((m.k.find_vma(mm, s)->vm_flags & VM_MERGEABLE));
+  CHECK(m.k.sys_prctl(mm, PR_GET_MEMORY_MERGE, 0) == 1);
+  m.ksm().ksm_run = 1;
+  m.full_scan();
+  m.full_scan();
+  CHECK(m.show("pages_sharing") == 1);
+  CHECK(m.k.sys_prctl(mm, PR_SET_MEMORY_MERGE, 0) == 0);
+  CHECK_FALSE((mm->flags & MMF_VM_MERGE_ANY));
+  CHECK_FALSE((m.k.find_vma(mm, s)->vm_flags & VM_MERGEABLE));
+  // unmerged by break_ksm; the rmap_items go on the next scan
+  CHECK(m.mapped(mm, s) != m.mapped(mm, s + P));
+}
