@@ -18,6 +18,7 @@
 #include "ksmsim/scenario.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
+#include "model/mm/pagewalk.h"
 #include "model/mm/proc_ksm_stat.h"
 
 using namespace ksmsim;
@@ -235,7 +236,7 @@ TEST_CASE("6.x: a child of a MMF_VM_MERGEABLE parent is mergeable only through k
 
 // --- zero page ptes ------------------------------------------------------------
 
-TEST_CASE("6.x: a KSM zero pte is the dirty special zero-pfn pte; a read fault's is clean",
+TEST_CASE("6.x: a KSM zero pte is the dirty special zero-pfn pte, a read fault's is clean",
           "[mm6x][zero]") {
   Machine m;
   CHECK(is_zero_pfn(0));
@@ -350,7 +351,7 @@ TEST_CASE("6.x unshare: a KSM zero pte becomes an exclusive zeroed page, still r
   CHECK(pte_write(m.pte(a, s)));
 }
 
-TEST_CASE("6.x unshare: a KSM page is copied for this mm; the others keep it", "[mm6x][unshare]") {
+TEST_CASE("6.x unshare: a KSM page is copied for this mm, the others keep it", "[mm6x][unshare]") {
   Machine m(false); // v3.9 merges the pages
   const std::uint64_t word = 0x6161616161616161ULL;
   mm_struct *a = m.k.mm_alloc("A", 1), *b = m.k.mm_alloc("B", 2);
@@ -387,7 +388,7 @@ TEST_CASE("6.x unshare: a KSM page is copied for this mm; the others keep it", "
   CHECK(m.mapped(b, sb) == kpage);
 }
 
-TEST_CASE("6.x unshare: an exclusive anon page stays; a COW-shared one is copied",
+TEST_CASE("6.x unshare: an exclusive anon page stays, a COW-shared one is copied",
           "[mm6x][unshare]") {
   Machine m;
   mm_struct *a = m.k.mm_alloc("A", 1);
@@ -415,7 +416,7 @@ TEST_CASE("6.x unshare: an exclusive anon page stays; a COW-shared one is copied
   CHECK(pte_same(m.pte(a, s), before));
 }
 
-TEST_CASE("6.x unshare: a writable pte is only made young; UNSHARE with WRITE is refused",
+TEST_CASE("6.x unshare: a writable pte is only made young, UNSHARE with WRITE is refused",
           "[mm6x][unshare]") {
   Machine m;
   mm_struct *a = m.k.mm_alloc("A", 1);
@@ -482,7 +483,7 @@ TEST_CASE("6.15: with MMF_VM_MERGE_ANY a new mmap does not join its VM_MERGEABLE
   CHECK(!a->mmap_sem_writer);
 }
 
-TEST_CASE("v3.9, v2.6.32: prctl(PR_SET/GET_MEMORY_MERGE) is EINVAL; the hooks do nothing",
+TEST_CASE("v3.9 and v2.6.32: prctl(PR_SET/GET_MEMORY_MERGE) is EINVAL and the hooks do nothing",
           "[mm6x][prctl]") {
   for (const char *version : {"v3.9", "v2.6.32"}) {
     KernelProfile prof;
@@ -638,4 +639,32 @@ TEST_CASE("6.x expect names on v3.9: a defect of the file, where it is written",
   defect("  - expect: {general_profit: 0}\n", 5, 14, "general_profit: no such file in v3.9");
   defect("  - expect: {mm: {A: {merged: 0, ksm_zero_pages: 0}}}\n", 5, 34,
          "mm A: ksm_zero_pages: no such figure in v3.9");
+}
+
+// --- folio_walk_start ---------------------------------------------------------------------
+
+TEST_CASE("6.x folio_walk_start: the zero page only with FW_ZEROPAGE, a migration entry's "
+          "page only with FW_MIGRATION",
+          "[mm6x][pagewalk]") {
+  Machine m(false);
+  mm_struct *a = m.k.mm_alloc("A", 1);
+  std::uint64_t s = m.k.do_mmap_anon(a, 4, -1);
+  vm_area_struct *vma = m.k.find_vma(a, s);
+  page *p = m.write(a, s, 7);
+  m.fault(a, s + P, 0); // the zero page
+  folio_walk fw;
+  // mm/pagewalk.c: a present pte's vm_normal_page.
+  CHECK(folio_walk_start(m.k, &fw, vma, s, 0) == p);
+  CHECK(pte_same(fw.pte, m.pte(a, s)));
+  // vm_normal_page gives no page for the special zero pte.
+  CHECK(folio_walk_start(m.k, &fw, vma, s + P, 0) == nullptr);
+  CHECK(folio_walk_start(m.k, &fw, vma, s + P, FW_ZEROPAGE) == m.k.zero_page());
+  // pte_none, and a page table never made.
+  CHECK(folio_walk_start(m.k, &fw, vma, s + 2 * P, FW_ZEROPAGE | FW_MIGRATION) == nullptr);
+  // A migration entry (as try_to_unmap(TTU_MIGRATION) leaves it).
+  pte_t *ptep = m.k.pte_offset(a, s + 3 * P, true);
+  m.k.set_pte(ptep, make_migration_entry(m.k.page_to_pfn(p), false));
+  CHECK(folio_walk_start(m.k, &fw, vma, s + 3 * P, 0) == nullptr);
+  CHECK(folio_walk_start(m.k, &fw, vma, s + 3 * P, FW_MIGRATION) == p);
+  m.k.set_pte(ptep, pte_t{});
 }
