@@ -14,6 +14,7 @@
 
 #include "model/ksm/v6.15/ksm_tree.h"
 #include "model/mm/kernel.h"
+#include "model/mm/pagewalk.h"
 
 namespace ksmsim::v6_15 {
 
@@ -386,14 +387,12 @@ int Ksm::break_ksm(vm_area_struct *vma, std::uint64_t addr, bool lock_vma) {
   do {
     bool ksm_page = false;
     k.cond_resched("break_ksm:cond_resched");
-    // folio_walk_start(FW_MIGRATION | FW_ZEROPAGE)
+    folio_walk fw;
     ops.follow_page++;
-    pte_t *ptep = k.pte_offset(vma->vm_mm, addr, false);
-    if (ptep && pte_present(*ptep)) {
-      page *p = k.vm_normal_page(vma, addr, *ptep);
-      if (p ? Kernel::PageKsm(p) : is_ksm_zero_pte(*ptep))
-        ksm_page = true;
-    }
+    page *folio = folio_walk_start(k, &fw, vma, addr, FW_MIGRATION | FW_ZEROPAGE);
+    // Small folio implies FW_LEVEL_PTE.
+    if (folio && (Kernel::PageKsm(folio) || is_ksm_zero_pte(fw.pte)))
+      ksm_page = true;
     if (!ksm_page)
       return 0;
     ret = k.handle_mm_fault(vma->vm_mm, vma, addr, FAULT_FLAG_UNSHARE | FAULT_FLAG_REMOTE);
@@ -442,12 +441,12 @@ page *Ksm::get_mergeable_page(rmap_item *item) {
   k.down_read(mm);
   vm_area_struct *vma = find_mergeable_vma(mm, addr);
   if (vma) {
-    // folio_walk_start(vma, addr, 0): no zero page
+    folio_walk fw;
     ops.follow_page++;
-    p = k.follow_page(vma, addr, FOLL_GET);
-    if (p && !Kernel::PageAnon(p)) {
-      k.put_page(p);
-      p = nullptr;
+    page *folio = folio_walk_start(k, &fw, vma, addr, 0);
+    if (folio && Kernel::PageAnon(folio)) { // (no zone device pages)
+      k.get_page(folio);
+      p = fw.page;
     }
   }
   k.up_read(mm);
@@ -1316,12 +1315,13 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
       while (ksm_scan.address < vma->vm_end) {
         if (ksm_test_exit(mm))
           break;
-        // folio_walk_start(vma, address, 0): no zero page
+        page *tmp_page = nullptr;
+        folio_walk fw;
         ops.follow_page++;
-        page *tmp_page = k.follow_page(vma, ksm_scan.address, FOLL_GET);
-        if (tmp_page && !Kernel::PageAnon(tmp_page)) {
-          k.put_page(tmp_page);
-          tmp_page = nullptr;
+        page *folio = folio_walk_start(k, &fw, vma, ksm_scan.address, 0);
+        if (folio && Kernel::PageAnon(folio)) { // (no zone device pages)
+          k.get_page(folio);
+          tmp_page = fw.page;
         }
         if (tmp_page) {
           rmap_item *item = get_next_rmap_item(slot, ksm_scan.rmap_list, ksm_scan.address);
