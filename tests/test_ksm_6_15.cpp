@@ -326,3 +326,32 @@ TEST_CASE("v6.15: PR_SET_MEMORY_MERGE makes every vma mergeable", "[v6.15]") {
   // unmerged by break_ksm; the rmap_items go on the next scan
   CHECK(m.mapped(mm, s) != m.mapped(mm, s + P));
 }
+
+// Continuing the chain above: unmapping p2 and p3 frees D2's KSM page.
+// Next scan: get_next_rmap_item for p4 frees p2's and p3's rmap_items;
+// remove_rmap_item_from_tree(p2) -> ksm_get_folio(D2) finds it stale ->
+// remove_node_from_stable_tree(D2): shared 1, sharing 1, D2 leaves the
+// chain (dups 1). p4: stable_tree_search -> chain_prune -> stable_node_dup
+// (virtual time stands still: no prune) finds D1 alone: the chain collapses
+// (rb_replace_node by D1, chains 0, dups 0); D1 is full: NULL; p4 back into
+// the unstable tree.
+TEST_CASE("v6.15: a chain whose other dup went stale collapses into its last dup", "[v6.15]") {
+  M615 m;
+  REQUIRE(m.k.ksm.sysfs_store("max_page_sharing", "2") == 1);
+  REQUIRE(m.k.ksm.sysfs_store("smart_scan", "0") == 1);
+  auto [mm, s] = m.process("A", 1, {X_WORD, X_WORD, X_WORD, X_WORD, X_WORD});
+  m.ksm().ksm_run = 1;
+  m.full_scan();
+  m.full_scan();
+  REQUIRE(m.show("stable_node_chains") == 1);
+  REQUIRE(m.show("stable_node_dups") == 2);
+  REQUIRE(m.k.do_munmap(mm, s + 2 * P, 2 * P) == 0);
+  m.full_scan();
+  CHECK(m.show("pages_shared") == 1);
+  CHECK(m.show("pages_sharing") == 1);
+  CHECK(m.show("pages_unshared") == 1);
+  CHECK(m.show("stable_node_chains") == 0);
+  CHECK(m.show("stable_node_dups") == 0);
+  CHECK(mm->ksm_merging_pages == 2);
+  CHECK(mm->ksm_rmap_items == 3);
+}
