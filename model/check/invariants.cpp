@@ -7,8 +7,10 @@
 #include <map>
 
 #include "model/check/invariants_2_6_32.h"
+#include "model/check/invariants_6_15.h"
 #include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
+#include "model/ksm/v6.15/ksm.h"
 #include "model/mm/kernel.h"
 #include "model/mm/lazy_array.h"
 
@@ -32,6 +34,8 @@ struct Checker {
       ksm_trees(*v39);
     else if (auto *seed = dynamic_cast<v2_6_32::Ksm *>(&k.ksm))
       check_ksm_2_6_32(*seed, out);
+    else if (v6_15::Ksm *v615 = v6_15::ksm_v6_15(k))
+      check_ksm_6_15(*v615, out);
   }
 
   void ksm_trees(Ksm &ksm) {
@@ -242,6 +246,11 @@ struct Checker {
     if (p->_count < need)
       fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
            p->_count, need);
+    if (!ksm_v3_9(k)) { // the port's own stable_node, or none (v2.6.32)
+      if (v6_15::ksm_v6_15(k))
+        check_ksm_page_6_15(p, k.page_to_pfn(p), out);
+      return;
+    }
     if (stable_node *node = k.page_stable_node(p)) {
       if (node->freed)
         fail("stable_node", "KSM page {} points to freed stable_node {}", k.page_to_pfn(p),

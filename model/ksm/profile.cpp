@@ -8,6 +8,7 @@
 
 #include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
+#include "model/ksm/v6.15/ksm.h"
 #include "model/mm/kernel.h"
 
 namespace ksmsim {
@@ -34,7 +35,7 @@ bool KsmProfile::has_mm_stat(std::string_view name) const {
 }
 
 const std::vector<std::string> &ksm_versions() {
-  static const std::vector<std::string> v = {"v3.9", "v2.6.32"};
+  static const std::vector<std::string> v = {"v3.9", "v2.6.32", "v6.15"};
   return v;
 }
 
@@ -45,6 +46,9 @@ std::string ksm_version_description(const std::string &version) {
     return "the seed: mm/ksm.c as first merged (2.6.32 development, the first mainline KSM "
            "commit), not the 2.6.32 release: a stable tree of rmap_items, max_kernel_pages, KSM "
            "pages never swapped or migrated";
+  if (version == "v6.15")
+    return "Linux 6.15's mm/ksm.c: stable_node chains and dups, use_zero_pages, smart_scan, "
+           "the scan-time advisor";
   return "";
 }
 
@@ -53,6 +57,8 @@ std::unique_ptr<KsmProfile> make_ksm_profile(Kernel &k, const KernelProfile &pro
     return std::make_unique<Ksm>(k);
   if (profile.version == "v2.6.32")
     return std::make_unique<v2_6_32::Ksm>(k);
+  if (profile.version == "v6.15")
+    return std::make_unique<v6_15::Ksm>(k);
   throw std::invalid_argument("unknown kernel version '" + profile.version + "'");
 }
 
@@ -62,5 +68,14 @@ Ksm *ksm_v3_9(Kernel &k) {
 const Ksm *ksm_v3_9(const Kernel &k) {
   return dynamic_cast<const Ksm *>(&k.ksm);
 }
+
+namespace v6_15 {
+Ksm *ksm_v6_15(Kernel &k) {
+  return dynamic_cast<Ksm *>(&k.ksm);
+}
+const Ksm *ksm_v6_15(const Kernel &k) {
+  return dynamic_cast<const Ksm *>(&k.ksm);
+}
+} // namespace v6_15
 
 } // namespace ksmsim

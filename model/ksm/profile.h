@@ -127,6 +127,10 @@ public:
   bool ksm_thread_mutex_held = false;
   // Called after each page ksmd scans (--check=page); may be empty.
   std::function<void()> after_page_scanned;
+  // ksmd's CPU time so far in ns (task_sched_runtime), for 6.x's advisor:
+  // set by the engine when a cost model prices the batches (sim/cost/);
+  // empty otherwise.
+  std::function<std::uint64_t()> ksmd_runtime_ns;
 };
 
 // The port for profile.version ("v3.9" or "v2.6.32"); std::invalid_argument

@@ -46,6 +46,10 @@ void Engine::time_budget(std::uint64_t t) const {
 
 void Engine::set_cost_model(const CostModel *m) {
   cost_ = m;
+  if (m)
+    k_.ksm.ksmd_runtime_ns = [this] { return busy_.cpu_ps / 1000; };
+  else
+    k_.ksm.ksmd_runtime_ns = nullptr;
   if (KsmOps *ops = k_.ksm.operation_counts())
     ops->count_bytes = m != nullptr;
 }

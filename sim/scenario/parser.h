@@ -70,7 +70,7 @@ constexpr std::array<std::string_view, 14> kKnobs{"run",
                                                   "advisor_min_pages_to_scan",
                                                   "advisor_max_pages_to_scan",
                                                   "advisor_target_scan_time"};
-constexpr std::array<std::string_view, 2> kKernelVersions{"v3.9", "v2.6.32"};
+constexpr std::array<std::string_view, 3> kKernelVersions{"v3.9", "v2.6.32", "v6.15"};
 constexpr std::array<std::string_view, 2> kKernelKeys{"version", "without"};
 constexpr std::array<std::string_view, 4> kFixes{"stale-stable-sweep", "unmerge-enter-at-tail",
                                                  "unmerge-swapin-copy", "uptodate-copy"};
