@@ -162,6 +162,13 @@ public:
   void down_write(mm_struct *mm);
   void up_write(mm_struct *mm);
   const std::vector<mm_struct *> &mms() const { return mm_list_; }
+  // An mm or anon_vma by its id (ids are given from 1 in allocation order,
+  // and neither is ever deallocated); nullptr for 0. For the v3.9 port's
+  // 32-bit links (rmap_item).
+  mm_struct *mm_of_id(std::uint32_t id) const { return id ? mm_store_[id - 1].get() : nullptr; }
+  struct anon_vma *anon_vma_of_id(std::uint32_t id) const {
+    return id ? anon_vma_store_[id - 1].get() : nullptr;
+  }
 
   // ---- anon_vma (model/mm/rmap.cpp) ----
   int anon_vma_prepare(vm_area_struct *vma);

@@ -22,8 +22,8 @@ std::string address_name(const ScenarioNames &names, const std::string &mm, std:
 
 std::string rmap_item_name(const ScenarioNames &names, const rmap_item &item) {
   if (!item.mm)
-    return fmt::format("rmap_item#{} (freed)", item.id);
-  return address_name(names, item.mm->name, item.address & PAGE_MASK);
+    return fmt::format("rmap_item#{} (freed)", rmap_item_id(&item));
+  return address_name(names, rmap_item_mm(&item)->name, item.address & PAGE_MASK);
 }
 
 std::string stable_node_name(const stable_node &node) {
