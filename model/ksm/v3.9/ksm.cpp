@@ -316,8 +316,7 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
 page *Ksm::get_ksm_page(stable_node *node, bool lock_it) {
   KFUNC();
   check_live(node, __func__);
-  const std::uintptr_t expected_mapping =
-      reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+  const std::uint32_t expected_mapping = Kernel::ksm_mapping(node); // node's id: mm_types.h
   page *p;
   for (;;) { // again:
     std::uint64_t kpfn = node->kpfn;
@@ -781,7 +780,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(*new_);
     // (A freed item has nothing seen: check_live below reports it.)
     if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
-      const PageContent seen{tree_item->seen_word, 0, 0};
+      const PageContent seen{tree_item->seen_word, 0};
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
         ops.follow_page++;
@@ -836,7 +835,8 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
 }
 
 void Ksm::remember_seen(rmap_item *item, const page *pg) {
-  item->seen_epoch = pg->content.pokes ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
+  item->seen_epoch =
+      content_in_poke_table(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
   item->seen_word = pg->content.word;
   item->seen_pfn = static_cast<std::uint32_t>(k.page_to_pfn(pg));
 }
