@@ -430,5 +430,8 @@ TEST_CASE("prepare_checksums gives what calc_checksum gives, 32 at a time or not
       CHECK(a[i].checksum != 0);
     CHECK(batched.checksum(a[i]) == single.checksum(b[i]));
   }
-  CHECK(a[7].checksum == single.checksum(b[7]));
+  // A poked page's checksum is cached in the poke table, not in the page
+  // (its checksum field is the table index: model/mm/content.h).
+  CHECK(content_in_poke_table(a[7]));
+  CHECK(batched.checksum(a[7]) == single.checksum(b[7]));
 }
