@@ -146,6 +146,17 @@ ContentStore::~ContentStore() {
   delete table_;
 }
 
+namespace {
+// Free c's poke-table entry, if any: c is then its base word alone.
+void drop(PokeTable &table, PageContent &c) {
+  if (!content_in_poke_table(c))
+    return;
+  c.word = table.get(c.checksum).word;
+  table.release(c.checksum);
+  c.checksum = 0;
+}
+} // namespace
+
 // What a content is: its base word and its poke list (0: none, as before
 // a page was kept in 12 bytes).
 ContentStore::View ContentStore::view(const PageContent &c) const {
@@ -156,7 +167,7 @@ ContentStore::View ContentStore::view(const PageContent &c) const {
 }
 
 void ContentStore::set_word(PageContent &c, std::uint64_t word) {
-  release(c);
+  drop(*table_, c);
   c.word = word;
   c.checksum = 0;
   if (word == POKED_WORD) { // the marker itself: a poke-table entry with no pokes
@@ -189,13 +200,13 @@ void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
     pl.bytes.insert(it, {static_cast<std::uint16_t>(offset), byte});
   }
   if (pl.bytes.empty() && pl.word != POKED_WORD)
-    release(c); // its word alone again
+    drop(*table_, c); // its word alone again
 }
 
 void ContentStore::copy(PageContent &dst, const PageContent &src) {
   if (&dst == &src)
     return;
-  release(dst);
+  drop(*table_, dst);
   dst = src;
   if (content_in_poke_table(src)) {
     std::uint32_t id = table_->alloc();
@@ -204,12 +215,16 @@ void ContentStore::copy(PageContent &dst, const PageContent &src) {
   }
 }
 
+// As before a page was kept in 12 bytes, a released content is its base
+// word alone: for POKED_WORD itself, its entry stays, without pokes.
 void ContentStore::release(PageContent &c) {
-  if (!content_in_poke_table(c))
+  if (content_in_poke_table(c) && table_->get(c.checksum).word == POKED_WORD) {
+    PokeList &pl = table_->get(c.checksum);
+    pl.bytes.clear();
+    pl.checksum_valid = false;
     return;
-  c.word = table_->get(c.checksum).word;
-  table_->release(c.checksum);
-  c.checksum = 0;
+  }
+  drop(*table_, c);
 }
 
 std::uint64_t ContentStore::base_word(const PageContent &c) const {
