@@ -588,11 +588,12 @@ TEST_CASE("cli: running out of memory at a step is exit 2, never an abort", "[cl
                                        "  - spawn: A\n"
                                        "  - mmap: {mm: A, vma: heap, pages: 4000000}\n"
                                        "  - write: {mm: A, vma: heap, pages: all, random: 1}\n");
-  // The binary's first run only prints its version; the second has 215 MB: about
-  // 200 MB are the binary and the machine's reserved frames, and the write needs
-  // more than the rest (4M ptes alone are 32 MB). Follows the model's memory per page.
+  // The binary's first run only prints its version; the second has 181 MB: about
+  // 166 MB are the binary and the machine's reserved frames (32 bytes each), and
+  // the write needs more than the rest (4M ptes alone are 32 MB). Follows the
+  // model's memory per page.
   Run r =
-      run_ksmsim(dir, "--version >/dev/null; ulimit -v 215000; '" KSMSIM_BINARY "' run " + q(scn));
+      run_ksmsim(dir, "--version >/dev/null; ulimit -v 181000; '" KSMSIM_BINARY "' run " + q(scn));
   INFO(r.out << r.err);
   CHECK(r.code == 2);
   CHECK(contains(r.err, "oom.yaml:6:5: out of memory at step 3"));

@@ -430,5 +430,46 @@ TEST_CASE("prepare_checksums gives what calc_checksum gives, 32 at a time or not
       CHECK(a[i].checksum != 0);
     CHECK(batched.checksum(a[i]) == single.checksum(b[i]));
   }
-  CHECK(a[7].checksum == single.checksum(b[7]));
+  // A poked page's checksum is cached in the poke table, not in the page
+  // (its checksum field is the table index: model/mm/content.h).
+  CHECK(content_in_poke_table(a[7]));
+  CHECK(batched.checksum(a[7]) == single.checksum(b[7]));
+}
+
+TEST_CASE("a page whose word is POKED_WORD is still exact: bytes, memcmp, jhash2", "[content]") {
+  // POKED_WORD marks a content kept in the poke table (model/mm/content.h);
+  // a page that really repeats that word must still be that word's bytes.
+  ContentStore cs;
+  PageContent a, b, c;
+  cs.set_word(a, POKED_WORD);
+  cs.set_word(b, POKED_WORD);
+  cs.set_word(c, POKED_WORD + 1);
+  CHECK(cs.bytes(a) == ref_bytes(POKED_WORD, {}));
+  CHECK(cs.compare(a, b) == 0);
+  CHECK(cs.compared_length(a, b) == PAGE_SIZE);
+  CHECK(cs.compare(a, c) < 0); // big-endian: the last byte decides, 0x50 < 0x51
+  CHECK(cs.compared_length(a, c) == 8);
+  CHECK(cs.checksum(a) == ref_page_checksum(ref_bytes(POKED_WORD, {})));
+  CHECK(!cs.has_pokes(a));
+  CHECK(cs.base_word(a) == POKED_WORD);
+  // A poke and its undoing keep it the word alone.
+  cs.poke(a, 100, 0x01);
+  CHECK(cs.has_pokes(a));
+  CHECK(cs.compare(a, b) != 0);
+  cs.poke(a, 100, cs.byte_at(b, 100));
+  CHECK(cs.compare(a, b) == 0);
+  CHECK(cs.checksum(a) == cs.checksum(b));
+  // A copy is its own entry: poking the copy leaves the original.
+  PageContent d;
+  cs.copy(d, a);
+  cs.poke(d, 0, 0x00);
+  CHECK(cs.compare(a, b) == 0);
+  CHECK(cs.byte_at(d, 0) == 0x00);
+  // Released (a freed frame), each is still its base word.
+  cs.release(d);
+  CHECK(cs.bytes(d) == ref_bytes(POKED_WORD, {}));
+  cs.set_word(a, 0);
+  cs.set_word(b, 0);
+  cs.set_word(d, 0);
+  CHECK(cs.poke_lists() == 0);
 }

@@ -48,7 +48,7 @@ struct Checker {
           fail("stable_node", "node {} lists a freed rmap_item", node->id);
         else if (!(item->address & STABLE_FLAG) || item->head != node)
           fail("rmap_item", "rmap_item {} listed on stable_node {} without STABLE_FLAG/head",
-               item->id, node->id);
+               rmap_item_id(item), node->id);
         n++;
       }
       if (n) {
@@ -67,10 +67,12 @@ struct Checker {
       count_hlist(node);
     });
     ksm.for_each_mm_slot([&](const mm_slot *slot) {
-      for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
+      for (const rmap_item *item = ksm.rmap_at(slot->rmap_list); item;
+           item = rmap_item_next(item)) {
         items++;
         if (!item->mm) {
-          fail("rmap_item", "a freed rmap_item {} is on mm_slot {}'s list", item->id, slot->id);
+          fail("rmap_item", "a freed rmap_item {} is on mm_slot {}'s list", rmap_item_id(item),
+               slot->id);
           continue;
         }
         if (item->address & UNSTABLE_FLAG) {
@@ -78,12 +80,12 @@ struct Checker {
           unsigned char age = static_cast<unsigned char>(ksm.ksm_scan.seqnr - item->address);
           if (age == 0 && !ksm.in_unstable_tree(item))
             fail("rmap_item", "rmap_item {} inserted this scan is not in the unstable tree",
-                 item->id);
+                 rmap_item_id(item));
           if (age > 1)
-            fail("rmap_item", "rmap_item {} has unstable age {}", item->id, age);
+            fail("rmap_item", "rmap_item {} has unstable age {}", rmap_item_id(item), age);
         }
         if ((item->address & STABLE_FLAG) && item->head->freed)
-          fail("rmap_item", "rmap_item {} points to freed stable_node {}", item->id,
+          fail("rmap_item", "rmap_item {} points to freed stable_node {}", rmap_item_id(item),
                item->head->id);
       }
     });

@@ -96,8 +96,11 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return z ^ (z >> 31);
 }
 
-// A page's poked bytes, sorted by offset, never equal to the base byte.
+// A page kept in the poke table: its base word and its poked bytes,
+// sorted by offset, never equal to the base byte (empty only when the word
+// is POKED_WORD).
 struct PokeList {
+  std::uint64_t word = 0;
   std::vector<std::pair<std::uint16_t, std::uint8_t>> bytes;
   bool checksum_valid = false;
   std::uint32_t checksum = 0;
@@ -143,22 +146,48 @@ ContentStore::~ContentStore() {
   delete table_;
 }
 
+namespace {
+// Free c's poke-table entry, if any: c is then its base word alone.
+void drop(PokeTable &table, PageContent &c) {
+  if (!content_in_poke_table(c))
+    return;
+  c.word = table.get(c.checksum).word;
+  table.release(c.checksum);
+  c.checksum = 0;
+}
+} // namespace
+
+// What a content is: its base word and its poke list (0: none, as before
+// a page was kept in 12 bytes).
+ContentStore::View ContentStore::view(const PageContent &c) const {
+  if (!content_in_poke_table(c))
+    return {c.word, 0};
+  const PokeList &pl = table_->get(c.checksum);
+  return {pl.word, pl.bytes.empty() ? 0 : c.checksum};
+}
+
 void ContentStore::set_word(PageContent &c, std::uint64_t word) {
-  release(c);
+  drop(*table_, c);
   c.word = word;
   c.checksum = 0;
+  if (word == POKED_WORD) { // the marker itself: a poke-table entry with no pokes
+    c.checksum = table_->alloc();
+    table_->get(c.checksum).word = word;
+  }
 }
 
 void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
-  c.checksum = 0;
-  bool is_base = word_byte(c.word, offset) == byte;
-  if (!c.pokes) {
-    if (is_base)
+  if (!content_in_poke_table(c)) {
+    if (word_byte(c.word, offset) == byte)
       return;
-    c.pokes = table_->alloc();
+    std::uint32_t id = table_->alloc();
+    table_->get(id).word = c.word;
+    c.word = POKED_WORD;
+    c.checksum = id;
   }
-  PokeList &pl = table_->get(c.pokes);
+  PokeList &pl = table_->get(c.checksum);
   pl.checksum_valid = false;
+  bool is_base = word_byte(pl.word, offset) == byte;
   auto it = std::lower_bound(pl.bytes.begin(), pl.bytes.end(),
                              std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
   bool found = it != pl.bytes.end() && it->first == offset;
@@ -170,29 +199,43 @@ void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
   } else {
     pl.bytes.insert(it, {static_cast<std::uint16_t>(offset), byte});
   }
-  if (pl.bytes.empty())
-    release(c);
+  if (pl.bytes.empty() && pl.word != POKED_WORD)
+    drop(*table_, c); // its word alone again
 }
 
 void ContentStore::copy(PageContent &dst, const PageContent &src) {
   if (&dst == &src)
     return;
-  release(dst);
-  dst.word = src.word;
-  dst.checksum = src.checksum;
-  if (src.pokes) {
+  drop(*table_, dst);
+  dst = src;
+  if (content_in_poke_table(src)) {
     std::uint32_t id = table_->alloc();
-    table_->get(id) = table_->get(src.pokes);
-    dst.pokes = id;
+    table_->get(id) = table_->get(src.checksum);
+    dst.checksum = id;
   }
 }
 
+// As before a page was kept in 12 bytes, a released content is its base
+// word alone: for POKED_WORD itself, its entry stays, without pokes.
 void ContentStore::release(PageContent &c) {
-  table_->release(c.pokes);
-  c.pokes = 0;
+  if (content_in_poke_table(c) && table_->get(c.checksum).word == POKED_WORD) {
+    PokeList &pl = table_->get(c.checksum);
+    pl.bytes.clear();
+    pl.checksum_valid = false;
+    return;
+  }
+  drop(*table_, c);
 }
 
-std::uint8_t ContentStore::byte_at(const PageContent &c, unsigned offset) const {
+std::uint64_t ContentStore::base_word(const PageContent &c) const {
+  return view(c).word;
+}
+bool ContentStore::has_pokes(const PageContent &c) const {
+  return view(c).pokes != 0;
+}
+
+std::uint8_t ContentStore::byte_at(const PageContent &content, unsigned offset) const {
+  const View c = view(content);
   if (c.pokes) {
     const auto &v = table_->get(c.pokes).bytes;
     auto it = std::lower_bound(v.begin(), v.end(),
@@ -213,7 +256,8 @@ bool poked(const std::vector<std::pair<std::uint16_t, std::uint8_t>> *v, unsigne
 }
 } // namespace
 
-unsigned ContentStore::compared_length(const PageContent &a, const PageContent &b) const {
+unsigned ContentStore::compared_length(const PageContent &ca, const PageContent &cb) const {
+  const View a = view(ca), b = view(cb);
   if (!a.pokes && !b.pokes) {
     if (a.word == b.word)
       return PAGE_SIZE;
@@ -229,7 +273,7 @@ unsigned ContentStore::compared_length(const PageContent &a, const PageContent &
   for (const auto *v : {pa, pb})
     if (v)
       for (auto [off, byte] : *v)
-        if (off < first && byte_at(a, off) != byte_at(b, off))
+        if (off < first && byte_at(ca, off) != byte_at(cb, off))
           first = off;
   for (unsigned r = 0; r < 8; r++) {
     if (word_byte(a.word, r) == word_byte(b.word, r))
@@ -243,7 +287,10 @@ unsigned ContentStore::compared_length(const PageContent &a, const PageContent &
   return first == PAGE_SIZE ? PAGE_SIZE : first + 1;
 }
 
-int ContentStore::compare(const PageContent &a, const PageContent &b) const {
+int ContentStore::compare(const PageContent &ca, const PageContent &cb) const {
+  if (!content_in_poke_table(ca) && !content_in_poke_table(cb) && ca.word == cb.word)
+    return 0;
+  const View a = view(ca), b = view(cb);
   const auto *pa = a.pokes ? &table_->get(a.pokes).bytes : nullptr;
   const auto *pb = b.pokes ? &table_->get(b.pokes).bytes : nullptr;
   if (!pa && !pb) {
@@ -264,7 +311,7 @@ int ContentStore::compare(const PageContent &a, const PageContent &b) const {
     for (auto [off, byte] : *v) {
       if (off >= first)
         break;
-      if (byte_at(a, off) != byte_at(b, off))
+      if (byte_at(ca, off) != byte_at(cb, off))
         first = off;
     }
   };
@@ -282,10 +329,11 @@ int ContentStore::compare(const PageContent &a, const PageContent &b) const {
   }
   if (first == PAGE_SIZE)
     return 0;
-  return int(byte_at(a, first)) - int(byte_at(b, first));
+  return int(byte_at(ca, first)) - int(byte_at(cb, first));
 }
 
-std::vector<std::uint8_t> ContentStore::bytes(const PageContent &c) const {
+std::vector<std::uint8_t> ContentStore::bytes(const PageContent &content) const {
+  const View c = view(content);
   std::vector<std::uint8_t> out(PAGE_SIZE);
   for (unsigned i = 0; i < PAGE_SIZE; i++)
     out[i] = word_byte(c.word, i);
@@ -364,17 +412,17 @@ const WideHash jhash2_wide = pick_wide_hash();
 } // namespace
 
 std::uint32_t ContentStore::checksum(PageContent &c) {
-  if (c.checksum)
+  if (!content_in_poke_table(c) && c.checksum)
     return c.checksum;
   std::uint32_t sum;
-  if (!c.pokes) {
+  if (!content_in_poke_table(c)) {
     // A direct-mapped cache by word: duplicated contents are hashed once.
     auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 48];
     if (!slot.valid || slot.word != c.word)
       slot = {c.word, jhash2_repeated(c.word), true};
     sum = slot.sum;
   } else {
-    PokeList &pl = table_->get(c.pokes);
+    PokeList &pl = table_->get(c.checksum);
     if (!pl.checksum_valid) {
       std::vector<std::uint8_t> raw = bytes(c);
       std::array<std::uint32_t, PAGE_SIZE / 4> words;
@@ -384,7 +432,7 @@ std::uint32_t ContentStore::checksum(PageContent &c) {
       pl.checksum = jhash2(words.data(), PAGE_SIZE / 4, 17);
       pl.checksum_valid = true;
     }
-    sum = pl.checksum;
+    return pl.checksum; // cached in the poke table
   }
   c.checksum = sum; // a real checksum of 0 is simply recomputed each time
   return sum;
@@ -410,7 +458,7 @@ void ContentStore::prepare_checksums(PageContent *const *pages, std::size_t coun
   };
   for (std::size_t i = 0; i < count; i++) {
     PageContent &c = *pages[i];
-    if (c.checksum || c.pokes)
+    if (c.checksum || content_in_poke_table(c))
       continue;
     const auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 48];
     if (slot.valid && slot.word == c.word) {

@@ -17,11 +17,22 @@ constexpr unsigned PAGE_SIZE = 4096;
 // Poked bytes of pages, shared by all pages: index 0 means "none".
 class PokeTable;
 
-struct PageContent {
+// A page's content in 12 bytes (struct page is 32: model/mm/mm_types.h).
+// Most pages are their word alone: then checksum caches calc_checksum's
+// value (0: not computed). A page with poked bytes (or whose word is
+// POKED_WORD itself) is kept in the poke table: its word is POKED_WORD and
+// checksum is the index of its entry there (its base word, its poked
+// bytes, its checksum).
+constexpr std::uint64_t POKED_WORD = 0x6b736d73696d2a50; // "ksmsim*P"
+struct __attribute__((packed, aligned(4))) PageContent {
   std::uint64_t word = 0;
-  std::uint32_t pokes = 0;    // index into the poke table, 0 = none
-  std::uint32_t checksum = 0; // calc_checksum's value, cached; 0: not computed
+  std::uint32_t checksum = 0;
 };
+static_assert(sizeof(PageContent) == 12, "a page's content is 12 bytes");
+// Is c kept in the poke table (not its word alone)?
+inline bool content_in_poke_table(const PageContent &c) {
+  return c.word == POKED_WORD;
+}
 
 class ContentStore {
 public:
@@ -52,10 +63,19 @@ public:
   void prepare_checksums(PageContent *const *pages, std::size_t count);
   // The 4096 bytes (for tests and debugging).
   std::vector<std::uint8_t> bytes(const PageContent &c) const;
+  // The 64-bit word the page repeats under its pokes, and whether it has any.
+  std::uint64_t base_word(const PageContent &c) const;
+  bool has_pokes(const PageContent &c) const;
   // Number of live poke lists (for memory accounting).
   std::size_t poke_lists() const;
 
 private:
+  // A content's base word and its poke list's index (0: no poked bytes).
+  struct View {
+    std::uint64_t word;
+    std::uint32_t pokes;
+  };
+  View view(const PageContent &c) const;
   PokeTable *table_;
 };
 

@@ -148,6 +148,8 @@ public:
   static int page_count(const page *p) { return p->_count; }
   stable_node *page_stable_node(const page *p) const;
   void set_page_stable_node(page *p, stable_node *node);
+  // What page->mapping holds for a KSM page of node (mm_types.h).
+  static std::uint32_t ksm_mapping(const stable_node *node);
   struct anon_vma *page_anon_vma(const page *p) const;
   bool trylock_page(page *p);
   void lock_page(page *p);
@@ -191,6 +193,13 @@ public:
   void down_write(mm_struct *mm);
   void up_write(mm_struct *mm);
   const std::vector<mm_struct *> &mms() const { return mm_list_; }
+  // An mm or anon_vma by its id (ids are given from 1 in allocation order,
+  // and neither is ever deallocated); nullptr for 0. For the v3.9 port's
+  // 32-bit links (rmap_item).
+  mm_struct *mm_of_id(std::uint32_t id) const { return id ? mm_store_[id - 1].get() : nullptr; }
+  struct anon_vma *anon_vma_of_id(std::uint32_t id) const {
+    return id ? anon_vma_store_[id - 1].get() : nullptr;
+  }
 
   // ---- anon_vma (model/mm/rmap.cpp) ----
   int anon_vma_prepare(vm_area_struct *vma);
@@ -419,6 +428,7 @@ private:
   std::vector<std::vector<int>> node_zonelists_; // per node: the nodes in fallback order
   std::vector<lru_pagevecs> lru_add_pvecs_;      // per cpu: lru_add_pvecs[NR_LRU_LISTS]
   std::unordered_map<std::uint32_t, std::uint32_t> page_private_; // pfn -> entry (lookups only)
+  std::vector<stable_node *> stable_node_of_id_; // page->mapping's stable_node ids (physmem.cpp)
   page *zero_page_;
   std::uint64_t frames_in_use_ = 0;
   std::vector<std::unique_ptr<mm_struct>> mm_store_;

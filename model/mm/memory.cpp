@@ -119,7 +119,7 @@ int Kernel::do_anonymous_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t 
 
 // page_move_anon_rmap: the page now belongs to this vma's anon_vma only.
 static void page_move_anon_rmap(page *p, vm_area_struct *vma) {
-  p->mapping = reinterpret_cast<std::uintptr_t>(vma->anon_vma) + PAGE_MAPPING_ANON;
+  p->mapping = mapping_of(vma->anon_vma->id, PAGE_MAPPING_ANON);
 }
 
 int Kernel::do_wp_page(mm_struct *mm, vm_area_struct *vma, std::uint64_t address, pte_t *ptep,

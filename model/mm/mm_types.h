@@ -37,16 +37,26 @@ enum PageFlag : std::uint32_t {
   PG_active = 1u << 9, // on (or from) the active list
 };
 
-constexpr std::uintptr_t PAGE_MAPPING_ANON = 1;
-constexpr std::uintptr_t PAGE_MAPPING_KSM = 2;
-constexpr std::uintptr_t PAGE_MAPPING_FLAGS = PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+constexpr std::uint32_t PAGE_MAPPING_ANON = 1;
+constexpr std::uint32_t PAGE_MAPPING_KSM = 2;
+constexpr std::uint32_t PAGE_MAPPING_FLAGS = PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+// Differs from the kernel's layout: page->mapping holds the anon_vma's or
+// stable_node's id, not its address, above the two flag bits (32 bits in
+// all: Kernel::page_anon_vma, Kernel::page_stable_node; docs/port-map.md).
+// Ids are below 2^30 (mapping_of throws std::bad_alloc, out of memory,
+// beyond).
+std::uint32_t mapping_of(std::uint32_t id, std::uint32_t flags);
+inline std::uint32_t mapping_id(std::uint32_t mapping) {
+  return mapping >> 2;
+}
 
 // Frames live in one array (Kernel::mem_map), so a page's pfn is its index
 // there (page_to_pfn); page_private (the swap entry while PageSwapCache) is
-// kept beside it (Kernel::page_private), as few pages have one.
+// kept beside it (Kernel::page_private), as few pages have one. 32 bytes:
+// the content in 12 (model/mm/content.h), mapping in 4 (above).
 struct page {
   PageContent content;
-  std::uintptr_t mapping = 0; // anon_vma or stable_node, with the low bits above
+  std::uint32_t mapping = 0; // anon_vma or stable_node id, with the low bits above
   std::uint32_t flags = 0;
   std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
   std::int32_t _count = 0;     // the refcount; 0 when free
@@ -56,7 +66,7 @@ struct page {
   // within one vma (< 16 TiB) are exact in 32-bit arithmetic.
   std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
 };
-static_assert(sizeof(page) <= 40, "a simulated page frame must stay small");
+static_assert(sizeof(page) == 32, "a simulated page frame must stay small");
 
 // x86-64 (3.9): TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE (arch/x86/include/asm/processor.h).
 constexpr std::uint64_t TASK_SIZE = (std::uint64_t(1) << 47) - PAGE_SIZE;

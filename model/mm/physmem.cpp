@@ -252,20 +252,40 @@ void Kernel::free_page(page *p) {
   n.free_head = static_cast<std::uint32_t>(page_to_pfn(p));
 }
 
+std::uint32_t mapping_of(std::uint32_t id, std::uint32_t flags) {
+  if (id >= (1u << 30))
+    throw std::bad_alloc(); // no more ids fit page->mapping
+  return id << 2 | flags;
+}
+
+// page->mapping holds ids (mm_types.h): a stable_node is found by its id
+// in stable_node_of_id_, filled as nodes are set on pages.
 stable_node *Kernel::page_stable_node(const page *p) const {
-  return PageKsm(p) ? reinterpret_cast<stable_node *>(p->mapping & ~PAGE_MAPPING_FLAGS) : nullptr;
+  if (!PageKsm(p))
+    return nullptr;
+  const std::uint32_t id = mapping_id(p->mapping);
+  return id ? stable_node_of_id_[id] : nullptr;
 }
 
 void Kernel::set_page_stable_node(page *p, stable_node *node) {
   if (touch)
     touch->frame(page_to_pfn(p));
-  p->mapping = reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+  p->mapping = ksm_mapping(node);
+  if (node) {
+    if (stable_node_of_id_.size() <= node->id)
+      stable_node_of_id_.resize(std::size_t(node->id) + 1, nullptr);
+    stable_node_of_id_[node->id] = node;
+  }
+}
+
+std::uint32_t Kernel::ksm_mapping(const stable_node *node) {
+  return mapping_of(node ? node->id : 0, PAGE_MAPPING_ANON | PAGE_MAPPING_KSM);
 }
 
 anon_vma *Kernel::page_anon_vma(const page *p) const {
   if ((p->mapping & PAGE_MAPPING_FLAGS) != PAGE_MAPPING_ANON)
     return nullptr;
-  return reinterpret_cast<struct anon_vma *>(p->mapping - PAGE_MAPPING_ANON);
+  return anon_vma_of_id(mapping_id(p->mapping));
 }
 
 bool Kernel::trylock_page(page *p) {

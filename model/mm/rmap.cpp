@@ -101,7 +101,7 @@ void Kernel::do_page_add_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t a
       return;
     if (!exclusive)
       av = av->root;
-    p->mapping = reinterpret_cast<std::uintptr_t>(av) + PAGE_MAPPING_ANON;
+    p->mapping = mapping_of(av->id, PAGE_MAPPING_ANON);
     p->index = linear_page_index(vma, address);
   }
 }
@@ -116,7 +116,7 @@ void Kernel::page_add_new_anon_rmap(page *p, vm_area_struct *vma, std::uint64_t 
   struct anon_vma *av = vma->anon_vma;
   BUG_ON(!av);
   if (!PageAnon(p)) { // __page_set_anon_rmap(page, vma, address, 1)
-    p->mapping = reinterpret_cast<std::uintptr_t>(av) + PAGE_MAPPING_ANON;
+    p->mapping = mapping_of(av->id, PAGE_MAPPING_ANON);
     p->index = linear_page_index(vma, address);
   }
   // mlocked_vma_newpage: a page of a VM_LOCKED vma goes straight onto the

@@ -82,10 +82,10 @@ void NameBook::note_all(const Kernel &k, const ScenarioNames &names) {
   std::size_t walked = 0;
   // A cyclic rmap_list ends at MAX_WALK, or when the book is full.
   v39->for_each_mm_slot([&](const mm_slot *slot) {
-    for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK && !full_;
-         item = item->rmap_list, walked++) {
+    for (const rmap_item *item = v39->rmap_at(slot->rmap_list); item && walked < MAX_WALK && !full_;
+         item = rmap_item_next(item), walked++) {
       if (item->mm)
-        note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
+        note(HandleKind::rmap_item, rmap_item_id(item), rmap_item_name(names, *item));
     }
   });
 }
@@ -101,8 +101,8 @@ void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
   // ksm_scan.rmap_list = &rmap_item->rmap_list, the first member: the item scanned.
   const rmap_item *item = reinterpret_cast<const rmap_item *>(scan.rmap_list);
   // Called for every page ksmd scans: format a name only for a new handle.
-  if (item->mm && !names_.count(handle(HandleKind::rmap_item, item->id)))
-    note(HandleKind::rmap_item, item->id, rmap_item_name(names, *item));
+  if (item->mm && !names_.count(handle(HandleKind::rmap_item, rmap_item_id(item))))
+    note(HandleKind::rmap_item, rmap_item_id(item), rmap_item_name(names, *item));
   if (item->mm && (item->address & STABLE_FLAG) && item->head &&
       !names_.count(handle(HandleKind::stable_node, item->head->id)))
     note(HandleKind::stable_node, item->head->id, stable_node_name(*item->head));

@@ -22,8 +22,8 @@ std::string address_name(const ScenarioNames &names, const std::string &mm, std:
 
 std::string rmap_item_name(const ScenarioNames &names, const rmap_item &item) {
   if (!item.mm)
-    return fmt::format("rmap_item#{} (freed)", item.id);
-  return address_name(names, item.mm->name, item.address & PAGE_MASK);
+    return fmt::format("rmap_item#{} (freed)", rmap_item_id(&item));
+  return address_name(names, rmap_item_mm(&item)->name, item.address & PAGE_MASK);
 }
 
 std::string stable_node_name(const stable_node &node) {
@@ -32,15 +32,16 @@ std::string stable_node_name(const stable_node &node) {
 
 std::string content_label(const Kernel &k, const PageContent &c) {
   std::string base;
-  std::uint8_t low = c.word & 0xff;
-  if (c.word == 0)
+  const std::uint64_t word = k.contents.base_word(c);
+  std::uint8_t low = word & 0xff;
+  if (word == 0)
     base = "zero";
-  else if (c.word == fill_word(low))
+  else if (word == fill_word(low))
     base = low >= 0x21 && low < 0x7f && low != '\'' ? fmt::format("fill '{}'", char(low))
                                                     : fmt::format("fill {:#04x}", low);
   else
-    base = fmt::format("word {:#018x}", c.word);
-  if (!c.pokes)
+    base = fmt::format("word {:#018x}", word);
+  if (!k.contents.has_pokes(c))
     return base;
   std::vector<std::uint8_t> bytes = k.contents.bytes(c);
   std::uint32_t sum =

@@ -84,18 +84,19 @@ private:
   }
 
   RmapView &rmap(const rmap_item *item) {
-    auto [it, fresh] = s_.rmaps.try_emplace(item->id);
+    auto [it, fresh] = s_.rmaps.try_emplace(rmap_item_id(item));
     RmapView &v = it->second;
     if (!fresh)
       return v;
-    v.id = item->id;
-    v.handle = handle_text(HandleKind::rmap_item, item->id);
+    v.id = rmap_item_id(item);
+    v.handle = handle_text(HandleKind::rmap_item, rmap_item_id(item));
     v.name = rmap_item_name(names_, *item);
     v.freed = !item->mm;
-    v.mm = item->mm ? item->mm->name : "";
+    v.mm = item->mm ? rmap_item_mm(item)->name : "";
     v.address = item->address & PAGE_MASK;
     v.oldchecksum = item->oldchecksum;
-    v.content = v.freed ? "rmap_item freed" : mapped_content_label(k_, item->mm, v.address);
+    v.content =
+        v.freed ? "rmap_item freed" : mapped_content_label(k_, rmap_item_mm(item), v.address);
     if (item->address & STABLE_FLAG) {
       v.state = "stable";
       if (item->mm && item->head) {
@@ -189,7 +190,8 @@ private:
       sv.mm = slot->mm ? slot->mm->name : "";
       sv.freed = slot->freed;
       std::set<const rmap_item *> items;
-      for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
+      for (const rmap_item *item = ksm_.rmap_at(slot->rmap_list); item;
+           item = rmap_item_next(item)) {
         if (!items.insert(item).second || sv.rmap.size() >= max_) {
           sv.truncated = true;
           break;
@@ -212,7 +214,7 @@ private:
       c.mm = scan.mm_slot->mm ? scan.mm_slot->mm->name : "";
     }
     if (c.slot_id && scan.rmap_list && *scan.rmap_list)
-      c.next_rmap = rmap(*scan.rmap_list).id;
+      c.next_rmap = rmap(ksm_.rmap_at(*scan.rmap_list)).id;
   }
 
   // Once merge_across_nodes was switched, the nodes left in one_stable_tree

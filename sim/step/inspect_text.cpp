@@ -98,7 +98,7 @@ std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &m
   if (!slot)
     return fmt::format("{} has no mm_slot (not registered with KSM)\n", mm_name);
   std::string out = fmt::format("rmap_list of {}:\n", mm_name);
-  for (const rmap_item *item = slot->rmap_list; item; item = item->rmap_list) {
+  for (const rmap_item *item = v39->rmap_at(slot->rmap_list); item; item = rmap_item_next(item)) {
     std::string where = "in no tree";
     if (item->address & STABLE_FLAG)
       where = "stable, on " + PageNames::stable(item->head);
@@ -197,7 +197,7 @@ std::string show_slots(const Kernel &k, const PageNames &names) {
   for (const list_node *n = head->next; n != head; n = n->next) {
     const mm_slot *slot = reinterpret_cast<const mm_slot *>(n); // mm_list comes first
     int items = 0;
-    for (const rmap_item *i = slot->rmap_list; i; i = i->rmap_list)
+    for (const rmap_item *i = ksm.rmap_at(slot->rmap_list); i; i = rmap_item_next(i))
       items++;
     bool cursor = ksm.ksm_scan.mm_slot == slot;
     out += fmt::format(

@@ -67,7 +67,7 @@ stable_node *Ksm::stable_of_list(list_node *n) {
   return container_of(n, &stable_node::list);
 }
 
-Ksm::Ksm(Kernel &kernel) : k(kernel) {
+Ksm::Ksm(Kernel &kernel) : k(kernel), rmap_items_(kernel) {
   INIT_LIST_HEAD(&ksm_mm_head.mm_list);
   INIT_LIST_HEAD(&migrate_nodes);
   ksm_scan.mm_slot = &ksm_mm_head;
@@ -83,7 +83,7 @@ void Ksm::check_live(const stable_node *node, const char *fn) const {
 }
 void Ksm::check_live(const rmap_item *item, const char *fn) const {
   if (!item->mm)
-    use_after_free(fn, fmt::format("rmap_item {}", ptr(HandleKind::rmap_item, item->id)));
+    use_after_free(fn, fmt::format("rmap_item {}", ptr(HandleKind::rmap_item, rmap_id(item))));
 }
 void Ksm::check_live(const mm_slot *slot, const char *fn) const {
   if (slot->freed)
@@ -157,18 +157,14 @@ int Ksm::stable_tree_nid_of(const stable_node *node) const {
 
 rmap_item *Ksm::alloc_rmap_item() {
   rmap_item *item;
-  std::uint32_t id;
   if (rmap_quarantine_.size() > RMAP_QUARANTINE) {
-    item = rmap_quarantine_.front();
+    item = rmap_quarantine_.front(); // the same slab object: the same pointer (and id)
     rmap_quarantine_.pop_front();
-    id = item->id; // the same slab object: the same pointer
   } else {
-    item = &rmap_items_.emplace_back();
-    id = next_rmap_id_++;
+    item = rmap_items_.fresh();
   }
   *item = rmap_item{}; // kmem_cache_zalloc
   ops.rmap_allocs++;
-  item->id = id;
   ksm_rmap_items++;
   return item;
 }
@@ -176,7 +172,7 @@ rmap_item *Ksm::alloc_rmap_item() {
 void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
   ops.rmap_frees++;
-  item->mm = nullptr; // debug safety, and our freed mark
+  item->mm = 0; // NULL: debug safety, and our freed mark
   item->seen_epoch = 0;
   rmap_quarantine_.push_back(item);
 }
@@ -257,12 +253,12 @@ vm_area_struct *Ksm::find_mergeable_vma(mm_struct *mm, std::uint64_t addr) {
 
 void Ksm::break_cow(rmap_item *item) {
   KFUNC();
-  mm_struct *mm = item->mm;
+  mm_struct *mm = k.mm_of_id(item->mm);
   std::uint64_t addr = item->address;
   k.explain({.why = Why::break_cow, .item = item});
   // It is not an accident that whenever we want to break COW to undo, we
   // also need to drop a reference to the anon_vma.
-  k.put_anon_vma(item->anon_vma);
+  k.put_anon_vma(k.anon_vma_of_id(item->anon_vma));
   k.down_read(mm);
   vm_area_struct *vma = find_mergeable_vma(mm, addr);
   if (vma)
@@ -272,7 +268,7 @@ void Ksm::break_cow(rmap_item *item) {
 
 page *Ksm::get_mergeable_page(rmap_item *item) {
   KFUNC();
-  mm_struct *mm = item->mm;
+  mm_struct *mm = k.mm_of_id(item->mm);
   std::uint64_t addr = item->address;
   page *p = nullptr;
   k.down_read(mm);
@@ -301,11 +297,11 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
     if (n->next != &node->hlist) {
       ksm_pages_sharing--;
       k.trace_fmt("ksm_remove_rmap_item", "pfn {} rmap_item {} mm {}", node->kpfn,
-                  ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, item->mm->id));
+                  ptr(HandleKind::rmap_item, rmap_id(item)), ptr(HandleKind::mm, item->mm));
     } else {
       ksm_pages_shared--;
     }
-    k.put_anon_vma(item->anon_vma);
+    k.put_anon_vma(k.anon_vma_of_id(item->anon_vma));
     item->address &= PAGE_MASK;
     k.cond_resched("remove_node_from_stable_tree:cond_resched");
   }
@@ -320,8 +316,7 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
 page *Ksm::get_ksm_page(stable_node *node, bool lock_it) {
   KFUNC();
   check_live(node, __func__);
-  const std::uintptr_t expected_mapping =
-      reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+  const std::uint32_t expected_mapping = Kernel::ksm_mapping(node); // node's id: mm_types.h
   page *p;
   for (;;) { // again:
     std::uint64_t kpfn = node->kpfn;
@@ -370,7 +365,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
         ksm_pages_sharing--;
       else
         ksm_pages_shared--;
-      k.put_anon_vma(item->anon_vma);
+      k.put_anon_vma(k.anon_vma_of_id(item->anon_vma));
       item->address &= PAGE_MASK;
     }
   } else if (item->address & UNSTABLE_FLAG) {
@@ -387,9 +382,9 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
   k.cond_resched("remove_rmap_item_from_tree:cond_resched"); // called from many long loops
 }
 
-void Ksm::remove_trailing_rmap_items(mm_slot *slot, rmap_item **rmap_list) {
+void Ksm::remove_trailing_rmap_items(mm_slot *slot, std::uint32_t *rmap_list) {
   while (*rmap_list) {
-    rmap_item *item = *rmap_list;
+    rmap_item *item = rmap_at(*rmap_list);
     *rmap_list = item->rmap_list;
     remove_rmap_item_from_tree(item);
     free_rmap_item(item);
@@ -603,7 +598,7 @@ int Ksm::try_to_merge_one_page(vm_area_struct *vma, page *p, page *kpage) {
 
 int Ksm::try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage) {
   KFUNC();
-  mm_struct *mm = item->mm;
+  mm_struct *mm = k.mm_of_id(item->mm);
   int err = -EFAULT;
   k.down_read(mm);
   vm_area_struct *vma = nullptr;
@@ -615,7 +610,7 @@ int Ksm::try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage) {
         // Unstable nid is in union with stable anon_vma: remove first
         remove_rmap_item_from_tree(item);
         // Must get reference to anon_vma while still holding mmap_sem
-        item->anon_vma = vma->anon_vma;
+        item->anon_vma = vma->anon_vma->id;
         k.get_anon_vma(vma->anon_vma);
       }
     }
@@ -624,7 +619,7 @@ int Ksm::try_to_merge_with_ksm_page(rmap_item *item, page *p, page *kpage) {
   k.explain({.why = Why::merge_result, .item = item, .pg = kpage, .value = err});
   k.trace_fmt("ksm_merge_with_ksm_page", "{}pfn {} rmap_item {} mm {} error {}",
               kpage ? "ksm " : "", k.page_to_pfn(kpage ? kpage : p),
-              ptr(HandleKind::rmap_item, item->id), ptr(HandleKind::mm, mm->id), err);
+              ptr(HandleKind::rmap_item, rmap_id(item)), ptr(HandleKind::mm, mm->id), err);
   return err;
 }
 
@@ -785,7 +780,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(*new_);
     // (A freed item has nothing seen: check_live below reports it.)
     if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
-      const PageContent seen{tree_item->seen_word, 0, 0};
+      const PageContent seen{tree_item->seen_word, 0};
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
         ops.follow_page++;
@@ -840,14 +835,15 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
 }
 
 void Ksm::remember_seen(rmap_item *item, const page *pg) {
-  item->seen_epoch = pg->content.pokes ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
+  item->seen_epoch =
+      content_in_poke_table(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
   item->seen_word = pg->content.word;
   item->seen_pfn = static_cast<std::uint32_t>(k.page_to_pfn(pg));
 }
 
 void Ksm::forget_seen() {
-  for (rmap_item &item : rmap_items_)
-    item.seen_epoch = 0;
+  for (std::uint32_t id = 1; id <= rmap_items_.allocated(); id++)
+    rmap_items_.at(id)->seen_epoch = 0;
 }
 
 void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {
@@ -941,9 +937,9 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
   }
 }
 
-rmap_item *Ksm::get_next_rmap_item(mm_slot *slot, rmap_item **rmap_list, std::uint64_t addr) {
+rmap_item *Ksm::get_next_rmap_item(mm_slot *slot, std::uint32_t *rmap_list, std::uint64_t addr) {
   while (*rmap_list) {
-    rmap_item *item = *rmap_list;
+    rmap_item *item = rmap_at(*rmap_list);
     if ((item->address & PAGE_MASK) == addr)
       return item;
     if (item->address > addr)
@@ -953,10 +949,10 @@ rmap_item *Ksm::get_next_rmap_item(mm_slot *slot, rmap_item **rmap_list, std::ui
     free_rmap_item(item);
   }
   rmap_item *item = alloc_rmap_item();
-  item->mm = slot->mm;
+  item->mm = slot->mm->id;
   item->address = addr;
   item->rmap_list = *rmap_list;
-  *rmap_list = item;
+  *rmap_list = rmap_id(item);
   return item;
 }
 
@@ -1236,14 +1232,14 @@ int Ksm::rmap_walk_ksm(
     for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next) {
       rmap_item *item = rmap_of_hlist(n);
       check_live(item, __func__);
-      struct anon_vma *av = item->anon_vma;
+      struct anon_vma *av = k.anon_vma_of_id(item->anon_vma);
       if (av->freed)
         use_after_free(__func__, fmt::format("anon_vma {}", av->id));
       std::vector<vm_area_struct *> vmas = av->vmas;
       for (vm_area_struct *vma : vmas) {
         if (item->address < vma->vm_start || item->address >= vma->vm_end)
           continue;
-        if ((item->mm == vma->vm_mm) == bool(search_new_forks))
+        if ((item->mm == vma->vm_mm->id) == bool(search_new_forks))
           continue;
         ret = rmap_one(p, vma, item->address & PAGE_MASK);
         if (ret != SWAP_AGAIN)
@@ -1267,14 +1263,14 @@ int Ksm::try_to_unmap_ksm(page *p, unsigned flags) {
     for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next) {
       rmap_item *item = rmap_of_hlist(n);
       check_live(item, __func__);
-      struct anon_vma *av = item->anon_vma;
+      struct anon_vma *av = k.anon_vma_of_id(item->anon_vma);
       if (av->freed)
         use_after_free(__func__, fmt::format("anon_vma {}", av->id));
       std::vector<vm_area_struct *> vmas = av->vmas;
       for (vm_area_struct *vma : vmas) {
         if (item->address < vma->vm_start || item->address >= vma->vm_end)
           continue;
-        if ((item->mm == vma->vm_mm) == bool(search_new_forks))
+        if ((item->mm == vma->vm_mm->id) == bool(search_new_forks))
           continue;
         ret = k.try_to_unmap_one(p, vma, item->address & PAGE_MASK, static_cast<TtuFlags>(flags));
         if (ret != SWAP_AGAIN || !Kernel::page_mapped(p))

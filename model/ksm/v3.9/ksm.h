@@ -15,6 +15,7 @@
 #include "model/ksm/profile.h"
 #include "model/ksm/v3.9/ksm_ops.h"
 #include "model/ksm/v3.9/ksm_types.h"
+#include "model/ksm/v3.9/rmap_arena.h"
 
 namespace ksmsim {
 
@@ -120,6 +121,9 @@ public:
   bool in_stable_tree(const stable_node *node) const;
   int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
   static rmap_item *rmap_of_hlist(list_node *n);
+  // The rmap_item of an id (rmap_item::rmap_list, mm_slot::rmap_list), or nullptr for 0.
+  rmap_item *rmap_at(std::uint32_t id) const { return id ? rmap_items_.at(id) : nullptr; }
+  static std::uint32_t rmap_id(const rmap_item *item) { return RmapArena::id_of(item); }
   static stable_node *stable_of_list(list_node *n);
 
   // Not the kernel's: forget what every rmap_item has seen (when the low 32
@@ -153,7 +157,7 @@ private:
   void remove_node_from_stable_tree(stable_node *node);
   page *get_ksm_page(stable_node *node, bool lock_it);
   void remove_rmap_item_from_tree(rmap_item *item);
-  void remove_trailing_rmap_items(mm_slot *slot, rmap_item **rmap_list);
+  void remove_trailing_rmap_items(mm_slot *slot, std::uint32_t *rmap_list);
   int unmerge_ksm_pages(vm_area_struct *vma, std::uint64_t start, std::uint64_t end);
   int remove_stable_node(stable_node *node);
   int remove_all_stable_nodes();
@@ -175,7 +179,7 @@ private:
   void remember_seen(rmap_item *item, const page *pg);
 
   void cmp_and_merge_page(page *p, rmap_item *item);
-  rmap_item *get_next_rmap_item(mm_slot *slot, rmap_item **rmap_list, std::uint64_t addr);
+  rmap_item *get_next_rmap_item(mm_slot *slot, std::uint32_t *rmap_list, std::uint64_t addr);
   rmap_item *scan_get_next_rmap_item(page **pagep);
   page *ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address);
 
@@ -192,11 +196,11 @@ private:
   // Freed stable_nodes and mm_slots stay allocated (poisoned) so that a
   // later use is caught. Freed rmap_items wait in a quarantine (as KASAN's)
   // before they are reused.
-  std::deque<rmap_item> rmap_items_;
+  RmapArena rmap_items_;
   std::deque<rmap_item *> rmap_quarantine_;
   std::deque<std::unique_ptr<stable_node>> stable_nodes_;
   std::deque<std::unique_ptr<mm_slot>> mm_slots_;
-  std::uint32_t next_rmap_id_ = 1, next_stable_id_ = 1, next_slot_id_ = 1;
+  std::uint32_t next_stable_id_ = 1, next_slot_id_ = 1;
 };
 
 // The v3.9 port behind k.ksm, or nullptr on another profile: for code that

@@ -51,17 +51,27 @@ constexpr std::uint64_t UNSTABLE_FLAG = 0x100;
 constexpr std::uint64_t STABLE_FLAG = 0x200;
 
 // The kernel's fields and their unions, in an order of the simulator's:
-// value-initialise it to zero it. free_rmap_item sets mm to NULL, which
+// value-initialise it to zero it. free_rmap_item sets mm to NULL (0), which
 // marks it freed. An unstable tree level reads only rb_right, rb_left and
 // the seen_ fields below: the 32 bytes at offset 32, one cache line (the
 // item is 32-byte aligned).
+//
+// Differs from the kernel's layout (its fields and their meaning are
+// kept): rmap_list, mm and anon_vma are 32-bit ids, not pointers, so that
+// an item is 64 bytes with the seen_ cache (docs/port-map.md). rmap_list
+// is the next item's id (model/ksm/v3.9/rmap_arena.h: ids in allocation
+// order from 1, 0 for NULL; the item's own id, for the trace's synthetic
+// pointer, comes from its address), mm an mm_struct's id
+// (Kernel::mm_of_id) and anon_vma an anon_vma's (Kernel::anon_vma_of_id).
 struct alignas(32) rmap_item {
-  rmap_item *rmap_list;
+  std::uint32_t rmap_list; // the first member: ksm_scan.rmap_list points at it
   union {
-    struct anon_vma *anon_vma; // when stable
-    int nid;                   // when a node of an unstable tree
+    std::uint32_t anon_vma; // when stable
+    int nid;                // when a node of an unstable tree
   };
-  mm_struct *mm;
+  std::uint32_t mm;
+  std::uint32_t oldchecksum;
+  std::uint64_t address; // + flags in the low bits
   union {
     rb_node node; // when a node of the unstable tree
     struct {      // when listed from the stable tree
@@ -77,10 +87,8 @@ struct alignas(32) rmap_item {
   std::uint64_t seen_word;
   std::uint32_t seen_epoch;
   std::uint32_t seen_pfn;
-  std::uint64_t address; // + flags in the low bits
-  std::uint32_t oldchecksum;
-  std::uint32_t id; // for the trace's synthetic pointer
 };
+static_assert(sizeof(rmap_item) == 64, "an rmap_item is 64 bytes");
 static_assert(offsetof(rmap_item, node) + offsetof(rb_node, rb_right) == 32 &&
                   offsetof(rmap_item, seen_pfn) + sizeof(std::uint32_t) == 64,
               "an unstable tree level's fields share one 32-byte-aligned cache line");
@@ -90,9 +98,15 @@ static_assert(offsetof(rmap_item, head) == offsetof(rmap_item, node) &&
                   offsetof(rmap_item, hlist) == offsetof(rmap_item, node) + sizeof(void *),
               "head and hlist should overlay rb_node's fields as in the kernel");
 
+// For readers outside the port (model/ksm/v3.9/rmap_arena.cpp): the item
+// after this one on its rmap_list (nullptr at the end), its id, its mm.
+rmap_item *rmap_item_next(const rmap_item *item);
+std::uint32_t rmap_item_id(const rmap_item *item);
+mm_struct *rmap_item_mm(const rmap_item *item);
+
 struct mm_slot {
   list_node mm_list{};
-  rmap_item *rmap_list = nullptr;
+  std::uint32_t rmap_list = 0; // the first item's id (rmap_item::rmap_list)
   mm_struct *mm = nullptr;
   std::uint32_t id = 0;
   bool freed = false;
@@ -101,7 +115,7 @@ struct mm_slot {
 struct ksm_scan {
   struct mm_slot *mm_slot = nullptr;
   std::uint64_t address = 0;
-  rmap_item **rmap_list = nullptr;
+  std::uint32_t *rmap_list = nullptr; // an mm_slot's or rmap_item's rmap_list
   std::uint64_t seqnr = 0;
 };
 

@@ -20,8 +20,8 @@ std::vector<KsmProfile::SlotFigures> Ksm::slot_figures() const {
     const mm_slot *slot = reinterpret_cast<const mm_slot *>(n);
     SlotFigures f;
     f.mm = slot->mm;
-    for (const rmap_item *item = slot->rmap_list; item && walked < MAX_WALK;
-         item = item->rmap_list, walked++) {
+    for (const rmap_item *item = rmap_at(slot->rmap_list); item && walked < MAX_WALK;
+         item = rmap_item_next(item), walked++) {
       f.rmap_items++;
       if (item->address & STABLE_FLAG)
         f.merged++;
