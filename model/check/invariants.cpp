@@ -249,8 +249,8 @@ struct Checker {
       fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
            p->_count, need);
     if (!ksm_v3_9(k)) { // the port's own stable_node, or none (v2.6.32)
-      if (v6_15::ksm_v6_15(k))
-        check_ksm_page_6_15(p, k.page_to_pfn(p), out);
+      if (const v6_15::Ksm *v615 = v6_15::ksm_v6_15(k))
+        check_ksm_page_6_15(*v615, p, k.page_to_pfn(p), out);
       return;
     }
     if (stable_node *node = k.page_stable_node(p)) {

@@ -152,10 +152,11 @@ void check_ksm_6_15(v6_15::Ksm &ksm, std::vector<std::string> &out) {
   Checker615{ksm, out}.run();
 }
 
-void check_ksm_page_6_15(page *p, std::uint64_t pfn, std::vector<std::string> &out) {
+void check_ksm_page_6_15(const v6_15::Ksm &ksm, page *p, std::uint64_t pfn,
+                         std::vector<std::string> &out) {
   if (!Kernel::PageKsm(p))
     return;
-  auto *node = reinterpret_cast<v6_15::stable_node *>(p->mapping & ~PAGE_MAPPING_FLAGS);
+  const v6_15::stable_node *node = ksm.folio_stable_node(p);
   if (!node)
     return; // between try_to_merge_one_page and stable_tree_insert, or removed
   std::string what;

@@ -18,6 +18,7 @@ class Ksm;
 void check_ksm_6_15(v6_15::Ksm &ksm, std::vector<std::string> &out);
 // A KSM page's stable_node is alive, a dup or a tree node (never a chain),
 // and its kpfn is the page's.
-void check_ksm_page_6_15(page *p, std::uint64_t pfn, std::vector<std::string> &out);
+void check_ksm_page_6_15(const v6_15::Ksm &ksm, page *p, std::uint64_t pfn,
+                         std::vector<std::string> &out);
 
 } // namespace ksmsim

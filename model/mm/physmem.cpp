@@ -263,8 +263,10 @@ std::uint32_t mapping_of(std::uint32_t id, std::uint32_t flags) {
 stable_node *Kernel::page_stable_node(const page *p) const {
   if (!PageKsm(p))
     return nullptr;
+  // Only set_page_stable_node (v3.9's nodes) fills the table: a KSM page of
+  // another port (its own stable_node type and ids) is not found here.
   const std::uint32_t id = mapping_id(p->mapping);
-  return id ? stable_node_of_id_[id] : nullptr;
+  return id && id < stable_node_of_id_.size() ? stable_node_of_id_[id] : nullptr;
 }
 
 void Kernel::set_page_stable_node(page *p, stable_node *node) {

@@ -20,7 +20,7 @@ namespace ksmsim {
 namespace {
 // folio_move_anon_rmap: the page now belongs to this vma's anon_vma only.
 void folio_move_anon_rmap(page *p, vm_area_struct *vma) {
-  p->mapping = reinterpret_cast<std::uintptr_t>(vma->anon_vma) + PAGE_MAPPING_ANON;
+  p->mapping = mapping_of(vma->anon_vma->id, PAGE_MAPPING_ANON); // an id: mm_types.h
 }
 } // namespace
 

@@ -229,9 +229,14 @@ void Ksm::hash_del(mm_slot *slot) {
 
 // ----------------------------------------------------------- the port
 
+// The simulation's page->mapping holds the node's id, not its address
+// (model/mm/mm_types.h): ids count from 1 in allocation order, and
+// stable_nodes_ keeps every node ever allocated, so id N is node N-1.
 stable_node *Ksm::folio_stable_node(const page *p) const {
-  return Kernel::PageKsm(p) ? reinterpret_cast<stable_node *>(p->mapping & ~PAGE_MAPPING_FLAGS)
-                            : nullptr;
+  if (!Kernel::PageKsm(p))
+    return nullptr;
+  const std::uint32_t id = mapping_id(p->mapping);
+  return id && id <= stable_nodes_.size() ? stable_nodes_[id - 1].get() : nullptr;
 }
 
 // (6.x warns if the folio is still PageAnonExclusive: the simulation has no
@@ -239,7 +244,7 @@ stable_node *Ksm::folio_stable_node(const page *p) const {
 void Ksm::folio_set_stable_node(page *p, stable_node *node) {
   if (k.touch)
     k.touch->frame(k.page_to_pfn(p));
-  p->mapping = reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+  p->mapping = mapping_of(node ? node->id : 0, PAGE_MAPPING_ANON | PAGE_MAPPING_KSM);
 }
 
 bool Ksm::ksm_test_exit(mm_struct *mm) {
@@ -489,8 +494,7 @@ void Ksm::remove_node_from_stable_tree(stable_node *node) {
 page *Ksm::ksm_get_folio(stable_node *node, ksm_get_folio_flags flags) {
   KFUNC();
   check_live(node, __func__);
-  const std::uintptr_t expected_mapping =
-      reinterpret_cast<std::uintptr_t>(node) | PAGE_MAPPING_ANON | PAGE_MAPPING_KSM;
+  const std::uint32_t expected_mapping = mapping_of(node->id, PAGE_MAPPING_ANON | PAGE_MAPPING_KSM);
   for (;;) { // again:
     std::uint64_t kpfn = node->kpfn;
     page *p = k.pfn_to_page(kpfn);

@@ -183,6 +183,9 @@ public:
   KsmOps ops;
   KsmOps *operation_counts() override { return &ops; }
 
+  // folio_stable_node: the stable_node a KSM page's mapping names (its id).
+  stable_node *folio_stable_node(const page *p) const;
+
 private:
   Kernel &k;
   friend class InvariantChecker;
@@ -197,9 +200,8 @@ private:
   void insert_to_mm_slots_hash(mm_struct *mm, mm_slot *slot);
   void hash_del(mm_slot *slot);
 
-  // folio_stable_node / folio_set_stable_node: page->mapping is the node
-  // with PAGE_MAPPING_KSM (the simulator's ANON|KSM bits).
-  stable_node *folio_stable_node(const page *p) const;
+  // folio_set_stable_node: page->mapping is the node's id with
+  // PAGE_MAPPING_KSM (the simulator's ANON|KSM bits; folio_stable_node is public).
   void folio_set_stable_node(page *p, stable_node *node);
   static bool ksm_test_exit(mm_struct *mm);
   int break_ksm(vm_area_struct *vma, std::uint64_t addr, bool lock_vma);
