@@ -131,7 +131,7 @@ TEST_CASE("dump: v6.15 chain and dups, by hand from 6.15 mm/ksm.c") {
   CHECK(dot.find("s0_0_dup0 -> s0_0_dup1") != std::string::npos);
 }
 
-TEST_CASE("counters: v2.6.32 lists only its own files; v3.9 none of 6.x's") {
+TEST_CASE("counters: v2.6.32 lists only its own files, v3.9 none of 6.x's") {
   RunOptions o;
   o.timeline = true;
   o.kernel = "v2.6.32";
@@ -198,7 +198,7 @@ TEST_CASE("counters: Simulation::counters() leaves a file the profile lacks empt
   CHECK(s.pages_sharing > 0);
 }
 
-TEST_CASE("step: show reads v6.15's chains and dups; explain notes no narration") {
+TEST_CASE("step: show reads v6.15's chains and dups, explain notes no narration") {
   int status = 0;
   const std::string script = inspect_test::source("tests/data/step/v6.15-chain.cmds");
   std::string out = cli("step '" + CHAIN + "' --script '" + script + "' 2>&1", &status);
