@@ -12,6 +12,7 @@
 #include "model/lib/trace.h"
 #include "sim/io/output_file.h"
 #include "sim/report/html_report.h"
+#include "sim/step/inspect_text.h"
 #include "tools/cli.h"
 #include "tools/help.h"
 #include "tools/report_output.h"
@@ -173,6 +174,13 @@ int cmd_run(const std::vector<std::string> &args) {
     s = scenario::parse_text(text, file, parse_options);
     result = run_scenario(s, ro);
     progress.finish();
+    if (ro.explain) // once, on stderr: stdout stays what it is without the option
+      if (std::string v = ro.kernel ? parse_profile_text(*ro.kernel).version : s.kernel.version;
+          !version_narrates(v))
+        std::cerr << fmt::format("ksmsim: run: note: kernel {} has no narration (its port has no "
+                                 "model/lib/narrate.h hooks): --trace-level explain adds no "
+                                 "ksmsim_explain lines\n",
+                                 v);
     if (trace_file) {
       if (ro.trace_spill)
         spool.copy_to(*trace_file, result.trace_entries, result.trace_names);

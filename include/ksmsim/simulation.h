@@ -37,12 +37,21 @@ struct TraceEvent {
 struct KsmCounters {
   std::uint64_t pages_shared = 0;
   std::uint64_t pages_sharing = 0;
-  std::uint64_t pages_unshared = 0;
-  std::uint64_t pages_volatile = 0;
-  std::uint64_t full_scans = 0;
+  // Files or lists a profile may lack: empty there, not 0 (v2.6.32 has no
+  // pages_unshared, pages_volatile, full_scans and no migrate_nodes).
+  std::optional<std::uint64_t> pages_unshared;
+  std::optional<std::uint64_t> pages_volatile;
+  std::optional<std::uint64_t> full_scans;
   std::uint64_t stable_nodes = 0;
-  std::uint64_t migrate_nodes = 0;
+  std::optional<std::uint64_t> migrate_nodes;
   std::uint64_t rmap_items = 0;
+  // The 6.x files (v6.15): empty on an older profile.
+  std::optional<std::uint64_t> pages_scanned;
+  std::optional<std::uint64_t> pages_skipped;
+  std::optional<std::int64_t> ksm_zero_pages; // a long
+  std::optional<std::uint64_t> stable_node_chains;
+  std::optional<std::uint64_t> stable_node_dups;
+  std::optional<std::int64_t> general_profit; // a long: negative while rmap_items cost more
 };
 
 // The shape of KSM's state now, summed over the NUMA nodes' trees.

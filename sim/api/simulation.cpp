@@ -103,15 +103,33 @@ unsigned Simulation::scan_pages(unsigned n) {
 
 KsmCounters Simulation::counters() const {
   KsmCounters c;
-  std::pair<const char *, std::uint64_t *> fields[] = {
-      {"pages_shared", &c.pages_shared},     {"pages_sharing", &c.pages_sharing},
-      {"pages_unshared", &c.pages_unshared}, {"pages_volatile", &c.pages_volatile},
-      {"full_scans", &c.full_scans},         {"stable_nodes", &c.stable_nodes},
-      {"migrate_nodes", &c.migrate_nodes},   {"rmap_items", &c.rmap_items}};
-  for (const auto &[name, value] : ksm_counters(*impl_->kernel))
-    for (auto &[field, out] : fields)
+  std::pair<const char *, std::uint64_t *> always[] = {{"pages_shared", &c.pages_shared},
+                                                       {"pages_sharing", &c.pages_sharing},
+                                                       {"stable_nodes", &c.stable_nodes},
+                                                       {"rmap_items", &c.rmap_items}};
+  std::pair<const char *, std::optional<std::uint64_t> *> files[] = {
+      {"pages_unshared", &c.pages_unshared},
+      {"pages_volatile", &c.pages_volatile},
+      {"full_scans", &c.full_scans},
+      {"migrate_nodes", &c.migrate_nodes},
+      {"pages_scanned", &c.pages_scanned},
+      {"pages_skipped", &c.pages_skipped},
+      {"stable_node_chains", &c.stable_node_chains},
+      {"stable_node_dups", &c.stable_node_dups}};
+  std::pair<const char *, std::optional<std::int64_t> *> longs[] = {
+      {"ksm_zero_pages", &c.ksm_zero_pages}, {"general_profit", &c.general_profit}};
+  // ksm_counters lists only what the profile has: the rest stay empty.
+  for (const auto &[name, value] : ksm_counters(*impl_->kernel)) {
+    for (auto &[field, out] : always)
+      if (name == field)
+        *out = static_cast<std::uint64_t>(value);
+    for (auto &[field, out] : files)
+      if (name == field)
+        *out = static_cast<std::uint64_t>(value);
+    for (auto &[field, out] : longs)
       if (name == field)
         *out = value;
+  }
   return c;
 }
 

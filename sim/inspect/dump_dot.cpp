@@ -59,8 +59,17 @@ private:
   std::string rmap_name(std::uint32_t id) const { return ksmsim::rmap_name(s_, id); }
 
   std::string stable_label(const StableView &v) const {
+    if (v.is_chain) { // v6.15: a chain has no page; its dups hang below it
+      std::string label = fmt::format(
+          "chain stable#{}\nrmap_hlist_len STABLE_NODE_CHAIN\n{} dup(s)", v.id, v.dups.size());
+      for (const std::string &why : v.stale)
+        label += "\nSTALE: " + why;
+      return label;
+    }
     std::string label = fmt::format("stable#{}\npfn {}, node {}\n{}\n{} rmap_item(s)", v.id, v.kpfn,
                                     v.nid, v.content, v.rmap.size());
+    if (v.chained_kernel)
+      label += fmt::format(" (rmap_hlist_len {})", v.rmap_hlist_len);
     std::vector<std::string> names;
     for (std::size_t i = 0; i < v.rmap.size() && i < l_.label_items; i++)
       names.push_back(rmap_name(v.rmap[i]));
@@ -145,6 +154,27 @@ private:
       style += ", style=\"rounded,filled,dotted\"";
     }
     out_ += fmt::format("    {}_{} [label={}, {}];\n", cluster, i, q(label), style);
+    if (t.stable && !t.of_rmap_items && !n.repeat)
+      if (auto it = s_.stables.find(n.id); it != s_.stables.end() && it->second.is_chain)
+        chain_dups(it->second, fmt::format("{}_{}", cluster, i));
+  }
+
+  // v6.15: a chain's dups, each a box off the chain (its hlist), not a tree node.
+  void chain_dups(const StableView &chain, const std::string &from) {
+    std::string prev = from;
+    for (std::size_t j = 0; j < chain.dups.size(); j++) {
+      auto it = s_.stables.find(chain.dups[j]);
+      if (it == s_.stables.end())
+        continue;
+      const StableView &dup = it->second;
+      std::string name = fmt::format("{}_dup{}", from, j);
+      out_ += fmt::format("    {} [label={}, {}];\n", name, q("dup " + stable_label(dup)),
+                          dup.stale.empty() ? "fillcolor=\"#ffffff\""
+                                            : stable_style(dup, false, false));
+      out_ +=
+          fmt::format("    {} -> {} [style=dashed, label=\"hlist\", fontsize=8];\n", prev, name);
+      prev = name;
+    }
   }
 
   void child_edge(const std::string &cluster, std::size_t i, int child, std::size_t shown,

@@ -57,6 +57,16 @@ json stable_json(const StableView &v) {
   o["freed"] = v.freed;
   o["page_points_back"] = v.page_points_back;
   o["stale"] = v.stale;
+  if (v.chained_kernel) { // v6.15: stable_node chains
+    o["rmap_hlist_len"] = v.rmap_hlist_len;
+    o["chain"] = v.is_chain;
+    if (v.is_chain) {
+      o["chain_prune_time"] = v.chain_prune_time;
+      o["dups"] = v.dups;
+      o["dups_truncated"] = v.dups_truncated;
+    }
+    o["dup_of"] = id_or_null(v.chain);
+  }
   return o;
 }
 
@@ -115,6 +125,12 @@ std::string dump_json(const KsmSnapshot &s) {
     so["freed"] = sl.freed;
     so["rmap_list"] = sl.rmap;
     so["truncated"] = sl.truncated;
+    if (!sl.ksm_stat.empty()) { // v6.15: /proc/PID/ksm_stat
+      json stat = json::object();
+      for (const auto &[name, value] : sl.ksm_stat)
+        stat[name] = value;
+      so["ksm_stat"] = std::move(stat);
+    }
     slots.push_back(std::move(so));
   }
   o["mm_slots"] = std::move(slots);

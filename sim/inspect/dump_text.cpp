@@ -47,7 +47,11 @@ private:
   }
 
   std::string stable_line(const StableView &v) const {
+    if (v.is_chain)
+      return chain_line(v);
     std::string line = fmt::format("{} [{}] {}", v.name, v.handle, v.content);
+    if (v.chained_kernel)
+      line += fmt::format(" rmap_hlist_len {}", v.rmap_hlist_len);
     if (!v.stale.empty())
       line += fmt::format(" STALE: {}", fmt::join(v.stale, "; "));
     std::vector<std::string> items;
@@ -58,6 +62,28 @@ private:
     if (v.hlist_truncated)
       line += " ... (hlist cut: a cycle or too long)";
     return line;
+  }
+
+  // v6.15: a chain in the tree; its dups follow on lines of their own.
+  std::string chain_line(const StableView &v) const {
+    std::string line = fmt::format("chain {} [{}] rmap_hlist_len STABLE_NODE_CHAIN ({}), "
+                                   "chain_prune_time {}",
+                                   v.name, v.handle, v.rmap_hlist_len, v.chain_prune_time);
+    if (!v.stale.empty())
+      line += fmt::format(" STALE: {}", fmt::join(v.stale, "; "));
+    line += fmt::format(" -- {} dup(s) on its hlist", v.dups.size());
+    if (v.dups_truncated)
+      line += " ... (hlist cut: a cycle or too long)";
+    return line;
+  }
+
+  void dup_lines(const StableView &chain, const std::string &indent) {
+    for (std::uint32_t id : chain.dups) {
+      auto it = s_.stables.find(id);
+      out_ += fmt::format("{}dup {}\n", indent,
+                          it == s_.stables.end() ? fmt::format("stable#{}", id)
+                                                 : stable_line(it->second));
+    }
   }
 
   std::string rmap_line(const RmapView &v) const {
@@ -97,6 +123,10 @@ private:
     out_ += fmt::format("{}{}{} {}{}\n", indent, side, n.red ? "red" : "black", what, notes);
     if (n.repeat)
       return;
+    if (t.stable && !t.of_rmap_items)
+      if (auto it = s_.stables.find(n.id); it != s_.stables.end() && it->second.is_chain)
+        dup_lines(it->second,
+                  indent + std::string(std::char_traits<char>::length(side), ' ') + "    ");
     if (n.left >= 0)
       node(t, n.left, "L ");
     if (n.right >= 0)
@@ -112,9 +142,11 @@ private:
       return;
     out_ +=
         fmt::format("stable_nodes in no tree and not on migrate_nodes: {}\n", s_.orphans.size());
-    for (std::uint32_t id : s_.orphans)
+    for (std::uint32_t id : s_.orphans) {
       out_ += fmt::format("  {} (where: {})\n", stable_line(s_.stables.at(id)),
                           s_.stables.at(id).where);
+      dup_lines(s_.stables.at(id), "    ");
+    }
   }
 
   void slots() {
@@ -130,6 +162,12 @@ private:
       out_ += fmt::format("  mm_slot {} [{}]{}{}: {} rmap_item(s){}\n", sl.mm, sl.handle,
                           sl.freed ? " FREED" : "", sl.id == c.slot_id ? " <- cursor" : "",
                           sl.rmap.size(), sl.truncated ? " (walk cut: a cycle or too long)" : "");
+      if (!sl.ksm_stat.empty()) { // v6.15: /proc/PID/ksm_stat
+        std::vector<std::string> stat;
+        for (const auto &[name, value] : sl.ksm_stat)
+          stat.push_back(fmt::format("{} {}", name, value));
+        out_ += fmt::format("    ksm_stat: {}\n", fmt::join(stat, ", "));
+      }
       for (std::uint32_t id : sl.rmap) {
         const RmapView &v = s_.rmaps.at(id);
         if (seed()) {

@@ -8,9 +8,11 @@
 
 #include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
+#include "model/ksm/v6.15/ksm.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/counters.h"
 #include "sim/inspect/snapshot_2_6_32.h"
+#include "sim/inspect/snapshot_6_15.h"
 
 namespace ksmsim {
 
@@ -269,6 +271,8 @@ KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names, std::size
     return Walker(k, *v39, names, max_nodes).run();
   if (const auto *seed = dynamic_cast<const v2_6_32::Ksm *>(&k.ksm))
     return take_snapshot_2_6_32(k, *seed, names, max_nodes);
+  if (const v6_15::Ksm *v615 = v6_15::ksm_v6_15(k))
+    return take_snapshot_6_15(k, *v615, names, max_nodes);
   // A port without a view of its own: its counters only.
   KsmSnapshot s;
   s.kernel = std::string(k.ksm.version());

@@ -54,6 +54,17 @@ struct StableView {
   bool freed = false;
   bool page_points_back = false;  // page_stable_node(pfn_to_page(kpfn)) == node
   std::vector<std::string> stale; // why this node is stale (empty: it is not)
+  // v6.15 (stable_node chains, 4.13+): every node has rmap_hlist_len; a
+  // chain (rmap_hlist_len STABLE_NODE_CHAIN) has no page and no
+  // rmap_items: its hlist lists its dups, its kpfn is chain_prune_time.
+  // A dup (head STABLE_NODE_DUP_HEAD) is in no tree: chain is its chain.
+  bool chained_kernel = false; // the fields below mean something
+  int rmap_hlist_len = 0;
+  bool is_chain = false;
+  std::uint64_t chain_prune_time = 0;
+  std::vector<std::uint32_t> dups; // a chain's hlist, in order
+  bool dups_truncated = false;
+  std::uint32_t chain = 0; // a dup: its chain's id (0: on no chain's hlist found)
 };
 
 // One rb_node of a tree, in preorder; children are indexes into nodes.
@@ -86,6 +97,8 @@ struct SlotView {
   bool freed = false;
   std::vector<std::uint32_t> rmap; // rmap_list in order
   bool truncated = false;
+  // v6.15: /proc/PID/ksm_stat's figures of the mm, in its order.
+  std::vector<std::pair<std::string, std::int64_t>> ksm_stat;
 };
 
 struct CursorView {
@@ -101,8 +114,9 @@ struct KsmSnapshot {
   int step = 0;
   std::uint64_t time_us = 0;
   // The sysfs files the profile has, then node counts (v2.6.32: no
-  // pages_unshared, pages_volatile, full_scans, migrate_nodes).
-  std::vector<std::pair<std::string, std::uint64_t>> counters;
+  // pages_unshared, pages_volatile, full_scans, migrate_nodes), then the
+  // 6.x files (sim/inspect/counters.h).
+  std::vector<std::pair<std::string, std::int64_t>> counters;
   std::vector<TreeView> stable_trees, unstable_trees;
   std::vector<std::uint32_t> migrate_nodes;
   bool migrate_truncated = false;

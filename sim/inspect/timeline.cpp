@@ -41,11 +41,33 @@ std::string csv_cell(const std::string &s) {
   return out + "\"";
 }
 
-std::uint64_t counter(const TimelineRow &r, const char *name) {
+std::int64_t counter(const TimelineRow &r, const char *name) {
   for (const auto &[n, v] : r.counters)
     if (n == name)
       return v;
   return 0;
+}
+
+bool has_counter(const TimelineRow &r, const char *name) {
+  return std::any_of(r.counters.begin(), r.counters.end(),
+                     [&](const auto &c) { return c.first == name; });
+}
+
+// The counter columns: the profile's own (every row is of one kernel);
+// v3.9's when there is no row.
+std::vector<std::string> counter_names(const std::vector<TimelineRow> &rows) {
+  if (rows.empty())
+    return ksm_counter_names();
+  std::vector<std::string> names;
+  for (const auto &[name, value] : rows.front().counters)
+    names.push_back(name);
+  return names;
+}
+
+// A 6.x profile has general_profit as a file of its own (with the zero
+// pages): the cost model's column is not added beside it.
+bool kernel_general_profit(const std::vector<TimelineRow> &rows) {
+  return !rows.empty() && has_counter(rows.front(), "general_profit");
 }
 
 // The cost columns of each row: CPU% and pages/s over the time since the
@@ -65,7 +87,8 @@ std::vector<CostCells> cost_cells(const std::vector<TimelineRow> &rows) {
     std::uint64_t dt = r.time_us - t0;
     out.push_back({r.ksmd_cpu_ns, cpu_percent_x100((r.ksmd_cpu_ns - cpu0) * 1000, dt),
                    dt ? (r.pages_scanned - pages0) * 1'000'000 / dt : 0,
-                   general_profit(counter(r, "pages_sharing"), counter(r, "rmap_items"))});
+                   general_profit(static_cast<std::uint64_t>(counter(r, "pages_sharing")),
+                                  static_cast<std::uint64_t>(counter(r, "rmap_items")))});
     last_t = r.time_us, last_cpu = r.ksmd_cpu_ns, last_pages = r.pages_scanned;
   }
   return out;
@@ -91,13 +114,15 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows) {
       if (std::find(mm_names.begin(), mm_names.end(), f.mm) == mm_names.end())
         mm_names.push_back(f.mm);
   std::vector<std::string> header = {"time_us", "step", "kind", "label"};
-  for (const std::string &name : ksm_counter_names())
+  for (const std::string &name : counter_names(rows))
     header.push_back(name);
   const bool costed = any_costed(rows);
+  const bool profit_column = costed && !kernel_general_profit(rows);
   std::vector<CostCells> cost = costed ? cost_cells(rows) : std::vector<CostCells>{};
   if (costed)
-    header.insert(header.end(),
-                  {"ksmd_cpu_ns", "ksmd_cpu_percent", "pages_scanned_per_s", "general_profit"});
+    header.insert(header.end(), {"ksmd_cpu_ns", "ksmd_cpu_percent", "pages_scanned_per_s"});
+  if (profit_column)
+    header.push_back("general_profit");
   for (const std::string &mm : mm_names) {
     header.push_back(csv_cell(mm + ".rmap_items"));
     header.push_back(csv_cell(mm + ".merged"));
@@ -110,9 +135,10 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows) {
     for (const auto &[name, value] : r.counters)
       cells.push_back(std::to_string(value));
     if (costed)
-      cells.insert(cells.end(),
-                   {std::to_string(cost[i].cpu_ns), percent_text(cost[i].percent_x100),
-                    std::to_string(cost[i].pages_per_s), std::to_string(cost[i].profit)});
+      cells.insert(cells.end(), {std::to_string(cost[i].cpu_ns), percent_text(cost[i].percent_x100),
+                                 std::to_string(cost[i].pages_per_s)});
+    if (profit_column)
+      cells.push_back(std::to_string(cost[i].profit));
     for (const std::string &mm : mm_names) {
       auto it =
           std::find_if(r.mms.begin(), r.mms.end(), [&](const MmFigures &f) { return f.mm == mm; });
@@ -127,6 +153,7 @@ std::string timeline_csv(const std::vector<TimelineRow> &rows) {
 std::string timeline_jsonl(const std::vector<TimelineRow> &rows) {
   std::string out;
   const bool costed = any_costed(rows);
+  const bool profit_column = costed && !kernel_general_profit(rows);
   std::vector<CostCells> cost = costed ? cost_cells(rows) : std::vector<CostCells>{};
   for (std::size_t i = 0; i < rows.size(); i++) {
     const TimelineRow &r = rows[i];
@@ -137,7 +164,8 @@ std::string timeline_jsonl(const std::vector<TimelineRow> &rows) {
       row["ksmd_cpu_ns"] = cost[i].cpu_ns;
       row["ksmd_cpu_percent"] = static_cast<double>(cost[i].percent_x100) / 100;
       row["pages_scanned_per_s"] = cost[i].pages_per_s;
-      row["general_profit"] = cost[i].profit;
+      if (profit_column)
+        row["general_profit"] = cost[i].profit;
     }
     row["mms"] = mms_object(r.mms);
     out += json_inline(row) + "\n";

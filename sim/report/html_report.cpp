@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "html_report_js.h" // generated from sim/report/html_report.js
 
@@ -36,7 +38,19 @@ std::string event_text(const ojson &o) {
 
 // The counters' series: the timeline's rows and the checkpoints (those
 // not already in it), in time order.
-ojson timeline(const RunResult &r, const ojson &checkpoints) {
+// The counters the run's kernel has (its JSON's final lists them): a file
+// the profile lacks (v2.6.32's pages_unshared, ...) gets no series.
+std::vector<std::string> run_counters(const ojson &run) {
+  std::vector<std::string> out;
+  const ojson final_state = run.value("final", ojson::object());
+  for (const char *c : COUNTERS)
+    if (final_state.contains(c))
+      out.push_back(c);
+  return out;
+}
+
+ojson timeline(const RunResult &r, const ojson &checkpoints,
+               const std::vector<std::string> &names) {
   std::vector<ojson> rows;
   std::istringstream lines(r.timeline_jsonl);
   for (std::string line; std::getline(lines, line);)
@@ -52,11 +66,11 @@ ojson timeline(const RunResult &r, const ojson &checkpoints) {
     return a["time_us"].get<std::uint64_t>() < b["time_us"].get<std::uint64_t>();
   });
   ojson out = {{"time_us", ojson::array()}, {"series", ojson::object()}};
-  for (const char *c : COUNTERS)
+  for (const std::string &c : names)
     out["series"][c] = ojson::array();
   for (const ojson &row : rows) {
     out["time_us"].push_back(row["time_us"]);
-    for (const char *c : COUNTERS)
+    for (const std::string &c : names)
       out["series"][c].push_back(row.value(c, std::uint64_t{0}));
   }
   return out;
@@ -113,8 +127,9 @@ ojson report_data(const scenario::Scenario &s, const std::string &file, const st
   data["kernel"] = run.value("kernel", "");
   data["result"] = run.value("result", "");
   data["exit_code"] = r.exit_code;
-  data["counters"] = COUNTERS;
-  data["timeline"] = timeline(r, run.value("checkpoints", ojson::array()));
+  const std::vector<std::string> names = run_counters(run);
+  data["counters"] = names;
+  data["timeline"] = timeline(r, run.value("checkpoints", ojson::array()), names);
   data["steps"] = ojson::array();
   std::uint64_t start = 0;
   for (const RunResult::StepMark &m : r.step_marks) {

@@ -13,6 +13,11 @@ namespace ksmsim {
 namespace {
 const char *COUNTERS[] = {"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
                           "full_scans"};
+// 6.x's files, in the JSON's final after frames_in_use (additive): only a
+// profile that has them (v6.15). general_profit and ksm_zero_pages are
+// longs, shown as two's complement: signed again here.
+const char *COUNTERS_6X[] = {"pages_skipped", "ksm_zero_pages", "stable_node_chains",
+                             "stable_node_dups", "general_profit"};
 
 } // namespace
 
@@ -159,11 +164,16 @@ ojson Report::json(Kernel &k) const {
   ojson final_state = {{"time_us", k.now_us}};
   for (const char *c : COUNTERS) {
     std::uint64_t v = 0;
-    k.ksm.sysfs_show(c, &v);
-    final_state[c] = v;
+    if (k.ksm.sysfs_show(c, &v)) // a file the profile lacks (v2.6.32's): absent, not 0
+      final_state[c] = v;
   }
   final_state["pages_scanned"] = k.ksm.pages_scanned();
   final_state["frames_in_use"] = k.frames_in_use();
+  for (const char *c : COUNTERS_6X) {
+    std::uint64_t v = 0;
+    if (k.ksm.sysfs_show(c, &v))
+      final_state[c] = static_cast<std::int64_t>(v);
+  }
   const int code = exit_code(k);
   return {{"format_version", RUN_JSON_FORMAT_VERSION},
           {"scenario", s_.name},

@@ -24,8 +24,11 @@ std::string show_slots(const Kernel &k, const PageNames &names);
 // Whether the port narrates (model/lib/narrate.h hooks): v3.9 does, the
 // v2.6.32 seed's port has no hooks.
 bool port_narrates(const Kernel &k);
-// v2.6.32: the page ksmd scanned last (ksm_scan.rmap_item) and the state
-// its rmap_item was left in, read from the seed's objects; "" elsewhere.
+// The same by the profile's version ("v3.9" narrates; v2.6.32 and v6.15 do not).
+bool version_narrates(std::string_view version);
+// v2.6.32 and v6.15 (ports without narration): the page ksmd scanned last
+// and the state its rmap_item was left in, read from the port's objects;
+// "" elsewhere.
 std::string seed_scanned_page(const Kernel &k, const PageNames &names);
 // One named page: its pte, pfn, PageKsm, mapcount and stable node.
 std::string show_page(Kernel &k, const PageNames &names, const std::string &mm,
