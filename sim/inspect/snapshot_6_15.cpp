@@ -96,8 +96,8 @@ private:
     v.content = frame_content_label(k_, node->kpfn);
     if (!k_.is_zero_pfn(node->kpfn) && k_.pfn_valid(node->kpfn)) {
       const page *p = const_cast<Kernel &>(k_).pfn_to_page(node->kpfn);
-      // page->mapping holds the port's own stable_node (folio_stable_node).
-      v.page_points_back = static_cast<const void *>(k_.page_stable_node(p)) == node;
+      // page->mapping holds the id of the port's own stable_node (folio_stable_node).
+      v.page_points_back = ksm_.folio_stable_node(p) == node;
     }
     std::set<const v6::list_node *> seen;
     for (const v6::list_node *l = node->hlist.next; l && l != &node->hlist; l = l->next) {

@@ -335,8 +335,8 @@ std::string show_page(Kernel &k, const PageNames &names, const std::string &mm,
   if (Kernel::PageKsm(p) && ksm_seed(k)) {
     out += ", no stable_node (v2.6.32: the stable tree's nodes are rmap_items)";
   } else if (Kernel::PageKsm(p) && v615) {
-    // page->mapping holds the port's own stable_node (folio_stable_node).
-    const auto *node = reinterpret_cast<const v6_15::stable_node *>(k.page_stable_node(p));
+    // page->mapping holds the id of the port's own stable_node (folio_stable_node).
+    const v6_15::stable_node *node = v615->folio_stable_node(p);
     out += ", " + v615_stable(*v615, node);
     if (node)
       out += fmt::format(", rmap_hlist_len {}", node->rmap_hlist_len);
