@@ -124,8 +124,8 @@ TEST_CASE("cli help: ksmsim --help lists every command, and each has a man page"
   TempDir dir;
   const std::vector<std::string> listed = listed_commands(dir);
   std::set<std::string> commands(listed.begin(), listed.end());
-  CHECK(commands ==
-        std::set<std::string>{"run", "explore", "report", "sweep", "step", "record", "compare", "diff"});
+  CHECK(commands == std::set<std::string>{"run", "explore", "report", "sweep", "step", "record",
+                                          "compare", "diff"});
   std::set<std::string> pages;
   for (const auto &e : fs::directory_iterator(fs::path(KSMSIM_SOURCE_DIR) / "docs" / "man")) {
     const std::string name = e.path().filename().string();

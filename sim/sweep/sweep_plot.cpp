@@ -7,35 +7,14 @@
 #include <cstdint>
 #include <optional>
 
+#include "sim/report/xml_text.h"
+
 namespace ksmsim::sweep {
 
 namespace {
 
 constexpr int kWidth = 720, kHeight = 440;
 constexpr int kLeft = 90, kRight = 30, kTop = 50, kBottom = 60;
-
-std::string xml_text(const std::string &text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
 
 // "12.34" as 1234; nullopt for anything else (an empty cell).
 std::optional<std::int64_t> hundredths(const std::string &cell) {
