@@ -715,5 +715,7 @@ TEST_CASE("sandbox: record --kernel with an unknown profile is refused before an
   sb.scenario("scenario: any\nsteps:\n  - spawn: A\n");
   CHECK(sb.refused(kRecord + sb.root + "/s.yaml --kernel v9.9") == 2);
   CHECK(sb.out().find("unknown kernel version 'v9.9'") != std::string::npos);
-  sb.check_as_found();
+  for (const auto &[k, v] : kFakeKsm) // not one written, not even advisor_mode
+    CHECK(sb.knob(k) == v);
+  CHECK(!fs::exists(sb.state + "/journal"));
 }
