@@ -5,6 +5,8 @@
 // as the comments say.
 #include "catch.h"
 
+#include "ksmsim/runner.h"
+#include "ksmsim/scenario.h"
 #include "machine.h"
 #include "model/ksm/v6.15/ksm.h"
 
@@ -354,4 +356,46 @@ TEST_CASE("v6.15: a chain whose other dup went stale collapses into its last dup
   CHECK(m.show("stable_node_dups") == 0);
   CHECK(mm->ksm_merging_pages == 2);
   CHECK(mm->ksm_rmap_items == 3);
+}
+
+// What `ksmsim compare --kernel v6.15` sets beside the live kernel's. A's
+// two equal pages: scan 1 checksums them (pages_scanned 2), scan 2 merges
+// them (4): pages_shared 1, pages_sharing 1. general_profit is
+// (pages_sharing + ksm_zero_pages) * PAGE_SIZE - ksm_rmap_items *
+// sizeof(struct ksm_rmap_item) = 4096 - 2 * 64 = 3968 (general_profit_show);
+// ksm_stat's ksm_process_profit is (ksm_merging_pages + zero pages) *
+// PAGE_SIZE - ksm_rmap_items * 64 = 8192 - 128 = 8064 (ksm_process_profit).
+TEST_CASE("v6.15: an expect checkpoint holds the 6.x counters and each process's ksm_stat",
+          "[v6.15]") {
+  const char *text = "scenario: checkpoint-6x\n"
+                     "ksm: {pages_to_scan: 100}\n"
+                     "steps:\n"
+                     "  - spawn: A\n"
+                     "  - mmap: {mm: A, vma: heap, pages: 2}\n"
+                     "  - write: {mm: A, vma: heap, pages: 0-1, fill: 'x'}\n"
+                     "  - madvise: {mm: A, vma: heap, advice: mergeable}\n"
+                     "  - sysfs: {run: 1}\n"
+                     "  - wait: {full_scans: 2}\n"
+                     "  - expect: {pages_shared: 1}\n";
+  RunOptions opt;
+  opt.kernel = "v6.15";
+  RunResult r = run_scenario(scenario::parse_text(text, "checkpoint-6x.yaml"), opt);
+  REQUIRE(r.checkpoints.size() == 1);
+  const RunResult::Checkpoint &cp = r.checkpoints[0];
+  CHECK(cp.counters.at("pages_scanned") == 4);
+  CHECK(cp.counters.at("pages_skipped") == 0);
+  CHECK(cp.counters.at("pages_sharing") == 1);
+  CHECK(cp.counters.at("general_profit") == 3968);
+  CHECK(cp.counters.at("ksm_zero_pages") == 0);
+  CHECK(cp.counters.at("stable_node_chains") == 0);
+  CHECK(cp.counters.at("stable_node_dups") == 0);
+  CHECK(cp.mm_stats.at("A").at("ksm_rmap_items") == 2);
+  CHECK(cp.mm_stats.at("A").at("ksm_merging_pages") == 2);
+  CHECK(cp.mm_stats.at("A").at("ksm_process_profit") == 8064);
+  CHECK(cp.mm_stats.at("A").at("ksm_zero_pages") == 0);
+  // v3.9 has none of the 6.x files, and of ksm_stat only what it counts.
+  opt.kernel = "v3.9";
+  RunResult r39 = run_scenario(scenario::parse_text(text, "checkpoint-6x.yaml"), opt);
+  CHECK(r39.checkpoints[0].counters.count("pages_scanned") == 0);
+  CHECK(r39.checkpoints[0].mm_stats.at("A").size() == 1);
 }

@@ -681,3 +681,41 @@ TEST_CASE("sandbox: a worker that cannot be started (socketpair fails) ends reco
     sb.check_as_found();
   }
 }
+
+TEST_CASE("sandbox: --kernel v6.15 pins nothing, says which knob is not the kernel's default, and "
+          "replays prctl(PR_SET_MEMORY_MERGE) for real",
+          "[live][safety][sandbox]") {
+  SANDBOX_OR_SKIP();
+  Sandbox sb;
+  spit(sb.ksm + "/smart_scan", "0\n"); // not 6.x's default (ksm_smart_scan = true)
+  // memory_merge 0 on an mm that never had MMF_VM_MERGE_ANY: the kernel's
+  // ksm_disable_merge_any returns 0 and registers nothing with the real ksmd.
+  sb.scenario("scenario: prctl-off\n"
+              "steps:\n"
+              "  - spawn: A\n"
+              "  - mmap: {mm: A, vma: heap, pages: 4}\n"
+              "  - prctl: {mm: A, memory_merge: 0}\n"
+              "  - expect: {pages_shared: 0}\n");
+  CHECK(sb.run(kRecord + sb.root + "/s.yaml --kernel v6.15") == 0);
+  INFO(sb.out());
+  CHECK(sb.out().find("for v6.15; nothing pinned (the kernel's defaults)") != std::string::npos);
+  CHECK(sb.out().find("warning: smart_scan is 0 here, not the kernel's default 1 that the "
+                      "simulated v6.15 starts from") != std::string::npos);
+  CHECK(sb.out().find("step 3 (line 5) prctl: done") != std::string::npos);
+  CHECK(sb.knob("max_page_sharing") == "256"); // never written: pinning it needs run=2
+  CHECK(sb.knob("smart_scan") == "0");         // put back as found
+  spit(sb.ksm + "/smart_scan", "1\n");
+  sb.check_as_found();
+}
+
+TEST_CASE("sandbox: record --kernel with an unknown profile is refused before anything changes",
+          "[live][safety][sandbox]") {
+  SANDBOX_OR_SKIP();
+  Sandbox sb;
+  sb.scenario("scenario: any\nsteps:\n  - spawn: A\n");
+  CHECK(sb.refused(kRecord + sb.root + "/s.yaml --kernel v9.9") == 2);
+  CHECK(sb.out().find("unknown kernel version 'v9.9'") != std::string::npos);
+  for (const auto &[k, v] : kFakeKsm) // not one written, not even advisor_mode
+    CHECK(sb.knob(k) == v);
+  CHECK(!fs::exists(sb.state + "/journal"));
+}

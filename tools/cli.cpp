@@ -2,6 +2,7 @@
 #include "tools/cli.h"
 
 #include "ksmsim/record.h"
+#include "ksmsim/runner.h"
 #include "ksmsim/scenario.h"
 #include "sim/io/input_file.h"
 #include "sim/io/output_file.h"
@@ -29,7 +30,9 @@ const char *const USAGE =
     "       ksmsim explore FILE [--kernel PROFILE] [--max-runs N] [--jobs N] [--out DIR]\n"
     "                           [--timing] [--emit-regression DIR] [-v] [--kernel all]\n"
     "       ksmsim record FILE --i-understand-this-changes-ksm [--trace OUT] [--json OUT]\n"
+    "                          [--kernel PROFILE]\n"
     "       ksmsim compare FILE --i-understand-this-changes-ksm [--trace-dir DIR]\n"
+    "                           [--kernel PROFILE]\n"
     "       ksmsim diff A B [--context N] [--only EVENT] [--ignore EVENT] [--tasks] [--marks]\n"
     "                       [--json OUT]\n"
     "       ksmsim COMMAND --help | --help | --version | --list-kernels | --list-points\n";
@@ -132,7 +135,10 @@ void add_live_options(po::options_description &opts) {
       "live", "the same as --i-understand-this-changes-ksm")(
       "max-live-time", po::value<double>()->default_value(600),
       "SECONDS of real time that sleep, at: and wait may take live, together")(
-      "unmerge-others", "record even while other processes use KSM (run=2 unmerges them)");
+      "unmerge-others", "record even while other processes use KSM (run=2 unmerges them)")(
+      "kernel", po::value<std::string>(),
+      "the simulated kernel PROFILE the replay is for (the scenario's kernel: by default): before "
+      "v6.15 the knobs 3.9 lacks are pinned, on v6.15 nothing is");
 }
 
 RecordOptions live_record_options(const po::variables_map &vm, const std::string &command) {
@@ -142,6 +148,12 @@ RecordOptions live_record_options(const po::variables_map &vm, const std::string
   ro.unmerge_others = vm.count("unmerge-others") > 0;
   ro.command = command + " " + vm["file"].as<std::string>();
   return ro;
+}
+
+std::string live_kernel(const po::variables_map &vm, const scenario::Scenario &s) {
+  if (!vm.count("kernel"))
+    return s.kernel.version;
+  return parse_profile_text(vm["kernel"].as<std::string>()).version; // throws invalid_argument
 }
 
 int check_live(const po::variables_map &vm, const std::string &command) {

@@ -42,6 +42,9 @@ void add_live_options(po::options_description &opts);
 int check_live(const po::variables_map &vm, const std::string &command);
 // The RecordOptions that add_live_options's flags give.
 RecordOptions live_record_options(const po::variables_map &vm, const std::string &command);
+// The version of --kernel's profile, or the scenario's kernel: line's;
+// throws std::invalid_argument for a profile that does not parse.
+std::string live_kernel(const po::variables_map &vm, const scenario::Scenario &s);
 
 // The options' style of every command: Boost's default without prefix
 // guessing (`--i` is not `--i-understand-this-changes-ksm`).

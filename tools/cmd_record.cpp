@@ -34,7 +34,9 @@ int cmd_record(const std::vector<std::string> &args) {
   RecordOptions ro = live_record_options(vm, "record");
   RecordResult result;
   try {
-    result = record_live(scenario::parse_file(vm["file"].as<std::string>()), ro);
+    scenario::Scenario s = scenario::parse_file(vm["file"].as<std::string>());
+    ro.kernel = live_kernel(vm, s);
+    result = record_live(s, ro);
   } catch (const scenario::ScenarioError &e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -17,6 +17,12 @@
 
 namespace ksmsim {
 
+// Before 6.x the knobs 3.9 lacks are pinned to behave like 3.9; on 6.x
+// profiles nothing is.
+inline bool pins_like_3_9(const std::string &kernel) {
+  return kernel.rfind("v6.", 0) != 0;
+}
+
 struct RecordOptions {
   std::string ksm_dir = "/sys/kernel/mm/ksm";
   std::string tracing_dir = "/sys/kernel/tracing";
@@ -25,6 +31,12 @@ struct RecordOptions {
   bool unmerge_others = false;        // record even while other processes use KSM
   std::string command = "record";     // "record FILE": written in the lock and the journal
   std::string state_dir;              // the journal and lock's; "" is /run/ksmsim (or /var/tmp)
+  // The simulated kernel the replay is compared with ("v3.9", "v2.6.32",
+  // "v6.15"). Before 6.x the knobs 3.9 lacks are pinned to behave like 3.9;
+  // on v6.15 nothing is pinned (its defaults are the kernel's), the 6.x
+  // counters are recorded too and expect blocks are chosen by if_kernel.
+  std::string kernel = "v3.9";
+  bool pins_like_3_9() const { return ksmsim::pins_like_3_9(kernel); }
 };
 
 struct StepRecord {
@@ -34,12 +46,16 @@ struct StepRecord {
   std::string status;                            // "done", "skipped: why", "failed: ERRNO (what)"
   std::map<std::string, std::uint64_t> counters; // /sys/kernel/mm/ksm after the step
   std::vector<std::string> failures;             // for expect steps: what did not hold
+  // For expect steps: /proc/PID/ksm_stat of each live scenario process
+  // ("A" -> {"ksm_rmap_items": 4, ...}); empty where the kernel has none.
+  std::map<std::string, std::map<std::string, std::int64_t>> mm_stats;
 };
 
 struct RecordResult {
   std::vector<StepRecord> steps;
   std::string trace;               // /sys/kernel/tracing/trace at the end
   std::vector<std::string> pinned; // knobs set so the live kernel behaves like 3.9
+  std::string kernel;              // RecordOptions::kernel: the profile compared with
   std::string kernel_release;
   // 0: every replayed expectation held; 1: not, or a signal ended the
   // recording; 2: refused or failed (error), or not all restored.

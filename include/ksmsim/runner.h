@@ -79,6 +79,16 @@ struct RunOptions {
 // simulation and in a live replay alike (ksmsim compare sets them side by side).
 inline constexpr const char *CHECKPOINT_COUNTERS[] = {
     "pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans", "run"};
+// ... and, on profiles that have them (6.x), these. pages_scanned and
+// pages_skipped count from boot on a live kernel (run=2 does not reset
+// them): a live replay reads them from its start.
+inline constexpr const char *CHECKPOINT_COUNTERS_6X[] = {"pages_scanned",      "pages_skipped",
+                                                         "ksm_zero_pages",     "general_profit",
+                                                         "stable_node_chains", "stable_node_dups"};
+// The per-mm /proc/PID/ksm_stat figures at each `expect:` checkpoint, on
+// profiles that have them.
+inline constexpr const char *CHECKPOINT_MM_STATS[] = {"ksm_rmap_items", "ksm_zero_pages",
+                                                      "ksm_merging_pages", "ksm_process_profit"};
 
 struct RunResult {
   int exit_code = 0;   // 0: all held; 1: an expectation failed or an unexpected oops
@@ -105,6 +115,9 @@ struct RunResult {
     std::map<std::string, std::uint64_t> counters;
     std::string kind = "expect";
     std::uint64_t time_us = 0;
+    // expect only, on profiles that have them: CHECKPOINT_MM_STATS of each
+    // process that has not exited, by its name
+    std::map<std::string, std::map<std::string, std::int64_t>> mm_stats;
   };
   std::vector<Checkpoint> checkpoints;
   // The dumps asked for, in order: a `dump:` step's (file as it gave it, or

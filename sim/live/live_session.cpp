@@ -39,6 +39,28 @@ const std::pair<const char *, const char *> kPins[] = {
     {"advisor_mode", "none"},
 };
 
+// 6.15's mm/ksm.c defaults of the knobs that the simulation starts from on
+// v6.15 (ksm_thread_pages_to_scan, ksm_thread_sleep_millisecs,
+// ksm_merge_across_nodes, ksm_max_page_sharing, ksm_use_zero_pages,
+// ksm_smart_scan, ksm_stable_node_chains_prune_millisecs, ksm_advisor and
+// set_advisor_defaults' DEFAULT_MAX_CPU, _MIN/_MAX_PAGES_TO_SCAN,
+// DEFAULT_TARGET_SCAN_TIME). Nothing is pinned on v6.15: a knob found
+// otherwise is said, since the two sides then start apart.
+const std::pair<const char *, const char *> kDefaults6x[] = {
+    {"pages_to_scan", "100"},
+    {"sleep_millisecs", "20"},
+    {"merge_across_nodes", "1"},
+    {"max_page_sharing", "256"},
+    {"use_zero_pages", "0"},
+    {"smart_scan", "1"},
+    {"stable_node_chains_prune_millisecs", "2000"},
+    {"advisor_mode", "none"},
+    {"advisor_max_cpu", "70"},
+    {"advisor_min_pages_to_scan", "500"},
+    {"advisor_max_pages_to_scan", "30000"},
+    {"advisor_target_scan_time", "200"},
+};
+
 KnobWriter writer_for(const std::string &dir) {
   return [dir](const std::string &name, const std::string &value) {
     return write_text(dir + "/" + name, value);
@@ -146,9 +168,19 @@ std::string LiveSession::begin(std::vector<std::string> *warnings,
   if (std::string e = instance_->start(); !e.empty())
     return e;
 
-  // Pinning max_page_sharing needs no KSM page left (EBUSY otherwise).
+  // Pinning max_page_sharing needs no KSM page left (EBUSY otherwise); run=2
+  // also starts full_scans from 0, as the simulation's.
   write_text(opt_.ksm_dir + "/run", "2");
+  if (!opt_.pins_like_3_9())
+    for (const auto &[name, value] : kDefaults6x)
+      for (const auto &[saved, found] : saved_.knobs)
+        if (saved == name && found != value)
+          warnings->push_back(fmt::format("{} is {} here, not the kernel's default {} that the "
+                                          "simulated {} starts from",
+                                          name, found, value, opt_.kernel));
   for (const auto &[name, value] : kPins) {
+    if (!opt_.pins_like_3_9())
+      break; // 6.x: the kernel's own defaults on both sides
     std::string path = opt_.ksm_dir + "/" + name;
     if (!is_regular_file(path))
       continue;

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "sim/live/live_signals.h"
 
@@ -99,6 +101,49 @@ void fill_page(unsigned char *p, const Command &c) {
     p[c.poke_offset] = static_cast<unsigned char>(c.poke_byte);
 }
 
+// The scenario's own areas, [start, end): a forked worker inherits its
+// parent's list with the copy of its memory.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> scenario_areas;
+
+// prctl(PR_SET_MEMORY_MERGE, 1) makes every compatible vma of the process
+// mergeable: a simulated process has only the scenario's areas, while this
+// worker also has its heap, stack and libraries' data (on the first live
+// run, 226 rmap_items of them against 10). So every range that is not the
+// scenario's is made unmergeable again (ksmd is paused while steps run: no
+// scan has seen them). MMF_VM_MERGE_ANY stays set, as in the simulation.
+void unmerge_all_but_scenario_areas() {
+  FILE *maps = std::fopen("/proc/self/maps", "r");
+  if (!maps)
+    return;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  char line[512];
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long long a = 0, b = 0;
+    if (std::sscanf(line, "%llx-%llx", &a, &b) == 2 && b <= 0x800000000000ULL)
+      ranges.emplace_back(a, b);
+  }
+  std::fclose(maps);
+  for (auto [a, b] : ranges) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> pieces = {{a, b}};
+    for (auto [s, e] : scenario_areas) {
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> next;
+      for (auto [x, y] : pieces) {
+        if (e <= x || s >= y) {
+          next.emplace_back(x, y);
+          continue;
+        }
+        if (x < s)
+          next.emplace_back(x, s);
+        if (e < y)
+          next.emplace_back(e, y);
+      }
+      pieces = std::move(next);
+    }
+    for (auto [x, y] : pieces)
+      madvise(reinterpret_cast<void *>(x), y - x, MADV_UNMERGEABLE); // EINVAL, ENOMEM: no matter
+  }
+}
+
 // The command loop of a worker process; never returns.
 [[noreturn]] void serve(int sock) {
   default_signals();        // ended by the recording, not by a handler of its
@@ -113,6 +158,8 @@ void fill_page(unsigned char *p, const Command &c) {
         r.result = -errno;
       else
         r.value = reinterpret_cast<std::uint64_t>(p);
+      if (p != MAP_FAILED)
+        scenario_areas.emplace_back(r.value, r.value + c.len);
       break;
     }
     case Op::Munmap:
@@ -149,6 +196,11 @@ void fill_page(unsigned char *p, const Command &c) {
       pass_fd = sv[0];
       break;
     }
+    case Op::Prctl: // PR_SET_MEMORY_MERGE (67, Linux 6.4+): EINVAL before
+      r.result = prctl(67, static_cast<unsigned long>(c.word), 0UL, 0UL, 0UL) ? -errno : 0;
+      if (r.result == 0 && c.word)
+        unmerge_all_but_scenario_areas();
+      break;
     case Op::Exit:
       _exit(0);
     }

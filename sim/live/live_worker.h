@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // A real process that `ksmsim record` drives: it does the mm operations of
-// one scenario process (mmap, writes, reads, madvise, fork, exit) on the
+// one scenario process (mmap, writes, reads, madvise, fork, exit,
+// prctl(PR_SET_MEMORY_MERGE)) on the
 // running kernel, one command at a time over a unix socket.
 #pragma once
 
@@ -14,14 +15,14 @@
 
 namespace ksmsim::live {
 
-enum class Op : int { Mmap, Munmap, Write, Read, Madvise, Fork, Exit };
+enum class Op : int { Mmap, Munmap, Write, Read, Madvise, Fork, Exit, Prctl };
 
 struct Command {
   Op op = Op::Exit;
   std::uint64_t addr = 0; // Munmap, Write, Read, Madvise
   std::uint64_t len = 0;  // bytes: Mmap, Munmap, Madvise
   int advice = 0;         // Madvise
-  std::uint64_t word = 0; // Write: the 64-bit word repeated, big-endian
+  std::uint64_t word = 0; // Write: the 64-bit word repeated, big-endian; Prctl: arg2
   int poke_offset = -1;   // Write: a byte to change after, or -1
   int poke_byte = 0;
   bool set_word = true; // Write: false for a poke alone

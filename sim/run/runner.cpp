@@ -545,19 +545,26 @@ ScenarioNames Runner::scenario_names() const {
 }
 
 void Runner::op(const Dump &x, const Step &st) {
-  checkpoints_.push_back({st.index, st.loc.line, {}, "dump", k_.now_us});
+  checkpoints_.push_back({st.index, st.loc.line, {}, "dump", k_.now_us, {}});
   observer_.dump_step(st, x);
 }
 
 void Runner::op(const Sample &x, const Step &st) {
-  checkpoints_.push_back({st.index, st.loc.line, {}, "sample", k_.now_us});
+  checkpoints_.push_back({st.index, st.loc.line, {}, "sample", k_.now_us, {}});
   observer_.checkpoint(st, "sample", x.label);
 }
 
 void Runner::op(const Expect &x, const Step &st) {
-  RunResult::Checkpoint cp{st.index, st.loc.line, {}, "expect", k_.now_us};
+  RunResult::Checkpoint cp{st.index, st.loc.line, {}, "expect", k_.now_us, {}};
   for (const char *name : CHECKPOINT_COUNTERS)
     k_.ksm.sysfs_show(name, &cp.counters[name]);
+  for (const char *name : CHECKPOINT_COUNTERS_6X) // for ksmsim compare: those the profile has
+    if (std::uint64_t v = 0; k_.ksm.has_sysfs_file(name) && k_.ksm.sysfs_show(name, &v))
+      cp.counters[name] = v;
+  for (const auto &[name, p] : procs_)
+    for (const char *stat : CHECKPOINT_MM_STATS)
+      if (std::int64_t v = 0; !p.exited && k_.ksm.has_mm_stat(stat) && k_.ksm.mm_stat(p.mm, stat, &v))
+        cp.mm_stats[name][stat] = v;
   checkpoints_.push_back(std::move(cp));
   observer_.checkpoint(st, "expect");
   if (std::string why; !applies(k_.profile, x.if_kernel, x.if_not_kernel, &why))
