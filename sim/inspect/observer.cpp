@@ -34,7 +34,7 @@ void RunObserver::after_batch() {
 }
 
 void RunObserver::after_page_scanned() {
-  book_.note_scanned(k_, names_);
+  book_.note_scanned(k_, *names_);
 }
 
 void RunObserver::checkpoint(const scenario::Step &st, const char *kind, const std::string &label) {
@@ -45,7 +45,7 @@ void RunObserver::checkpoint(const scenario::Step &st, const char *kind, const s
   checkpoints_.push_back(row);
   if (std::string(kind) == "sample" && opt_.timeline)
     timeline_.push_back(std::move(row));
-  book_.note_all(k_, names_);
+  book_.note_all(k_, *names_);
   if (opt_.dump_each_checkpoint && std::string(kind) != "dump")
     dump(st, opt_.dump_format, "");
 }
@@ -75,14 +75,14 @@ void RunObserver::dump(const scenario::Step &st, const std::string &format,
   std::optional<DumpFormat> f = parse_dump_format(format);
   if (!f) {
     d.error = fmt::format("unknown dump format '{}' (text, json, dot or svg)", format);
-  } else if (std::optional<std::string> text = dump_state(k_, names_, *f, &d.error)) {
+  } else if (std::optional<std::string> text = dump_state(k_, *names_, *f, &d.error)) {
     d.text = std::move(*text);
   }
   dumps_.push_back(std::move(d));
 }
 
 void RunObserver::finish(RunResult &r, ojson &doc) {
-  book_.note_all(k_, names_);
+  book_.note_all(k_, *names_);
   r.dumps = std::move(dumps_);
   r.step_marks = std::move(step_marks_);
   if (opt_.timeline) {

@@ -23,11 +23,12 @@ class RunObserver {
 public:
   RunObserver(const Kernel &k, const RunOptions &opt);
 
-  // The scenario's names now (after a step made new ones).
-  void set_names(ScenarioNames names) { names_ = std::move(names); }
+  // The scenario's names, kept by the runner as its steps change them
+  // (they must outlive the observer's use).
+  void set_names(const ScenarioNames *names) { names_ = names; }
   // With a cost model: timeline rows carry ksmd's CPU time from here.
   void set_busy(const KsmdBusy *busy) { busy_ = busy; }
-  const ScenarioNames &names() const { return names_; }
+  const ScenarioNames &names() const { return *names_; }
 
   // After a ksmd batch; after each page ksmd scanned (only with --trace).
   void after_batch();
@@ -53,7 +54,8 @@ private:
   const RunOptions &opt_;
   const KsmdBusy *busy_ = nullptr;
   TimelineRow row(std::string kind) const;
-  ScenarioNames names_;
+  static inline const ScenarioNames no_names_{};
+  const ScenarioNames *names_ = &no_names_;
   NameBook book_;
   TimelineClock clock_;
   std::vector<TimelineRow> timeline_, checkpoints_;

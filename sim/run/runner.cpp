@@ -169,6 +169,7 @@ public:
   Runner(const Scenario &s, const RunOptions &opt, Kernel &k)
       : s_(s), opt_(opt), k_(k), engine_(k), report_(s, k.profile.name), observer_(k, opt) {
     report_.set_strict(opt.strict);
+    observer_.set_names(&names_now_);
     k_.shortcuts = opt.shortcuts;
     if (opt.check == CheckMode::Step && opt.shortcuts) // incremental: a shortcut too
       k_.touch = &touch_;
@@ -239,6 +240,7 @@ private:
   void op(const Dump &x, const Step &st);
   void op(const Sample &x, const Step &st);
   ScenarioNames scenario_names() const;
+  void names_changed(const std::string &mm);
 
   const Scenario &s_;
   const RunOptions &opt_;
@@ -260,6 +262,7 @@ private:
   std::vector<RunResult::Checkpoint> checkpoints_;
   std::map<int, std::map<std::string, std::uint64_t>> points_; // step -> point -> times reached
   PageNames names_{[this]() { return regions(); }};
+  ScenarioNames names_now_;            // what the observer names mappings by (names_changed)
   std::unique_ptr<Narration> explain_; // --trace-level explain
   std::function<void(const char *)> point_observer_;
   std::uint64_t steps_run_ = 0;
@@ -382,6 +385,7 @@ void Runner::op(const Spawn &x, const Step &st) {
   Process p;
   p.mm = k_.mm_alloc(x.mm, next_pid_++);
   procs_[x.mm] = std::move(p);
+  names_changed(x.mm);
   k_.trace_fmt("ksmsim_spawn", "mm {} pid {}", x.mm, procs_[x.mm].mm->pid);
 }
 
@@ -397,6 +401,7 @@ void Runner::op(const Mmap &x, const Step &st) {
   // The name stands for this address range (vma_merge may have joined it
   // to a neighbour, madvise may split it): steps by name act on the range.
   p.regions[x.vma] = Region{start, x.pages};
+  names_changed(x.mm);
   k_.trace_fmt("ksmsim_mmap", "mm {} vma {} start {:#x} pages {}", x.mm, x.vma, start, x.pages);
 }
 
@@ -466,6 +471,7 @@ void Runner::op(const Fork &x, const Step &st) {
   child.mm = k_.do_fork(parent.mm, x.child, next_pid_++);
   child.regions = parent.regions;
   procs_[x.child] = std::move(child);
+  names_changed(x.child);
 }
 
 void Runner::op(const Exit &x, const Step &st) {
@@ -540,6 +546,23 @@ void Runner::op(const Wait &x, const Step &st) {
                                            x.timeout / 1000, done, x.full_scans)};
 }
 
+// The observer's names of the scenario's mappings (names_now_), kept as the
+// steps that change them run: a spawn (a process without mappings), an
+// mmap and a fork (the child's copies). They equal regions()' view;
+// rebuilding them from every process after each step was quadratic in
+// processes.
+void Runner::names_changed(const std::string &mm) {
+  const Process &p = procs_.at(mm);
+  if (p.regions.empty()) {
+    names_now_.vmas.erase(mm);
+    return;
+  }
+  std::vector<ScenarioNames::Vma> &v = names_now_.vmas[mm];
+  v.clear();
+  for (const auto &[vma, r] : p.regions)
+    v.push_back({vma, r.start, r.pages});
+}
+
 ScenarioNames Runner::scenario_names() const {
   return names_.scenario_names(); // from regions(), as the narration names them
 }
@@ -563,7 +586,8 @@ void Runner::op(const Expect &x, const Step &st) {
       cp.counters[name] = v;
   for (const auto &[name, p] : procs_)
     for (const char *stat : CHECKPOINT_MM_STATS)
-      if (std::int64_t v = 0; !p.exited && k_.ksm.has_mm_stat(stat) && k_.ksm.mm_stat(p.mm, stat, &v))
+      if (std::int64_t v = 0;
+          !p.exited && k_.ksm.has_mm_stat(stat) && k_.ksm.mm_stat(p.mm, stat, &v))
         cp.mm_stats[name][stat] = v;
   checkpoints_.push_back(std::move(cp));
   observer_.checkpoint(st, "expect");
@@ -684,7 +708,6 @@ void Runner::perform(const Step &step, int cpu) {
                           fmt::format("expected {}, but {} ({})", *expect_error, e.what, name));
     k_.trace_fmt("ksmsim_step_error", "{} {}", step.index, name);
   }
-  observer_.set_names(scenario_names());
   engine_.deliver_wakeups();
 }
 
