@@ -8,6 +8,7 @@ import os, subprocess, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import calibrate_solve as solve  # noqa: E402
+import calibrate_workloads as wl  # noqa: E402
 
 
 class Solve(unittest.TestCase):
@@ -73,6 +74,34 @@ class Solve(unittest.TestCase):
                                    text=True)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertIn("cost model: t-1", r.stdout)
+
+
+class Workloads(unittest.TestCase):
+    def test_volatile_is_rewritten_between_scans(self):
+        # Each full scan after the first finds every page changed: in
+        # cmp_and_merge_page the checksum differs from oldchecksum, so the
+        # page goes into no tree (ksm.c: pages_volatile = rmap_items - the
+        # three others), and no scan but the first allocates rmap_items.
+        text = wl.scenario("volatile", 64, 100, 20, scans=3)
+        waits = [i for i, l in enumerate(text.splitlines()) if "wait:" in l]
+        writes = [i for i, l in enumerate(text.splitlines()) if "random: " in l]
+        self.assertEqual(len(waits), 3)
+        self.assertEqual(len(writes), 3)  # the first write, then one after each of 2 scans
+        self.assertTrue(waits[0] < writes[1] < waits[1] < writes[2] < waits[2])
+        self.assertEqual(len({wl.rewrite_seed(k) for k in range(1, 4)} | {21}), 4)
+        if BINARY:
+            with tempfile.TemporaryDirectory() as tmp:
+                scen = os.path.join(tmp, "v.yaml")
+                with open(scen, "w") as f:
+                    f.write(text)
+                r = subprocess.run([BINARY, "run", scen], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("pages_unshared 0, pages_volatile 64, full_scans 3", r.stdout)
+
+    def test_bytes_match_the_scenario(self):
+        # page i of a rewritten version is the scenario's random form
+        b = b"".join(wl.process_bytes([(2, "random", wl.rewrite_seed(1))]))
+        self.assertEqual(b[4096:4104], wl.splitmix64(wl.rewrite_seed(1) + 1).to_bytes(8, "big"))
 
 
 if __name__ == "__main__":

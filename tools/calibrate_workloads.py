@@ -6,7 +6,13 @@ A workload is a list of processes, each a list of page contents (the
 scenario's content forms): ("fill", byte), ("random", seed) for a run of
 pages (page i of the run gets splitmix64(seed + i)), ("late", n): fill 0x61
 with bytes 4094 and 4095 set to n >> 8 and n & 0xff (pages that differ only
-at their end, so memcmp compares the whole page)."""
+at their end, so memcmp compares the whole page).
+
+A rewritten workload ("volatile") has its pages written anew after each
+full scan but the last, so that every scan after the first finds each
+page's checksum changed: a checksum a page and no rmap_item allocated,
+which prices calc_checksum apart from alloc_rmap_item (every page's first
+scan does both)."""
 
 MIB = 1 << 20
 
@@ -33,6 +39,8 @@ def workload(name, pages):
         return [[(pages, "late", 0)]], 0
     if name == "forks":  # 4 processes mapping the same distinct pages: more rmap
         return [[(pages // 4, "random", 11)]], 3
+    if name == "volatile":  # rewritten after each full scan: rewrite_seed
+        return [[(pages, "random", 21)]], 0
     if name == "procs64":  # 64 processes, half of each one's pages in common
         per = pages // 64
         half = per // 2
@@ -40,7 +48,15 @@ def workload(name, pages):
     raise ValueError(name)
 
 
-WORKLOADS = ("identical", "dup4", "distinct", "late", "forks", "procs64")
+WORKLOADS = ("identical", "dup4", "distinct", "late", "forks", "procs64", "volatile")
+REWRITTEN = ("volatile",)
+
+
+def rewrite_seed(k):
+    """The random seed of a rewritten workload's pages after full scan k
+    (from 1): 10^6 apart, more than a workload has pages, so no page of one
+    version equals a page of another."""
+    return 21 + k * 1000000
 
 
 def page_bytes(form, arg, i):
@@ -93,5 +109,17 @@ def scenario(name, pages, pages_to_scan, sleep_ms, scans=2, cost=None):
         lines.append(f"  - madvise: {{mm: {mm}, vma: heap, advice: mergeable}}")
     for f in range(forks):
         lines.append(f"  - fork: {{parent: P0, child: F{f}}}")
-    lines += ["  - sysfs: {run: 1}", f"  - wait: {{full_scans: {scans}, timeout: 3600s}}"]
+    lines.append("  - sysfs: {run: 1}")
+    if name in REWRITTEN:
+        # A full scan ends ksmd's batch (scan_get_next_rmap_item returns
+        # NULL at the end of the mm list): the rewrite comes before the next
+        # scan's first batch, as the live process's does.
+        for k in range(1, scans):
+            lines.append("  - wait: {full_scans: 1, timeout: 3600s}")
+            for p, runs in enumerate(procs):
+                n = sum(c for c, _, _ in runs)
+                lines.append(f"  - write: {{mm: P{p}, vma: heap, pages: 0-{n - 1}, random: {rewrite_seed(k)}}}")
+        lines.append("  - wait: {full_scans: 1, timeout: 3600s}")
+    else:
+        lines.append(f"  - wait: {{full_scans: {scans}, timeout: 3600s}}")
     return "\n".join(lines) + "\n"
