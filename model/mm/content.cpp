@@ -210,12 +210,14 @@ ContentStore::ContentStore() : pokes_(std::make_unique<PokeTable>()) {
 }
 ContentStore::~ContentStore() = default;
 
-// The slot a word's search starts at: the high bits of a multiplicative
-// hash (of the word's halves mixed, so that words differing only in their
-// low or high half spread).
-std::size_t ContentStore::home(std::uint64_t word) const {
-  std::uint64_t h = (word ^ (word >> 31)) * 0x9e3779b97f4a7c15ULL;
-  return static_cast<std::size_t>(h >> slot_shift_);
+// A word's 32-bit tag: the high half of a multiplicative hash (of the
+// word's halves mixed, so that words differing only in their low or high
+// half spread). Its high bits are the slot a search starts at.
+std::uint32_t ContentStore::tag_of(std::uint64_t word) {
+  return static_cast<std::uint32_t>(((word ^ (word >> 31)) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+std::size_t ContentStore::home(std::uint32_t tag) const {
+  return static_cast<std::size_t>((std::uint64_t(tag) << 32) >> slot_shift_);
 }
 
 std::uint32_t ContentStore::new_entry(std::uint64_t word, std::uint32_t refs) {
@@ -260,49 +262,54 @@ void ContentStore::put(std::uint32_t id) {
   free_ids_.push_back(id);
 }
 
+// A slot is an entry id (low half) and its word's tag (high half), so that
+// a search reads only the entry whose tag matches; 0 is empty (entry 0 is
+// never hashed).
 std::uint32_t ContentStore::intern(std::uint64_t word) {
   if (word == 0)
     return 0;
+  const std::uint32_t tag = tag_of(word);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t i = home(word);
+  std::size_t i = home(tag);
   for (; slots_[i]; i = (i + 1) & mask) {
-    std::uint32_t id = slots_[i];
-    if (entry(id).word == word) {
+    const std::uint64_t slot = slots_[i];
+    const std::uint32_t id = static_cast<std::uint32_t>(slot);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && entry(id).word == word) {
       get(id);
       return id;
     }
   }
-  std::uint32_t id = new_entry(word, 1);
-  slots_[i] = id;
+  const std::uint32_t id = new_entry(word, 1);
+  slots_[i] = std::uint64_t(tag) << 32 | id;
   if (++hashed_ * 4 > slots_.size() * 3) // at most 3/4 full
     grow_slots();
   return id;
 }
 
 void ContentStore::grow_slots() {
-  std::vector<std::uint32_t> old(slots_.size() * 2, 0);
+  std::vector<std::uint64_t> old(slots_.size() * 2, 0);
   old.swap(slots_);
   slot_shift_--;
   const std::size_t mask = slots_.size() - 1;
-  for (std::uint32_t id : old) {
-    if (!id)
+  for (std::uint64_t slot : old) {
+    if (!slot)
       continue;
-    std::size_t i = home(entry(id).word);
+    std::size_t i = home(static_cast<std::uint32_t>(slot >> 32));
     while (slots_[i])
       i = (i + 1) & mask;
-    slots_[i] = id;
+    slots_[i] = slot;
   }
 }
 
 // Remove a word's entry from the table: linear probing's deletion by
-// shifting back the entries after it that would no longer be found.
+// shifting back the slots after it that would no longer be found.
 void ContentStore::unhash(std::uint32_t id, std::uint64_t word) {
   const std::size_t mask = slots_.size() - 1;
-  std::size_t i = home(word);
-  while (slots_[i] != id)
+  std::size_t i = home(tag_of(word));
+  while (static_cast<std::uint32_t>(slots_[i]) != id)
     i = (i + 1) & mask;
   for (std::size_t j = (i + 1) & mask; slots_[j]; j = (j + 1) & mask) {
-    std::size_t k = home(entry(slots_[j]).word);
+    std::size_t k = home(static_cast<std::uint32_t>(slots_[j] >> 32));
     // slots_[j] stays if its home lies cyclically in (i, j]
     bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
     if (!stays) {
@@ -551,7 +558,7 @@ std::size_t ContentStore::entries() const {
   return next_id_ - 1 - free_ids_.size();
 }
 std::size_t ContentStore::table_bytes() const {
-  return chunks_.size() * CHUNK * sizeof(Entry) + slots_.size() * 4 + free_ids_.capacity() * 4 +
+  return chunks_.size() * CHUNK * sizeof(Entry) + slots_.size() * 8 + free_ids_.capacity() * 4 +
          pokes_->bytes();
 }
 

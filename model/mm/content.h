@@ -48,6 +48,8 @@ public:
 
   // Set a page's content to a repeated word, dropping any pokes.
   void set_word(PageContent &c, std::uint64_t word);
+  // A hint that set_word(word) comes soon: its table slot is fetched.
+  void prefetch(std::uint64_t word) const { __builtin_prefetch(&slots_[home(tag_of(word))]); }
   // Change one byte.
   void poke(PageContent &c, unsigned offset, std::uint8_t byte);
   // dst = src (a page copy); dst's old content is let go.
@@ -121,16 +123,18 @@ private:
   void put(std::uint32_t id);
   // The interned entry of a word (counted for its new holder).
   std::uint32_t intern(std::uint64_t word);
-  std::size_t home(std::uint64_t word) const;
+  static std::uint32_t tag_of(std::uint64_t word);
+  std::size_t home(std::uint32_t tag) const;
   void unhash(std::uint32_t id, std::uint64_t word);
   void grow_slots();
 
   std::vector<std::unique_ptr<Entry[]>> chunks_;
   std::uint32_t next_id_ = 1; // ids below were handed out at least once
   std::vector<std::uint32_t> free_ids_;
-  // Open addressing, linear probing, by a hash of the word: entry ids of
-  // the words alone, 0 (the zero page's entry, never hashed) for empty.
-  std::vector<std::uint32_t> slots_;
+  // Open addressing, linear probing, by a hash of the word: the entry ids
+  // of the words alone, each with its word's tag (content.cpp), at most 3/4
+  // full; 0 (the zero page's entry, never hashed) for empty.
+  std::vector<std::uint64_t> slots_;
   unsigned slot_shift_ = 0;
   std::size_t hashed_ = 0;
   std::unique_ptr<PokeTable> pokes_;
