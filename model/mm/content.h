@@ -82,6 +82,8 @@ public:
   std::uint64_t base_word(const PageContent &c) const;
   std::uint64_t word_of(const PageContent &c) const { return base_word(c); }
   bool has_pokes(const PageContent &c) const;
+  // How many PageContents hold c's entry (for tests; 0 for the zero page's).
+  std::uint32_t holders(const PageContent &c) const { return entry(c.id).refs & REFS; }
   // Whether c's entry already has its checksum (for tests).
   bool checksum_known(const PageContent &c) const;
   // Number of live poke lists and of live entries besides the zero page's
