@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <new>
 
 namespace ksmsim {
 
@@ -96,253 +97,6 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return z ^ (z >> 31);
 }
 
-// A page kept in the poke table: its base word and its poked bytes,
-// sorted by offset, never equal to the base byte (empty only when the word
-// is POKED_WORD).
-struct PokeList {
-  std::uint64_t word = 0;
-  std::vector<std::pair<std::uint16_t, std::uint8_t>> bytes;
-  bool checksum_valid = false;
-  std::uint32_t checksum = 0;
-};
-
-class PokeTable {
-public:
-  PokeTable() : lists_(1) {}
-  std::uint32_t alloc() {
-    if (!free_.empty()) {
-      std::uint32_t id = free_.back();
-      free_.pop_back();
-      return id;
-    }
-    lists_.emplace_back();
-    return static_cast<std::uint32_t>(lists_.size() - 1);
-  }
-  void release(std::uint32_t id) {
-    if (!id)
-      return;
-    lists_[id] = PokeList{};
-    free_.push_back(id);
-  }
-  PokeList &get(std::uint32_t id) { return lists_[id]; }
-  const PokeList &get(std::uint32_t id) const { return lists_[id]; }
-  std::size_t live() const { return lists_.size() - 1 - free_.size(); }
-  struct WordSum {
-    std::uint64_t word = 0;
-    std::uint32_t sum = 0;
-    bool valid = false;
-  };
-  // A cache only: 64 Ki entries (1 MiB), so that a content repeated in
-  // many pages (what KSM is for) is hashed once.
-  std::vector<WordSum> word_checksums = std::vector<WordSum>(1u << 16);
-
-private:
-  std::vector<PokeList> lists_;
-  std::vector<std::uint32_t> free_;
-};
-
-ContentStore::ContentStore() : table_(new PokeTable) {}
-ContentStore::~ContentStore() {
-  delete table_;
-}
-
-namespace {
-// Free c's poke-table entry, if any: c is then its base word alone.
-void drop(PokeTable &table, PageContent &c) {
-  if (!content_in_poke_table(c))
-    return;
-  c.word = table.get(c.checksum).word;
-  table.release(c.checksum);
-  c.checksum = 0;
-}
-} // namespace
-
-// What a content is: its base word and its poke list (0: none, as before
-// a page was kept in 12 bytes).
-ContentStore::View ContentStore::view(const PageContent &c) const {
-  if (!content_in_poke_table(c))
-    return {c.word, 0};
-  const PokeList &pl = table_->get(c.checksum);
-  return {pl.word, pl.bytes.empty() ? 0 : c.checksum};
-}
-
-void ContentStore::set_word(PageContent &c, std::uint64_t word) {
-  drop(*table_, c);
-  c.word = word;
-  c.checksum = 0;
-  if (word == POKED_WORD) { // the marker itself: a poke-table entry with no pokes
-    c.checksum = table_->alloc();
-    table_->get(c.checksum).word = word;
-  }
-}
-
-void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
-  if (!content_in_poke_table(c)) {
-    if (word_byte(c.word, offset) == byte)
-      return;
-    std::uint32_t id = table_->alloc();
-    table_->get(id).word = c.word;
-    c.word = POKED_WORD;
-    c.checksum = id;
-  }
-  PokeList &pl = table_->get(c.checksum);
-  pl.checksum_valid = false;
-  bool is_base = word_byte(pl.word, offset) == byte;
-  auto it = std::lower_bound(pl.bytes.begin(), pl.bytes.end(),
-                             std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
-  bool found = it != pl.bytes.end() && it->first == offset;
-  if (is_base) {
-    if (found)
-      pl.bytes.erase(it);
-  } else if (found) {
-    it->second = byte;
-  } else {
-    pl.bytes.insert(it, {static_cast<std::uint16_t>(offset), byte});
-  }
-  if (pl.bytes.empty() && pl.word != POKED_WORD)
-    drop(*table_, c); // its word alone again
-}
-
-void ContentStore::copy(PageContent &dst, const PageContent &src) {
-  if (&dst == &src)
-    return;
-  drop(*table_, dst);
-  dst = src;
-  if (content_in_poke_table(src)) {
-    std::uint32_t id = table_->alloc();
-    table_->get(id) = table_->get(src.checksum);
-    dst.checksum = id;
-  }
-}
-
-// As before a page was kept in 12 bytes, a released content is its base
-// word alone: for POKED_WORD itself, its entry stays, without pokes.
-void ContentStore::release(PageContent &c) {
-  if (content_in_poke_table(c) && table_->get(c.checksum).word == POKED_WORD) {
-    PokeList &pl = table_->get(c.checksum);
-    pl.bytes.clear();
-    pl.checksum_valid = false;
-    return;
-  }
-  drop(*table_, c);
-}
-
-std::uint64_t ContentStore::base_word(const PageContent &c) const {
-  return view(c).word;
-}
-bool ContentStore::has_pokes(const PageContent &c) const {
-  return view(c).pokes != 0;
-}
-
-std::uint8_t ContentStore::byte_at(const PageContent &content, unsigned offset) const {
-  const View c = view(content);
-  if (c.pokes) {
-    const auto &v = table_->get(c.pokes).bytes;
-    auto it = std::lower_bound(v.begin(), v.end(),
-                               std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
-    if (it != v.end() && it->first == offset)
-      return it->second;
-  }
-  return word_byte(c.word, offset);
-}
-
-namespace {
-bool poked(const std::vector<std::pair<std::uint16_t, std::uint8_t>> *v, unsigned offset) {
-  if (!v)
-    return false;
-  auto it = std::lower_bound(v->begin(), v->end(),
-                             std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
-  return it != v->end() && it->first == offset;
-}
-} // namespace
-
-unsigned ContentStore::compared_length(const PageContent &ca, const PageContent &cb) const {
-  const View a = view(ca), b = view(cb);
-  if (!a.pokes && !b.pokes) {
-    if (a.word == b.word)
-      return PAGE_SIZE;
-    for (unsigned r = 0; r < 8; r++)
-      if (word_byte(a.word, r) != word_byte(b.word, r))
-        return r + 1;
-  }
-  // As compare: a poked offset of either page, or the first offset poked by
-  // neither whose residue differs in the base words.
-  const auto *pa = a.pokes ? &table_->get(a.pokes).bytes : nullptr;
-  const auto *pb = b.pokes ? &table_->get(b.pokes).bytes : nullptr;
-  unsigned first = PAGE_SIZE;
-  for (const auto *v : {pa, pb})
-    if (v)
-      for (auto [off, byte] : *v)
-        if (off < first && byte_at(ca, off) != byte_at(cb, off))
-          first = off;
-  for (unsigned r = 0; r < 8; r++) {
-    if (word_byte(a.word, r) == word_byte(b.word, r))
-      continue;
-    for (unsigned off = r; off < first; off += 8)
-      if (!poked(pa, off) && !poked(pb, off)) {
-        first = off;
-        break;
-      }
-  }
-  return first == PAGE_SIZE ? PAGE_SIZE : first + 1;
-}
-
-int ContentStore::compare(const PageContent &ca, const PageContent &cb) const {
-  if (!content_in_poke_table(ca) && !content_in_poke_table(cb) && ca.word == cb.word)
-    return 0;
-  const View a = view(ca), b = view(cb);
-  const auto *pa = a.pokes ? &table_->get(a.pokes).bytes : nullptr;
-  const auto *pb = b.pokes ? &table_->get(b.pokes).bytes : nullptr;
-  if (!pa && !pb) {
-    if (a.word == b.word)
-      return 0;
-    for (unsigned r = 0; r < 8; r++) {
-      int d = int(word_byte(a.word, r)) - int(word_byte(b.word, r));
-      if (d)
-        return d;
-    }
-  }
-  // First differing offset: a poked offset of either page, or the first
-  // offset not poked by either whose residue differs in the base words.
-  unsigned first = PAGE_SIZE;
-  auto consider_poked = [&](const std::vector<std::pair<std::uint16_t, std::uint8_t>> *v) {
-    if (!v)
-      return;
-    for (auto [off, byte] : *v) {
-      if (off >= first)
-        break;
-      if (byte_at(ca, off) != byte_at(cb, off))
-        first = off;
-    }
-  };
-  consider_poked(pa);
-  consider_poked(pb);
-  for (unsigned r = 0; r < 8; r++) {
-    if (word_byte(a.word, r) == word_byte(b.word, r))
-      continue;
-    for (unsigned off = r; off < first; off += 8) {
-      if (!poked(pa, off) && !poked(pb, off)) {
-        first = off;
-        break;
-      }
-    }
-  }
-  if (first == PAGE_SIZE)
-    return 0;
-  return int(byte_at(ca, first)) - int(byte_at(cb, first));
-}
-
-std::vector<std::uint8_t> ContentStore::bytes(const PageContent &content) const {
-  const View c = view(content);
-  std::vector<std::uint8_t> out(PAGE_SIZE);
-  for (unsigned i = 0; i < PAGE_SIZE; i++)
-    out[i] = word_byte(c.word, i);
-  if (c.pokes)
-    for (auto [off, byte] : table_->get(c.pokes).bytes)
-      out[off] = byte;
-  return out;
-}
-
 namespace {
 // jhash2((u32 *)page, 1024, 17) for a page that is one 64-bit word
 // repeated: the little-endian u32 loads alternate lo, hi, lo, ... so each
@@ -410,37 +164,367 @@ WideHash pick_wide_hash() {
 }
 const WideHash jhash2_wide = pick_wide_hash();
 } // namespace
+// A poked entry's content: its base word and its poked bytes, sorted by
+// offset, never equal to the base byte, never empty (a content whose last
+// poke is undone is its word alone again, interned).
+struct PokeList {
+  std::uint64_t word = 0;
+  std::vector<std::pair<std::uint16_t, std::uint8_t>> bytes;
+};
 
-std::uint32_t ContentStore::checksum(PageContent &c) {
-  if (!content_in_poke_table(c) && c.checksum)
-    return c.checksum;
-  std::uint32_t sum;
-  if (!content_in_poke_table(c)) {
-    // A direct-mapped cache by word: duplicated contents are hashed once.
-    auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 48];
-    if (!slot.valid || slot.word != c.word)
-      slot = {c.word, jhash2_repeated(c.word), true};
-    sum = slot.sum;
-  } else {
-    PokeList &pl = table_->get(c.checksum);
-    if (!pl.checksum_valid) {
-      std::vector<std::uint8_t> raw = bytes(c);
-      std::array<std::uint32_t, PAGE_SIZE / 4> words;
-      for (unsigned i = 0; i < PAGE_SIZE / 4; i++) // little-endian loads, as on x86
-        words[i] = std::uint32_t(raw[4 * i]) | std::uint32_t(raw[4 * i + 1]) << 8 |
-                   std::uint32_t(raw[4 * i + 2]) << 16 | std::uint32_t(raw[4 * i + 3]) << 24;
-      pl.checksum = jhash2(words.data(), PAGE_SIZE / 4, 17);
-      pl.checksum_valid = true;
+class PokeTable {
+public:
+  std::uint32_t alloc() {
+    if (!free_.empty()) {
+      std::uint32_t id = free_.back();
+      free_.pop_back();
+      return id;
     }
-    return pl.checksum; // cached in the poke table
+    lists_.emplace_back();
+    return static_cast<std::uint32_t>(lists_.size() - 1);
   }
-  c.checksum = sum; // a real checksum of 0 is simply recomputed each time
-  return sum;
+  void release(std::uint32_t id) {
+    lists_[id] = PokeList{};
+    free_.push_back(id);
+  }
+  PokeList &get(std::uint32_t id) { return lists_[id]; }
+  const PokeList &get(std::uint32_t id) const { return lists_[id]; }
+  std::size_t live() const { return lists_.size() - free_.size(); }
+  std::size_t bytes() const {
+    std::size_t n = lists_.capacity() * sizeof(PokeList) + free_.capacity() * 4;
+    for (const PokeList &pl : lists_)
+      n += pl.bytes.capacity() * sizeof(pl.bytes[0]);
+    return n;
+  }
+
+private:
+  std::vector<PokeList> lists_;
+  std::vector<std::uint32_t> free_;
+};
+
+ContentStore::ContentStore() : pokes_(std::make_unique<PokeTable>()) {
+  chunks_.push_back(std::make_unique_for_overwrite<Entry[]>(CHUNK));
+  entry(0) = {0, 0, 0}; // the zero page's content: never counted, never freed
+  slots_.assign(1024, 0);
+  slot_shift_ = 64 - 10;
+}
+ContentStore::~ContentStore() = default;
+
+// A word's 32-bit tag: the high half of a multiplicative hash (of the
+// word's halves mixed, so that words differing only in their low or high
+// half spread). Its high bits are the slot a search starts at.
+std::uint32_t ContentStore::tag_of(std::uint64_t word) {
+  return static_cast<std::uint32_t>(((word ^ (word >> 31)) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+std::size_t ContentStore::home(std::uint32_t tag) const {
+  return static_cast<std::size_t>((std::uint64_t(tag) << 32) >> slot_shift_);
 }
 
+std::uint32_t ContentStore::new_entry(std::uint64_t word, std::uint32_t refs) {
+  std::uint32_t id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    if (next_id_ == 0) // 2^32 entries: more than any machine holds
+      throw std::bad_alloc();
+    id = next_id_++;
+    if ((id >> CHUNK_SHIFT) == chunks_.size())
+      chunks_.push_back(std::make_unique_for_overwrite<Entry[]>(CHUNK));
+  }
+  entry(id) = {word, 0, refs};
+  return id;
+}
+
+// A holder more. The count has 30 bits: more than the frames and swap
+// slots of any machine this host can simulate (2^30 frames are 24 GiB of
+// struct page alone); beyond, out of memory as for page->mapping's ids.
+void ContentStore::get(std::uint32_t id) {
+  if (!id)
+    return;
+  Entry &e = entry(id);
+  if ((e.refs & REFS) == REFS)
+    throw std::bad_alloc();
+  e.refs++;
+}
+
+// A holder less: the entry is freed with its last.
+void ContentStore::put(std::uint32_t id) {
+  if (!id)
+    return;
+  Entry &e = entry(id);
+  if ((--e.refs & REFS) != 0)
+    return;
+  if (e.refs & POKED)
+    pokes_->release(static_cast<std::uint32_t>(e.word));
+  else
+    unhash(id, e.word);
+  free_ids_.push_back(id);
+}
+
+// A slot is an entry id (low half) and its word's tag (high half), so that
+// a search reads only the entry whose tag matches; 0 is empty (entry 0 is
+// never hashed).
+std::uint32_t ContentStore::intern(std::uint64_t word) {
+  if (word == 0)
+    return 0;
+  const std::uint32_t tag = tag_of(word);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(tag);
+  for (; slots_[i]; i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
+    const std::uint32_t id = static_cast<std::uint32_t>(slot);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && entry(id).word == word) {
+      get(id);
+      return id;
+    }
+  }
+  const std::uint32_t id = new_entry(word, 1);
+  slots_[i] = std::uint64_t(tag) << 32 | id;
+  if (++hashed_ * 4 > slots_.size() * 3) // at most 3/4 full
+    grow_slots();
+  return id;
+}
+
+void ContentStore::grow_slots() {
+  std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+  old.swap(slots_);
+  slot_shift_--;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint64_t slot : old) {
+    if (!slot)
+      continue;
+    std::size_t i = home(static_cast<std::uint32_t>(slot >> 32));
+    while (slots_[i])
+      i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+// Remove a word's entry from the table: linear probing's deletion by
+// shifting back the slots after it that would no longer be found.
+void ContentStore::unhash(std::uint32_t id, std::uint64_t word) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(tag_of(word));
+  while (static_cast<std::uint32_t>(slots_[i]) != id)
+    i = (i + 1) & mask;
+  for (std::size_t j = (i + 1) & mask; slots_[j]; j = (j + 1) & mask) {
+    std::size_t k = home(static_cast<std::uint32_t>(slots_[j] >> 32));
+    // slots_[j] stays if its home lies cyclically in (i, j]
+    bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+    if (!stays) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = 0;
+  hashed_--;
+}
+
+ContentStore::View ContentStore::view(const PageContent &c) const {
+  const Entry &e = entry(c.id);
+  if (!(e.refs & POKED))
+    return {e.word, nullptr};
+  const PokeList &pl = pokes_->get(static_cast<std::uint32_t>(e.word));
+  return {pl.word, &pl.bytes};
+}
+
+void ContentStore::set_word(PageContent &c, std::uint64_t word) {
+  std::uint32_t id = intern(word); // before the old one goes: it may be the same
+  put(c.id);
+  c.id = id;
+}
+
+void ContentStore::copy(PageContent &dst, const PageContent &src) {
+  if (&dst == &src)
+    return;
+  get(src.id);
+  put(dst.id);
+  dst.id = src.id;
+}
+
+void ContentStore::release(PageContent &c) {
+  if (has_pokes(c))
+    set_word(c, base_word(c));
+}
+
+void ContentStore::reset(PageContent &c) {
+  put(c.id);
+  c.id = 0;
+}
+
+std::uint64_t ContentStore::base_word(const PageContent &c) const {
+  return view(c).word;
+}
+bool ContentStore::has_pokes(const PageContent &c) const {
+  return (entry(c.id).refs & POKED) != 0;
+}
+bool ContentStore::checksum_known(const PageContent &c) const {
+  return (entry(c.id).refs & SUM_KNOWN) != 0;
+}
+
+namespace {
+using Pokes = std::vector<std::pair<std::uint16_t, std::uint8_t>>;
+
+Pokes::const_iterator find_poke(const Pokes &v, unsigned offset) {
+  return std::lower_bound(v.begin(), v.end(),
+                          std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
+}
+
+bool poked(const Pokes *v, unsigned offset) {
+  if (!v)
+    return false;
+  auto it = find_poke(*v, offset);
+  return it != v->end() && it->first == offset;
+}
+
+std::uint8_t byte_of(std::uint64_t word, const Pokes *pokes, unsigned offset) {
+  if (pokes) {
+    auto it = find_poke(*pokes, offset);
+    if (it != pokes->end() && it->first == offset)
+      return it->second;
+  }
+  return word_byte(word, offset);
+}
+
+// The first offset at which two contents differ, or PAGE_SIZE: a poked
+// offset of either, or the first offset poked by neither whose residue
+// differs in the base words.
+unsigned first_difference(std::uint64_t wa, const Pokes *pa, std::uint64_t wb, const Pokes *pb) {
+  if (!pa && !pb) {
+    if (wa == wb)
+      return PAGE_SIZE;
+    for (unsigned r = 0; r < 8; r++)
+      if (word_byte(wa, r) != word_byte(wb, r))
+        return r;
+  }
+  unsigned first = PAGE_SIZE;
+  for (const Pokes *v : {pa, pb})
+    if (v)
+      for (auto [off, byte] : *v) {
+        if (off >= first)
+          break;
+        if (byte_of(wa, pa, off) != byte_of(wb, pb, off))
+          first = off;
+      }
+  for (unsigned r = 0; r < 8; r++) {
+    if (word_byte(wa, r) == word_byte(wb, r))
+      continue;
+    for (unsigned off = r; off < first; off += 8)
+      if (!poked(pa, off) && !poked(pb, off)) {
+        first = off;
+        break;
+      }
+  }
+  return first;
+}
+
+int compare_at(std::uint64_t wa, const Pokes *pa, std::uint64_t wb, const Pokes *pb) {
+  unsigned first = first_difference(wa, pa, wb, pb);
+  if (first == PAGE_SIZE)
+    return 0;
+  return int(byte_of(wa, pa, first)) - int(byte_of(wb, pb, first));
+}
+} // namespace
+
+std::uint8_t ContentStore::byte_at(const PageContent &content, unsigned offset) const {
+  const View c = view(content);
+  return byte_of(c.word, c.pokes, offset);
+}
+
+void ContentStore::poke(PageContent &c, unsigned offset, std::uint8_t byte) {
+  if (byte_at(c, offset) == byte)
+    return; // the bytes stay as they are
+  Entry &e = entry(c.id);
+  std::uint32_t list;
+  if ((e.refs & POKED) && (e.refs & REFS) == 1) { // c's alone: changed in place
+    e.refs &= ~SUM_KNOWN;
+    list = static_cast<std::uint32_t>(e.word);
+  } else { // shared, or a word alone: a poke list of c's own
+    list = pokes_->alloc();
+    if (e.refs & POKED)
+      pokes_->get(list) = pokes_->get(static_cast<std::uint32_t>(e.word));
+    else
+      pokes_->get(list).word = e.word;
+    std::uint32_t id = new_entry(list, POKED | 1);
+    put(c.id);
+    c.id = id;
+  }
+  PokeList &pl = pokes_->get(list);
+  auto it = std::lower_bound(pl.bytes.begin(), pl.bytes.end(),
+                             std::make_pair(static_cast<std::uint16_t>(offset), std::uint8_t{0}));
+  bool found = it != pl.bytes.end() && it->first == offset;
+  if (word_byte(pl.word, offset) == byte) // back to the base byte (found: it differed)
+    pl.bytes.erase(it);
+  else if (found)
+    it->second = byte;
+  else
+    pl.bytes.insert(it, {static_cast<std::uint16_t>(offset), byte});
+  if (pl.bytes.empty())
+    set_word(c, pl.word); // its word alone again
+}
+
+unsigned ContentStore::compared_length(const PageContent &ca, const PageContent &cb) const {
+  if (ca.id == cb.id)
+    return PAGE_SIZE;
+  const View a = view(ca), b = view(cb);
+  unsigned first = first_difference(a.word, a.pokes, b.word, b.pokes);
+  return first == PAGE_SIZE ? PAGE_SIZE : first + 1;
+}
+
+unsigned ContentStore::compared_length(const PageContent &ca, std::uint64_t word) const {
+  const View a = view(ca);
+  unsigned first = first_difference(a.word, a.pokes, word, nullptr);
+  return first == PAGE_SIZE ? PAGE_SIZE : first + 1;
+}
+
+int ContentStore::compare(const PageContent &ca, const PageContent &cb) const {
+  if (ca.id == cb.id)
+    return 0;
+  const View a = view(ca), b = view(cb);
+  return compare_at(a.word, a.pokes, b.word, b.pokes);
+}
+
+int ContentStore::compare(const PageContent &ca, std::uint64_t word) const {
+  const View a = view(ca);
+  return compare_at(a.word, a.pokes, word, nullptr);
+}
+
+std::vector<std::uint8_t> ContentStore::bytes(const PageContent &content) const {
+  const View c = view(content);
+  std::vector<std::uint8_t> out(PAGE_SIZE);
+  for (unsigned i = 0; i < PAGE_SIZE; i++)
+    out[i] = word_byte(c.word, i);
+  if (c.pokes)
+    for (auto [off, byte] : *c.pokes)
+      out[off] = byte;
+  return out;
+}
+
+std::uint32_t ContentStore::checksum(const PageContent &c) {
+  Entry &e = entry(c.id);
+  if (e.refs & SUM_KNOWN)
+    return e.sum;
+  if (!(e.refs & POKED)) {
+    e.sum = jhash2_repeated(e.word);
+  } else {
+    std::vector<std::uint8_t> raw = bytes(c);
+    std::array<std::uint32_t, PAGE_SIZE / 4> words;
+    for (unsigned i = 0; i < PAGE_SIZE / 4; i++) // little-endian loads, as on x86
+      words[i] = std::uint32_t(raw[4 * i]) | std::uint32_t(raw[4 * i + 1]) << 8 |
+                 std::uint32_t(raw[4 * i + 2]) << 16 | std::uint32_t(raw[4 * i + 3]) << 24;
+    e.sum = jhash2(words.data(), PAGE_SIZE / 4, 17);
+  }
+  e.refs |= SUM_KNOWN;
+  return e.sum;
+}
+
+// Entries of words alone whose checksum is not known yet are hashed 32 at
+// a time; each entry once (it is marked known when queued: its sum is
+// written before this returns). Poked entries are left to checksum().
 void ContentStore::prepare_checksums(PageContent *const *pages, std::size_t count) {
   constexpr std::size_t LANES = WIDE_LANES;
-  PageContent *todo[LANES];
+  Entry *todo[LANES];
   std::uint64_t words[LANES];
   std::uint32_t sums[LANES];
   std::size_t n = 0;
@@ -450,23 +534,17 @@ void ContentStore::prepare_checksums(PageContent *const *pages, std::size_t coun
     else
       for (std::size_t i = 0; i < n; i++)
         sums[i] = jhash2_repeated(words[i]);
-    for (std::size_t i = 0; i < n; i++) {
-      todo[i]->checksum = sums[i];
-      table_->word_checksums[(words[i] * 0x9e3779b97f4a7c15ULL) >> 48] = {words[i], sums[i], true};
-    }
+    for (std::size_t i = 0; i < n; i++)
+      todo[i]->sum = sums[i];
     n = 0;
   };
   for (std::size_t i = 0; i < count; i++) {
-    PageContent &c = *pages[i];
-    if (c.checksum || content_in_poke_table(c))
+    Entry &e = entry(pages[i]->id);
+    if (e.refs & (SUM_KNOWN | POKED))
       continue;
-    const auto &slot = table_->word_checksums[(c.word * 0x9e3779b97f4a7c15ULL) >> 48];
-    if (slot.valid && slot.word == c.word) {
-      c.checksum = slot.sum;
-      continue;
-    }
-    todo[n] = &c;
-    words[n++] = c.word;
+    e.refs |= SUM_KNOWN;
+    todo[n] = &e;
+    words[n++] = e.word;
     if (n == LANES)
       flush();
   }
@@ -474,7 +552,14 @@ void ContentStore::prepare_checksums(PageContent *const *pages, std::size_t coun
 }
 
 std::size_t ContentStore::poke_lists() const {
-  return table_->live();
+  return pokes_->live();
+}
+std::size_t ContentStore::entries() const {
+  return next_id_ - 1 - free_ids_.size();
+}
+std::size_t ContentStore::table_bytes() const {
+  return chunks_.size() * CHUNK * sizeof(Entry) + slots_.size() * 8 + free_ids_.capacity() * 4 +
+         pokes_->bytes();
 }
 
 } // namespace ksmsim

@@ -52,8 +52,9 @@ inline std::uint32_t mapping_id(std::uint32_t mapping) {
 
 // Frames live in one array (Kernel::mem_map), so a page's pfn is its index
 // there (page_to_pfn); page_private (the swap entry while PageSwapCache) is
-// kept beside it (Kernel::page_private), as few pages have one. 32 bytes:
-// the content in 12 (model/mm/content.h), mapping in 4 (above).
+// kept beside it (Kernel::page_private), as few pages have one. 24 bytes:
+// the content a 4-byte handle to its interned entry (model/mm/content.h),
+// mapping in 4 (above).
 struct page {
   PageContent content;
   std::uint32_t mapping = 0; // anon_vma or stable_node id, with the low bits above
@@ -66,7 +67,7 @@ struct page {
   // within one vma (< 16 TiB) are exact in 32-bit arithmetic.
   std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
 };
-static_assert(sizeof(page) == 32, "a simulated page frame must stay small");
+static_assert(sizeof(page) == 24, "a simulated page frame must stay small");
 
 // x86-64 (3.9): TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE (arch/x86/include/asm/processor.h).
 constexpr std::uint64_t TASK_SIZE = (std::uint64_t(1) << 47) - PAGE_SIZE;

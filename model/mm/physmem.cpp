@@ -173,6 +173,7 @@ page *Kernel::alloc_page_node(int nid) {
   if (n.free_head != NO_FRAME) {
     pfn = n.free_head;
     n.free_head = mem_map_[pfn].index;
+    contents.reset(mem_map_[pfn].content); // its old bytes go: page{} below is the zero page's
   } else {
     if (n.used >= machine.pages_per_node)
       return nullptr;

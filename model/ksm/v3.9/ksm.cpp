@@ -780,11 +780,13 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(*new_);
     // (A freed item has nothing seen: check_live below reports it.)
     if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
-      const PageContent seen{tree_item->seen_word, 0};
+      const std::uint64_t seen = tree_item->seen_word;
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
         ops.follow_page++;
-        count_memcmp(p->content, seen);
+        ops.memcmp_calls++; // count_memcmp, against the word seen
+        if (ops.count_bytes)
+          ops.memcmp_bytes += k.contents.compared_length(p->content, seen);
         parent = *new_;
         new_ = ret < 0 ? &parent->rb_left : &parent->rb_right;
         continue;
@@ -835,9 +837,8 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
 }
 
 void Ksm::remember_seen(rmap_item *item, const page *pg) {
-  item->seen_epoch =
-      content_in_poke_table(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
-  item->seen_word = pg->content.word;
+  item->seen_epoch = k.contents.has_pokes(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
+  item->seen_word = k.contents.word_of(pg->content);
   item->seen_pfn = static_cast<std::uint32_t>(k.page_to_pfn(pg));
 }
 
