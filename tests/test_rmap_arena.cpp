@@ -16,7 +16,7 @@ using namespace ksmsim;
 TEST_CASE("rmap_item ids follow allocation order across the arena's chunks", "[ksm][rmap_arena]") {
   Kernel k(MachineConfig{}, KernelProfile{});
   RmapArena arena(k);
-  // Three chunks: 65535 items each (slot 0 is the chunk's header).
+  // Three chunks: 87380 items of 48 bytes each (slot 0 is the chunk's header).
   const std::uint32_t n = 2 * RmapArena::PER_CHUNK + 10;
   std::vector<rmap_item *> items;
   for (std::uint32_t id = 1; id <= n; id++) {
@@ -29,7 +29,7 @@ TEST_CASE("rmap_item ids follow allocation order across the arena's chunks", "[k
     CHECK(RmapArena::id_of(items[id - 1]) == id);
     CHECK(arena.at(id) == items[id - 1]);
   }
-  // Links by id: item 3 -> item 65536 (in the next chunk) -> NULL.
+  // Links by id: item 3 -> item 87381 (in the next chunk) -> NULL.
   items[2]->rmap_list = RmapArena::PER_CHUNK + 1;
   CHECK(rmap_item_next(items[2]) == items[RmapArena::PER_CHUNK]);
   CHECK(rmap_item_next(items[RmapArena::PER_CHUNK]) == nullptr);

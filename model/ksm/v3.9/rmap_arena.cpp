@@ -20,8 +20,8 @@ RmapArena::~RmapArena() {
 rmap_item *RmapArena::fresh() {
   const std::uint32_t i = next_id_ - 1;
   if (i % PER_CHUNK == 0) {
-    if (next_id_ == 0)
-      throw std::bad_alloc(); // 2^32 - 1 items: ids exhausted
+    if (next_id_ > MAX_ID - PER_CHUNK)
+      throw std::bad_alloc(); // ids exhausted (rb_node_id: below 2^30)
     // A chunk aligned to its size: map twice its size, unmap the rest.
     void *m = mmap(nullptr, 2 * CHUNK_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -4,9 +4,10 @@
 // rmap_item_cache slab). Items are named by a 32-bit id, given in
 // allocation order from 1 (the trace's synthetic pointer is made from it),
 // so that rmap_item's links can be 32 bits wide (ksm_types.h). They sit in
-// chunks of 4 MiB, each aligned to its size: slot 0 of a chunk is a header
-// (its first id, the arena), so an item's id is found from its address
-// alone, and an id's item with one division.
+// chunks of 4 MiB, each aligned to its size, in slots of 48 bytes (87381 of
+// them, 16 bytes left over): slot 0 of a chunk is a header (its first id,
+// the arena), so an item's id is found from its address alone, and an id's
+// item with one division.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +21,11 @@ class Kernel;
 
 class RmapArena {
 public:
-  static constexpr unsigned CHUNK_SHIFT = 16; // 65536 slots of 64 bytes: 4 MiB
-  static constexpr std::uint32_t PER_CHUNK = (1u << CHUNK_SHIFT) - 1; // slot 0 is the header
-  static constexpr std::uintptr_t CHUNK_BYTES = std::uintptr_t(sizeof(rmap_item)) << CHUNK_SHIFT;
+  static constexpr std::uintptr_t CHUNK_BYTES = std::uintptr_t(1) << 22;  // 4 MiB
+  static constexpr std::uint32_t SLOTS = CHUNK_BYTES / sizeof(rmap_item); // 87381 of 48 bytes
+  static constexpr std::uint32_t PER_CHUNK = SLOTS - 1;                   // slot 0 is the header
+  // Ids stay below 2^30: rb_node_id::__rb_parent_color holds one shifted by 2.
+  static constexpr std::uint32_t MAX_ID = (1u << 30) - 1;
 
   explicit RmapArena(const Kernel &k) : k_(k) {}
   ~RmapArena();
@@ -62,5 +65,19 @@ private:
 };
 
 static_assert(sizeof(RmapArena::ChunkHeader) <= sizeof(rmap_item), "the header fits slot 0");
+
+// model/lib/rbtree_ops.h's node-access policy for the unstable tree: nodes
+// are rmap_item ids, reached through the arena (rb_node_id).
+struct rmap_rb_access {
+  const RmapArena &arena;
+  using link = std::uint32_t;
+  using pc_t = std::uint32_t;
+  using root_t = rb_root_id;
+  pc_t &PC(link n) const { return arena.at(n)->node.__rb_parent_color; }
+  link &R(link n) const { return arena.at(n)->node.rb_right; }
+  link &L(link n) const { return arena.at(n)->node.rb_left; }
+  static link parent_of(pc_t pc) { return pc >> 2; }
+  static pc_t pc_of(link p) { return p << 2; }
+};
 
 } // namespace ksmsim
