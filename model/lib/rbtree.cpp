@@ -19,7 +19,7 @@ namespace ksmsim {
 
 namespace {
 constexpr rb_node_access access;
-const rb_tree_ops<rb_node_access> ops{access};
+constexpr rb_tree_ops<rb_node_access> ops{access}; // constant-initialised: no start-up order
 } // namespace
 
 void rb_insert_color(rb_node *node, rb_root *root) {

@@ -61,7 +61,7 @@ public:
   using pc_t = typename A::pc_t;
   using root_t = typename A::root_t;
 
-  explicit rb_tree_ops(const A &a) : a_(a) {}
+  constexpr explicit rb_tree_ops(const A &a) : a_(a) {}
 
   // ---- include/linux/rbtree.h's inline helpers, through the policy
   link rb_parent(link r) const { return A::parent_of(PC(r)); }
