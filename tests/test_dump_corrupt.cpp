@@ -33,7 +33,9 @@ struct Corruptible : testing::MachineBase {
       k.ksm.ksm_do_scan(100);
     names.vmas["A"].push_back({"heap", s, 6});
   }
-  rb_node *root() { return v39().root_unstable_tree[0].rb_node; }
+  // The unstable tree links rmap_item ids (rb_node_id).
+  std::uint32_t root() { return v39().root_unstable_tree[0].rb_node; }
+  rb_node_id &node(std::uint32_t id) { return v39().rmap_at(id)->node; }
   void dump_all() {
     for (DumpFormat f : {DumpFormat::text, DumpFormat::json, DumpFormat::dot})
       CHECK(dump_state(k, names, f));
@@ -41,10 +43,10 @@ struct Corruptible : testing::MachineBase {
 };
 
 // The unstable tree's leftmost leaf.
-rb_node *leftmost(rb_node *n) {
-  while (n->rb_left)
-    n = n->rb_left;
-  return n;
+rb_node_id &leftmost(Corruptible &m, std::uint32_t n) {
+  while (m.node(n).rb_left)
+    n = m.node(n).rb_left;
+  return m.node(n);
 }
 
 } // namespace
@@ -54,9 +56,9 @@ TEST_CASE("dump: a cycle in a tree is shown once and the walk ends", "[dump]") {
   REQUIRE(m.root());
   KsmSnapshot before = take_snapshot(m.k, m.names);
   REQUIRE(before.unstable_trees[0].nodes.size() == 6);
-  rb_node *leaf = leftmost(m.root());
-  rb_node *saved = leaf->rb_left;
-  leaf->rb_left = m.root(); // the leaf's left child is the root: a cycle
+  rb_node_id &leaf = leftmost(m, m.root());
+  std::uint32_t saved = leaf.rb_left;
+  leaf.rb_left = m.root(); // the leaf's left child is the root: a cycle
   KsmSnapshot s = take_snapshot(m.k, m.names);
   const TreeView &t = s.unstable_trees[0];
   REQUIRE(t.nodes.size() == 7); // the root once more, as a repeat
@@ -71,17 +73,17 @@ TEST_CASE("dump: a cycle in a tree is shown once and the walk ends", "[dump]") {
   std::string text = dump_text(s);
   CHECK(text.find("reached again: a cycle") != std::string::npos);
   m.dump_all();
-  leaf->rb_left = saved;
+  leaf.rb_left = saved;
 }
 
 TEST_CASE("dump: a wrong parent link, a stale stable node", "[dump]") {
   Corruptible m;
-  rb_node *leaf = leftmost(m.root());
-  unsigned long saved = leaf->__rb_parent_color;
-  leaf->__rb_parent_color = (saved & 1) | reinterpret_cast<unsigned long>(m.root()->rb_right);
+  rb_node_id &leaf = leftmost(m, m.root());
+  std::uint32_t saved = leaf.__rb_parent_color;
+  leaf.__rb_parent_color = (saved & 1) | rmap_rb_access::pc_of(m.node(m.root()).rb_right);
   std::string text = dump_text(take_snapshot(m.k, m.names));
   CHECK(text.find("its parent link points elsewhere") != std::string::npos);
-  leaf->__rb_parent_color = saved;
+  leaf.__rb_parent_color = saved;
 }
 
 TEST_CASE("dump: bounded walks cut a long tree and say so", "[dump]") {

@@ -16,8 +16,8 @@ using namespace ksmsim;
 TEST_CASE("rmap_item ids follow allocation order across the arena's chunks", "[ksm][rmap_arena]") {
   Kernel k(MachineConfig{}, KernelProfile{});
   RmapArena arena(k);
-  // Three chunks: 65535 items each (slot 0 is the chunk's header).
-  const std::uint32_t n = 2 * RmapArena::PER_CHUNK + 10;
+  // Three chunks of 2^17 items of 48 bytes (id 0, chunk 0's slot 0, unused).
+  const std::uint32_t n = 2 * RmapArena::SLOTS + 10;
   std::vector<rmap_item *> items;
   for (std::uint32_t id = 1; id <= n; id++) {
     rmap_item *item = arena.fresh();
@@ -25,14 +25,14 @@ TEST_CASE("rmap_item ids follow allocation order across the arena's chunks", "[k
     items.push_back(item);
   }
   CHECK(arena.allocated() == n);
-  for (std::uint32_t id : {1u, 2u, RmapArena::PER_CHUNK, RmapArena::PER_CHUNK + 1, n}) {
+  for (std::uint32_t id : {1u, 2u, RmapArena::SLOTS - 1, RmapArena::SLOTS, n}) {
     CHECK(RmapArena::id_of(items[id - 1]) == id);
     CHECK(arena.at(id) == items[id - 1]);
   }
-  // Links by id: item 3 -> item 65536 (in the next chunk) -> NULL.
-  items[2]->rmap_list = RmapArena::PER_CHUNK + 1;
-  CHECK(rmap_item_next(items[2]) == items[RmapArena::PER_CHUNK]);
-  CHECK(rmap_item_next(items[RmapArena::PER_CHUNK]) == nullptr);
+  // Links by id: item 3 -> item 131072 (in the next chunk) -> NULL.
+  items[2]->rmap_list = RmapArena::SLOTS;
+  CHECK(rmap_item_next(items[2]) == items[RmapArena::SLOTS - 1]);
+  CHECK(rmap_item_next(items[RmapArena::SLOTS - 1]) == nullptr);
   // mm by id: 0 is NULL (a freed item), else Kernel::mm_of_id.
   mm_struct *mm = k.mm_alloc("A", 1);
   items[0]->mm = mm->id;

@@ -42,11 +42,11 @@ struct Checker {
     unsigned long shared = 0, sharing = 0, unshared = 0, items = 0;
     auto count_hlist = [&](const stable_node *node) {
       unsigned long n = 0;
-      for (const list_node *l = node->hlist.next; l != &node->hlist; l = l->next) {
-        const rmap_item *item = Ksm::rmap_of_hlist(const_cast<list_node *>(l));
+      for (const rmap_item *item = ksm.hlist_first_entry(node); item;
+           item = ksm.hlist_next_entry(item)) {
         if (!item->mm)
           fail("stable_node", "node {} lists a freed rmap_item", node->id);
-        else if (!(item->address & STABLE_FLAG) || item->head != node)
+        else if (!(item->address & STABLE_FLAG) || item->head != stable_node_ref(node))
           fail("rmap_item", "rmap_item {} listed on stable_node {} without STABLE_FLAG/head",
                rmap_item_id(item), node->id);
         n++;
@@ -84,9 +84,10 @@ struct Checker {
           if (age > 1)
             fail("rmap_item", "rmap_item {} has unstable age {}", rmap_item_id(item), age);
         }
-        if ((item->address & STABLE_FLAG) && item->head->freed)
+        const stable_node *head = ksm.stable_of_head(item->head);
+        if ((item->address & STABLE_FLAG) && head && head->freed)
           fail("rmap_item", "rmap_item {} points to freed stable_node {}", rmap_item_id(item),
-               item->head->id);
+               head->id);
       }
     });
     if (shared != ksm.ksm_pages_shared || sharing != ksm.ksm_pages_sharing)

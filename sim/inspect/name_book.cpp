@@ -103,9 +103,10 @@ void NameBook::note_scanned(const Kernel &k, const ScenarioNames &names) {
   // Called for every page ksmd scans: format a name only for a new handle.
   if (item->mm && !names_.count(handle(HandleKind::rmap_item, rmap_item_id(item))))
     note(HandleKind::rmap_item, rmap_item_id(item), rmap_item_name(names, *item));
-  if (item->mm && (item->address & STABLE_FLAG) && item->head &&
-      !names_.count(handle(HandleKind::stable_node, item->head->id)))
-    note(HandleKind::stable_node, item->head->id, stable_node_name(*item->head));
+  const stable_node *head = v39->stable_of_head(item->head);
+  if (item->mm && (item->address & STABLE_FLAG) && head &&
+      !names_.count(handle(HandleKind::stable_node, head->id)))
+    note(HandleKind::stable_node, head->id, stable_node_name(*head));
 }
 
 ojson NameBook::json_object() const {

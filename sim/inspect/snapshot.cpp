@@ -5,10 +5,12 @@
 
 #include <cstddef>
 #include <set>
+#include <type_traits>
 
 #include "model/ksm/v2.6.32/ksm.h"
 #include "model/ksm/v3.9/ksm.h"
 #include "model/ksm/v6.15/ksm.h"
+#include "model/lib/rbtree_ops.h"
 #include "model/mm/kernel.h"
 #include "sim/inspect/counters.h"
 #include "sim/inspect/snapshot_2_6_32.h"
@@ -22,10 +24,6 @@ constexpr int MAX_DEPTH = 256;
 
 const stable_node *stable_of_rb(const rb_node *n) {
   return reinterpret_cast<const stable_node *>(n); // node is stable_node's first member
-}
-const rmap_item *rmap_of_rb(const rb_node *n) {
-  return reinterpret_cast<const rmap_item *>(reinterpret_cast<const char *>(n) -
-                                             offsetof(rmap_item, node));
 }
 
 class Walker {
@@ -74,13 +72,13 @@ private:
       const page *p = const_cast<Kernel &>(k_).pfn_to_page(node->kpfn);
       v.page_points_back = k_.page_stable_node(p) == node;
     }
-    std::set<const list_node *> seen;
-    for (const list_node *l = node->hlist.next; l && l != &node->hlist; l = l->next) {
+    std::set<const rmap_item *> seen;
+    for (const rmap_item *l = ksm_.hlist_first_entry(node); l; l = ksm_.hlist_next_entry(l)) {
       if (!seen.insert(l).second || v.rmap.size() >= max_) {
         v.hlist_truncated = true;
         break;
       }
-      v.rmap.push_back(rmap(Ksm::rmap_of_hlist(const_cast<list_node *>(l))).id);
+      v.rmap.push_back(rmap(l).id);
     }
     return v;
   }
@@ -101,9 +99,9 @@ private:
         v.freed ? "rmap_item freed" : mapped_content_label(k_, rmap_item_mm(item), v.address);
     if (item->address & STABLE_FLAG) {
       v.state = "stable";
-      if (item->mm && item->head) {
-        v.stable_id = item->head->id;
-        stable(item->head);
+      if (const stable_node *head = ksm_.stable_of_head(item->head); item->mm && head) {
+        v.stable_id = head->id;
+        stable(head);
       }
     } else if (item->address & UNSTABLE_FLAG) {
       v.state = "unstable";
@@ -115,49 +113,68 @@ private:
     return v;
   }
 
+  // The stable trees link rb_nodes, the unstable trees rmap_item ids
+  // (model/lib/rbtree_ops.h's policies): one walk over either.
   TreeView tree(const rb_root &root, int nid, bool is_stable) {
+    return tree_of(rb_node_access{}, root, nid, is_stable);
+  }
+  TreeView tree(const rb_root_id &root, int nid, bool is_stable) {
+    return tree_of(ksm_.unstable_access(), root, nid, is_stable);
+  }
+
+  template <class A>
+  TreeView tree_of(const A &a, const typename A::root_t &root, int nid, bool is_stable) {
     TreeView t;
     t.nid = nid;
     t.stable = is_stable;
     t.name = fmt::format("root_{}stable_tree[{}]", is_stable ? "" : "un", nid);
-    std::set<const rb_node *> seen;
-    if (root.rb_node)
-      visit(t, seen, root.rb_node, nullptr, 0);
+    std::set<typename A::link> seen;
+    if (root.rb_node && valid(root.rb_node))
+      visit(a, t, seen, root.rb_node, typename A::link{}, 0);
     return t;
   }
 
-  int visit(TreeView &t, std::set<const rb_node *> &seen, const rb_node *n, const rb_node *parent,
-            int depth) {
+  static bool valid(const rb_node *) { return true; }
+  bool valid(std::uint32_t id) const { return id <= ksm_.rmap_items_allocated(); }
+
+  template <class A>
+  int visit(const A &a, TreeView &t, std::set<typename A::link> &seen, typename A::link n,
+            typename A::link parent, int depth) {
+    const rb_tree_ops<A> ops(a);
     if (t.nodes.size() >= max_ || depth >= MAX_DEPTH) {
       t.truncated = true;
       return -1;
     }
     int index = static_cast<int>(t.nodes.size());
     TreeNodeView v;
-    v.red = rb_is_red(n);
-    v.parent_ok = rb_parent(n) == parent;
+    v.red = ops.rb_is_red(n);
+    v.parent_ok = ops.rb_parent(n) == parent;
     v.depth = depth;
     v.repeat = !seen.insert(n).second;
-    if (t.stable) {
+    if constexpr (std::is_pointer_v<typename A::link>) { // a stable tree
       StableView &sv = stable(stable_of_rb(n));
       v.id = sv.id;
       if (!v.repeat)
         sv.where = sv.where.empty() ? t.name : sv.where + ", " + t.name;
     } else {
-      RmapView &rv = rmap(rmap_of_rb(n));
+      RmapView &rv = rmap(ksm_.rmap_at(n));
       v.id = rv.id;
       rv.in_unstable_tree = true;
     }
     t.nodes.push_back(v);
     if (v.repeat)
       return index;
-    const rb_node *left = n->rb_left, *right = n->rb_right;
+    typename A::link left = a.L(n), right = a.R(n);
+    if (!valid(left))
+      left = {};
+    if (!valid(right))
+      right = {};
     if (left) {
-      int li = visit(t, seen, left, n, depth + 1);
+      int li = visit(a, t, seen, left, n, depth + 1);
       t.nodes[index].left = li;
     }
     if (right) {
-      int ri = visit(t, seen, right, n, depth + 1);
+      int ri = visit(a, t, seen, right, n, depth + 1);
       t.nodes[index].right = ri;
     }
     return index;

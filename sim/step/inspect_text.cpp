@@ -146,7 +146,7 @@ std::string rmap_listing(Kernel &k, const PageNames &names, const std::string &m
   for (const rmap_item *item = v39->rmap_at(slot->rmap_list); item; item = rmap_item_next(item)) {
     std::string where = "in no tree";
     if (item->address & STABLE_FLAG)
-      where = "stable, on " + PageNames::stable(item->head);
+      where = "stable, on " + PageNames::stable(v39->stable_of_head(item->head));
     else if (item->address & UNSTABLE_FLAG)
       where = fmt::format("unstable (scan {})", item->address & SEQNR_MASK);
     out += fmt::format("  {}: {}, checksum {:08x}\n", names.item(item), where, item->oldchecksum);

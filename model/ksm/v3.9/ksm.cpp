@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <new>
 
 #include "model/ksm/v3.9/ksm_tree.h"
+#include "model/lib/rbtree_ops.h"
 #include "model/mm/kernel.h"
 
 namespace ksmsim {
@@ -21,9 +23,6 @@ template <class T, class M> T *container_of(M *member, M T::*field) {
   const std::ptrdiff_t off = reinterpret_cast<const char *>(&(static_cast<T *>(nullptr)->*field)) -
                              static_cast<const char *>(nullptr);
   return reinterpret_cast<T *>(reinterpret_cast<char *>(member) - off);
-}
-rmap_item *rmap_of_node(rb_node *n) {
-  return container_of(n, &rmap_item::node);
 }
 stable_node *stable_of_node(rb_node *n) {
   return container_of(n, &stable_node::node);
@@ -38,6 +37,21 @@ constexpr std::size_t RMAP_QUARANTINE = 4096;
 inline void prefetch_children(const rb_node *n) {
   __builtin_prefetch(n->rb_left);
   __builtin_prefetch(n->rb_right);
+}
+// The same for the unstable tree (ids: the arena's arithmetic, no load):
+// a level reads a child from its rb_right to its seen_word, which share a
+// cache line in three items of four (ksm_types.h), so both ends. Without a
+// branch, so that it is issued before this level's comparison: a NULL
+// link's id 0 is slot 0 of the first chunk, mapped and never used. Inlined
+// early: else gcc finds a function of prefetches alone free of side
+// effects and drops its calls.
+[[gnu::always_inline]] inline void prefetch_item(const rmap_item *item) {
+  __builtin_prefetch(&item->node.rb_right);
+  __builtin_prefetch(&item->seen_word);
+}
+[[gnu::always_inline]] inline void prefetch_children(const RmapArena &a, const rmap_item *n) {
+  prefetch_item(a.at(n->node.rb_left));
+  prefetch_item(a.at(n->node.rb_right));
 }
 
 // What %p prints for an object, formatted only when a trace line is (the
@@ -60,9 +74,6 @@ template <> struct fmt::formatter<ksmsim::Ptr> : fmt::formatter<std::uint64_t> {
 
 namespace ksmsim {
 
-rmap_item *Ksm::rmap_of_hlist(list_node *n) {
-  return container_of(n, &rmap_item::hlist);
-}
 stable_node *Ksm::stable_of_list(list_node *n) {
   return container_of(n, &stable_node::list);
 }
@@ -105,9 +116,27 @@ bool rb_in_tree(const rb_root &root, const rb_node *n) {
   }
   return false;
 }
+// The same for the unstable tree's ids. A parent_color word with bit 1 set
+// is a stale head (stable_node_ref), not a parent: as a pointer it would
+// be a stable_node, whose links never name an rmap_item.
+bool rb_in_tree(const RmapArena &a, const rb_root_id &root, std::uint32_t n) {
+  for (int depth = 0; depth < 256; depth++) {
+    const std::uint32_t pc = a.at(n)->node.__rb_parent_color;
+    const std::uint32_t p = rmap_rb_access::parent_of(pc);
+    if (pc & 2 || p > a.allocated())
+      return false;
+    if (!p)
+      return root.rb_node == n;
+    const rb_node_id &pn = a.at(p)->node;
+    if (pn.rb_left != n && pn.rb_right != n)
+      return false;
+    n = p;
+  }
+  return false;
+}
 } // namespace
 
-std::string Ksm::root_name(const rb_root *root) const {
+std::string Ksm::root_name(const void *root) const {
   for (int nid = 0; nid < nr_roots(); nid++) {
     if (root == &root_stable_tree[nid])
       return fmt::format("root_stable_tree[{}]", nid);
@@ -127,6 +156,20 @@ void Ksm::rb_erase(rb_node *node, rb_root *root, const char *fn) {
                     "ksmsim: rb_erase of a node that is not in " + root_name(root));
   ksmsim::rb_erase(node, root);
 }
+void Ksm::rb_erase(std::uint32_t node, rb_root_id *root, const char *fn) {
+  if (!rb_in_tree(rmap_items_, *root, node))
+    detector_report(fn, "rb-erase-not-in-tree",
+                    "ksmsim: rb_erase of a node that is not in " + root_name(root));
+  const rmap_rb_access a = unstable_access();
+  rb_tree_ops<rmap_rb_access>(a).rb_erase(node, root);
+}
+
+stable_node *Ksm::head_node(const rmap_item *item, const char *fn) const {
+  stable_node *node = stable_of_head(item->head);
+  if (!node)
+    kernel_bug(fn, "unable to handle kernel paging request (rmap_item->head)");
+  return node;
+}
 
 int Ksm::nr_roots() const {
   return root_stable_tree == one_stable_tree ? 1 : k.machine.nodes;
@@ -134,7 +177,7 @@ int Ksm::nr_roots() const {
 
 bool Ksm::in_unstable_tree(const rmap_item *item) const {
   for (int nid = 0; nid < nr_roots(); nid++)
-    if (rb_in_tree(root_unstable_tree[nid], &item->node))
+    if (rb_in_tree(rmap_items_, root_unstable_tree[nid], rmap_id(item)))
       return true;
   return false;
 }
@@ -178,6 +221,8 @@ void Ksm::free_rmap_item(rmap_item *item) {
 }
 
 stable_node *Ksm::alloc_stable_node() {
+  if (next_stable_id_ >= 1u << 30)
+    throw std::bad_alloc(); // stable_node_ref holds the id shifted by 2
   stable_nodes_.push_back(std::make_unique<stable_node>());
   stable_node *node = stable_nodes_.back().get();
   node->id = next_stable_id_++;
@@ -292,9 +337,8 @@ int Ksm::get_kpfn_nid(std::uint64_t kpfn) const {
 void Ksm::remove_node_from_stable_tree(stable_node *node) {
   KFUNC();
   check_live(node, __func__);
-  for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next) {
-    rmap_item *item = rmap_of_hlist(n);
-    if (n->next != &node->hlist) {
+  for (rmap_item *item = hlist_first_entry(node); item; item = hlist_next_entry(item)) {
+    if (item->hlist.next) {
       ksm_pages_sharing--;
       k.trace_fmt("ksm_remove_rmap_item", "pfn {} rmap_item {} mm {}", node->kpfn,
                   ptr(HandleKind::rmap_item, rmap_id(item)), ptr(HandleKind::mm, item->mm));
@@ -354,14 +398,14 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
   KFUNC();
   check_live(item, __func__);
   if (item->address & STABLE_FLAG) {
-    stable_node *node = item->head;
+    stable_node *node = head_node(item, __func__);
     page *p = get_ksm_page(node, true);
     if (p) {
       k.explain({.why = Why::removed_stable, .item = item, .node = node});
-      list_del(&item->hlist);
+      hlist_del(rmap_items_, item, &node->hlist);
       k.unlock_page(p);
       k.put_page(p);
-      if (!list_empty(&node->hlist))
+      if (!hlist_empty(&node->hlist))
         ksm_pages_sharing--;
       else
         ksm_pages_shared--;
@@ -375,7 +419,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
     BUG_ON(age > 1);
     k.explain({.why = Why::removed_unstable, .item = item, .value = age});
     if (!age)
-      rb_erase(&item->node, &root_unstable_tree[item->nid], __func__);
+      rb_erase(rmap_id(item), &root_unstable_tree[item->nid], __func__);
     ksm_pages_unshared--;
     item->address &= PAGE_MASK;
   }
@@ -747,7 +791,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
     }
   }
   stable_node *node = alloc_stable_node();
-  INIT_LIST_HEAD(&node->hlist);
+  node->hlist.first = 0; // INIT_HLIST_HEAD
   node->kpfn = kpfn;
   k.set_page_stable_node(kpage, node);
   node->nid = nid;
@@ -760,26 +804,27 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
 rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tree_pagep) {
   KFUNC();
   int nid = get_kpfn_nid(k.page_to_pfn(p));
-  rb_root *root = &root_unstable_tree[nid];
-  rb_node **new_ = &root->rb_node;
-  rb_node *parent = nullptr;
+  rb_root_id *root = &root_unstable_tree[nid];
+  // The tree's links are rmap_item ids (rb_node_id): new_ points at the
+  // root's or a parent's link, parent is an id.
+  std::uint32_t *new_ = &root->rb_node;
+  std::uint32_t parent = 0;
   // Not the kernel's: a level whose tree page was seen since the last
-  // change to any mm (rmap_item::seen_epoch) and is not p is decided on
-  // what was seen. There the kernel's get_mergeable_page, memcmp_pages and
+  // change to any mm (rmap_item::seen_epoch) with a content other than p's
+  // is decided on what was seen: that page is not p (p's content is not
+  // what it holds), and the kernel's get_mergeable_page, memcmp_pages and
   // put_page change nothing but give the comparison's result, so only a
   // result of "different" is taken from it; equality and everything else go
   // the kernel's way. Not while a preemption point or the narration watches.
   const bool use_seen = k.shortcuts && !k.on_point && !k.narrator;
   const std::uint32_t epoch32 = static_cast<std::uint32_t>(k.mm_epoch);
-  // Pfns are kept in 32 bits: two pages whose low bits differ differ.
-  const std::uint32_t pfn32 = static_cast<std::uint32_t>(k.page_to_pfn(p));
   while (*new_) {
     k.cond_resched("unstable_tree_search_insert:cond_resched");
     ops.unstable_levels++;
-    rmap_item *tree_item = rmap_of_node(*new_);
-    prefetch_children(*new_);
+    rmap_item *tree_item = rmap_items_.at(*new_);
+    prefetch_children(rmap_items_, tree_item);
     // (A freed item has nothing seen: check_live below reports it.)
-    if (use_seen && tree_item->seen_epoch == epoch32 && tree_item->seen_pfn != pfn32) {
+    if (use_seen && tree_item->seen_epoch == epoch32) {
       const std::uint64_t seen = tree_item->seen_word;
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
@@ -788,7 +833,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
         if (ops.count_bytes)
           ops.memcmp_bytes += k.contents.compared_length(p->content, seen);
         parent = *new_;
-        new_ = ret < 0 ? &parent->rb_left : &parent->rb_right;
+        new_ = ret < 0 ? &tree_item->node.rb_left : &tree_item->node.rb_right;
         continue;
       }
     }
@@ -809,10 +854,10 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     parent = *new_;
     if (ret < 0) {
       k.put_page(tree_page);
-      new_ = &parent->rb_left;
+      new_ = &tree_item->node.rb_left;
     } else if (ret > 0) {
       k.put_page(tree_page);
-      new_ = &parent->rb_right;
+      new_ = &tree_item->node.rb_right;
     } else if (!ksm_merge_across_nodes && k.page_to_nid(tree_page) != nid) {
       // tree_page was migrated to another node: it goes to the right
       // unstable tree next time; only merge with it when across nodes.
@@ -828,8 +873,12 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   item->address |= UNSTABLE_FLAG;
   item->address |= (ksm_scan.seqnr & SEQNR_MASK);
   item->nid = nid;
-  rb_link_node(&item->node, parent, new_);
-  rb_insert_color(&item->node, root);
+  // rb_link_node, with ids
+  item->node.__rb_parent_color = rmap_rb_access::pc_of(parent);
+  item->node.rb_left = item->node.rb_right = 0;
+  *new_ = rmap_id(item);
+  const rmap_rb_access a = unstable_access();
+  rb_tree_ops<rmap_rb_access>(a).rb_insert_color(rmap_id(item), root);
   remember_seen(item, p); // p is what get_mergeable_page(item) gives now
   k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;
@@ -839,7 +888,6 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
 void Ksm::remember_seen(rmap_item *item, const page *pg) {
   item->seen_epoch = k.contents.has_pokes(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
   item->seen_word = k.contents.word_of(pg->content);
-  item->seen_pfn = static_cast<std::uint32_t>(k.page_to_pfn(pg));
 }
 
 void Ksm::forget_seen() {
@@ -849,10 +897,10 @@ void Ksm::forget_seen() {
 
 void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {
   check_live(node, __func__);
-  item->head = node;
+  item->head = stable_node_ref(node);
   item->address |= STABLE_FLAG;
-  list_add(&item->hlist, &node->hlist); // hlist_add_head
-  if (item->hlist.next != &node->hlist)
+  hlist_add_head(rmap_items_, item, &node->hlist);
+  if (item->hlist.next)
     ksm_pages_sharing++;
   else
     ksm_pages_shared++;
@@ -873,8 +921,9 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
       k.explain({.why = Why::to_migrate_nodes, .node = node});
     }
     // item->head overlays node.__rb_parent_color, as in the kernel: a stale
-    // head left from an earlier stable period counts here too.
-    if (node->head != &migrate_nodes && item->head == node) {
+    // head left from an earlier stable period counts here too (a parent
+    // left from the unstable tree never equals a stable_node_ref).
+    if (node->head != &migrate_nodes && item->head == stable_node_ref(node)) {
       k.explain({.why = Why::already_stable, .node = node});
       return;
     }
@@ -882,7 +931,7 @@ void Ksm::cmp_and_merge_page(page *p, rmap_item *item) {
 
   // We first start with searching the page inside the stable tree
   page *kpage = stable_tree_search(p);
-  if (kpage == p && item->head == node) {
+  if (kpage == p && item->head == stable_node_ref(node)) {
     k.explain({.why = Why::still_stable, .node = node});
     k.put_page(kpage);
     return;
@@ -981,7 +1030,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
       }
     }
     for (int nid = 0; nid < ksm_nr_node_ids; nid++)
-      root_unstable_tree[nid] = RB_ROOT;
+      root_unstable_tree[nid] = RB_ROOT_ID;
 
     slot = slot_of_list(slot->mm_list.next);
     ksm_scan.mm_slot = slot;
@@ -1230,8 +1279,7 @@ int Ksm::rmap_walk_ksm(
   // Initially examine only the vma which covers each rmap_item; then, if
   // there is still work to do, covering vmas in other mms (forked since).
   for (int search_new_forks = 0; search_new_forks < 2; search_new_forks++) {
-    for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next) {
-      rmap_item *item = rmap_of_hlist(n);
+    for (rmap_item *item = hlist_first_entry(node); item; item = hlist_next_entry(item)) {
       check_live(item, __func__);
       struct anon_vma *av = k.anon_vma_of_id(item->anon_vma);
       if (av->freed)
@@ -1261,8 +1309,7 @@ int Ksm::try_to_unmap_ksm(page *p, unsigned flags) {
   check_live(node, __func__);
   int ret = SWAP_AGAIN;
   for (int search_new_forks = 0; search_new_forks < 2; search_new_forks++) {
-    for (list_node *n = node->hlist.next; n != &node->hlist; n = n->next) {
-      rmap_item *item = rmap_of_hlist(n);
+    for (rmap_item *item = hlist_first_entry(node); item; item = hlist_next_entry(item)) {
       check_live(item, __func__);
       struct anon_vma *av = k.anon_vma_of_id(item->anon_vma);
       if (av->freed)

@@ -90,12 +90,15 @@ public:
   // The tree roots, as the kernel keeps them: one_stable_tree and
   // one_unstable_tree until merge_across_nodes is first switched off, then
   // a buffer of one root per node for each (nodes left in one_stable_tree
-  // then are orphaned, as in the kernel).
+  // then are orphaned, as in the kernel). The unstable roots hold rmap_item
+  // ids (rb_root_id), so they have a buffer of their own (the kernel's one
+  // kcalloc holds both).
   rb_root one_stable_tree[1] = {RB_ROOT};
-  rb_root one_unstable_tree[1] = {RB_ROOT};
+  rb_root_id one_unstable_tree[1] = {RB_ROOT_ID};
   std::unique_ptr<rb_root[]> roots_buf;
+  std::unique_ptr<rb_root_id[]> unstable_roots_buf;
   rb_root *root_stable_tree = one_stable_tree;
-  rb_root *root_unstable_tree = one_unstable_tree;
+  rb_root_id *root_unstable_tree = one_unstable_tree;
   // How many roots root_stable_tree (and root_unstable_tree) point to.
   int nr_roots() const;
 
@@ -120,9 +123,23 @@ public:
   bool in_unstable_tree(const rmap_item *item) const;
   bool in_stable_tree(const stable_node *node) const;
   int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
-  static rmap_item *rmap_of_hlist(list_node *n);
+  // hlist_for_each_entry over a stable_node's hlist (hlist_head_id): its
+  // first rmap_item, and the one after item (nullptr at the end).
+  rmap_item *hlist_first_entry(const stable_node *node) const { return rmap_at(node->hlist.first); }
+  rmap_item *hlist_next_entry(const rmap_item *item) const { return rmap_at(item->hlist.next); }
+  // The unstable tree's node-access policy (model/lib/rbtree_ops.h).
+  rmap_rb_access unstable_access() const { return rmap_rb_access{rmap_items_}; }
+  // The stable_node of an rmap_item's head (stable_node_ref), or nullptr
+  // if head is no stable_node_ref of a node allocated so far.
+  stable_node *stable_of_head(std::uint32_t head) const {
+    const std::uint32_t id = head >> 2;
+    if ((head & 3) != 2 || id == 0 || id > stable_nodes_.size())
+      return nullptr;
+    return stable_nodes_[id - 1].get();
+  }
   // The rmap_item of an id (rmap_item::rmap_list, mm_slot::rmap_list), or nullptr for 0.
   rmap_item *rmap_at(std::uint32_t id) const { return id ? rmap_items_.at(id) : nullptr; }
+  std::uint32_t rmap_items_allocated() const { return rmap_items_.allocated(); }
   static std::uint32_t rmap_id(const rmap_item *item) { return RmapArena::id_of(item); }
   static stable_node *stable_of_list(list_node *n);
 
@@ -186,7 +203,11 @@ private:
   // The kernel's rb_erase, after the simulator's check that node is in the
   // tree under root (a detector report if not; the erase runs anyway).
   void rb_erase(rb_node *node, rb_root *root, const char *fn);
-  std::string root_name(const rb_root *root) const;
+  void rb_erase(std::uint32_t node, rb_root_id *root, const char *fn);
+  std::string root_name(const void *root) const;
+  // item->head's stable_node, which must be one (STABLE_FLAG): an oops if
+  // not, where the kernel would follow a wild pointer.
+  stable_node *head_node(const rmap_item *item, const char *fn) const;
 
   // checks that turn a use of a freed object into an oops
   void check_live(const stable_node *node, const char *fn) const;

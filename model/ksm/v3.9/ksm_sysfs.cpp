@@ -112,9 +112,10 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
       // The first switch away from merging across nodes: a buffer of roots
       // for every node, stable and unstable together. The stable tree is
       // empty (or so it is assumed) but not the unstable one.
-      roots_buf.reset(new rb_root[2 * k.machine.nodes]()); // kcalloc: all RB_ROOT
+      roots_buf.reset(new rb_root[k.machine.nodes]()); // kcalloc: all RB_ROOT
+      unstable_roots_buf.reset(new rb_root_id[k.machine.nodes]());
       root_stable_tree = roots_buf.get();
-      root_unstable_tree = roots_buf.get() + k.machine.nodes;
+      root_unstable_tree = unstable_roots_buf.get();
       root_unstable_tree[0] = one_unstable_tree[0];
     }
     if (!err) {

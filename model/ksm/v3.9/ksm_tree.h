@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // The kernel's list primitives on ksm_types.h's links, driven by
-// Boost.Intrusive's algorithms (the trees are the kernel's own rbtree,
-// model/lib/rbtree.h). Include only where the lists are walked.
+// Boost.Intrusive's algorithms, and the hlist ones on rmap_item ids (the
+// trees are the kernel's own rbtree, model/lib/rbtree.h and
+// model/lib/rbtree_ops.h). Include only where the lists are walked.
 #pragma once
 
 #include <boost/intrusive/circular_list_algorithms.hpp>
 
 #include "model/ksm/v3.9/ksm_types.h"
+#include "model/ksm/v3.9/rmap_arena.h"
 
 namespace ksmsim {
 
@@ -41,6 +43,37 @@ inline void list_del(list_node *n) {
 inline void list_move(list_node *n, list_node *h) {
   clist::unlink(n);
   clist::link_after(h, n);
+}
+
+// include/linux/list.h's hlist, with ids (hlist_node_id). A pprev of 0 is
+// &h->first; the kernel's pprev reaches the head without being told it,
+// so hlist_del is given the list n is on (n's stable_node's hlist).
+inline bool hlist_empty(const hlist_head_id *h) {
+  return !h->first;
+}
+inline void hlist_add_head(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
+  const std::uint32_t first = h->first;
+  n->hlist.next = first;
+  if (first)
+    a.at(first)->hlist.pprev = RmapArena::id_of(n); // first->pprev = &n->next
+  h->first = RmapArena::id_of(n);
+  n->hlist.pprev = 0; // &h->first
+}
+inline void __hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
+  const std::uint32_t next = n->hlist.next;
+  const std::uint32_t pprev = n->hlist.pprev;
+  if (pprev) // *pprev = next
+    a.at(pprev)->hlist.next = next;
+  else
+    h->first = next;
+  if (next)
+    a.at(next)->hlist.pprev = pprev;
+}
+inline void hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
+  __hlist_del(a, n, h);
+  // The kernel poisons them (LIST_POISON1/2): both fault if followed.
+  n->hlist.next = 0;
+  n->hlist.pprev = 0;
 }
 
 } // namespace ksmsim

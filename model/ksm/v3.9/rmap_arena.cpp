@@ -18,10 +18,10 @@ RmapArena::~RmapArena() {
 }
 
 rmap_item *RmapArena::fresh() {
-  const std::uint32_t i = next_id_ - 1;
-  if (i % PER_CHUNK == 0) {
-    if (next_id_ == 0)
-      throw std::bad_alloc(); // 2^32 - 1 items: ids exhausted
+  if (next_id_ > MAX_ID)
+    throw std::bad_alloc(); // ids exhausted (rb_node_id: below 2^30)
+  const std::uint32_t chunk = next_id_ >> SLOT_SHIFT;
+  if (chunk == chunks_.size()) {
     // A chunk aligned to its size: map twice its size, unmap the rest.
     void *m = mmap(nullptr, 2 * CHUNK_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -35,9 +35,9 @@ rmap_item *RmapArena::fresh() {
       munmap(reinterpret_cast<void *>(base + CHUNK_BYTES), start + CHUNK_BYTES - base);
     // Items are visited in no locality order (the tree walks): 2 MiB pages
     // where the host allows them. Only a hint: it changes no result.
-    madvise(reinterpret_cast<void *>(base), CHUNK_BYTES, MADV_HUGEPAGE);
+    madvise(reinterpret_cast<void *>(base), ITEMS_BYTES, MADV_HUGEPAGE);
     chunks_.push_back(reinterpret_cast<rmap_item *>(base));
-    new (reinterpret_cast<void *>(base)) ChunkHeader{this, next_id_};
+    new (reinterpret_cast<void *>(base + ITEMS_BYTES)) ChunkHeader{this, chunk << SLOT_SHIFT};
   }
   rmap_item *item = at(next_id_);
   next_id_++;

@@ -4,9 +4,12 @@
 // rmap_item_cache slab). Items are named by a 32-bit id, given in
 // allocation order from 1 (the trace's synthetic pointer is made from it),
 // so that rmap_item's links can be 32 bits wide (ksm_types.h). They sit in
-// chunks of 4 MiB, each aligned to its size: slot 0 of a chunk is a header
-// (its first id, the arena), so an item's id is found from its address
-// alone, and an id's item with one division.
+// chunks of 2^17 slots of 48 bytes (6 MiB, three 2 MiB pages), each chunk
+// aligned to 8 MiB with a header after its slots (the arena, its first
+// id): id n is slot n % 2^17 of chunk n / 2^17 (slot 0 of chunk 0, id 0,
+// is NULL and never used), found with a shift and a mask, no division,
+// since the tree walks and rotations do it at every link; an item's id is
+// found from its address alone.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +23,12 @@ class Kernel;
 
 class RmapArena {
 public:
-  static constexpr unsigned CHUNK_SHIFT = 16; // 65536 slots of 64 bytes: 4 MiB
-  static constexpr std::uint32_t PER_CHUNK = (1u << CHUNK_SHIFT) - 1; // slot 0 is the header
-  static constexpr std::uintptr_t CHUNK_BYTES = std::uintptr_t(sizeof(rmap_item)) << CHUNK_SHIFT;
+  static constexpr unsigned SLOT_SHIFT = 17;
+  static constexpr std::uint32_t SLOTS = 1u << SLOT_SHIFT; // a chunk's slots
+  static constexpr std::uintptr_t ITEMS_BYTES = std::uintptr_t(SLOTS) * sizeof(rmap_item);
+  static constexpr std::uintptr_t CHUNK_BYTES = std::uintptr_t(1) << 23; // 8 MiB: alignment
+  // Ids stay below 2^30: rb_node_id::__rb_parent_color holds one shifted by 2.
+  static constexpr std::uint32_t MAX_ID = (1u << 30) - 1;
 
   explicit RmapArena(const Kernel &k) : k_(k) {}
   ~RmapArena();
@@ -30,29 +36,26 @@ public:
   RmapArena &operator=(const RmapArena &) = delete;
 
   // The item of a non-zero id that was handed out.
-  rmap_item *at(std::uint32_t id) const {
-    const std::uint32_t i = id - 1;
-    return chunks_[i / PER_CHUNK] + 1 + i % PER_CHUNK;
-  }
+  rmap_item *at(std::uint32_t id) const { return chunks_[id >> SLOT_SHIFT] + (id & (SLOTS - 1)); }
   // A never used item, the next id (std::bad_alloc when out of memory).
   rmap_item *fresh();
   // Ids handed out so far are 1..allocated().
   std::uint32_t allocated() const { return next_id_ - 1; }
   const Kernel &kernel() const { return k_; }
 
-  // What slot 0 of each chunk holds.
+  // What follows each chunk's slots.
   struct ChunkHeader {
     const RmapArena *arena;
-    std::uint32_t first_id; // the id of slot 1
+    std::uint32_t first_id; // the id of slot 0
   };
   static const ChunkHeader &header_of(const rmap_item *item) {
-    return *reinterpret_cast<const ChunkHeader *>(reinterpret_cast<std::uintptr_t>(item) &
-                                                  ~(CHUNK_BYTES - 1));
+    return *reinterpret_cast<const ChunkHeader *>(
+        (reinterpret_cast<std::uintptr_t>(item) & ~(CHUNK_BYTES - 1)) + ITEMS_BYTES);
   }
   static std::uint32_t id_of(const rmap_item *item) {
-    const ChunkHeader &h = header_of(item);
-    return h.first_id - 1 +
-           static_cast<std::uint32_t>(item - reinterpret_cast<const rmap_item *>(&h));
+    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(item);
+    return header_of(item).first_id +
+           static_cast<std::uint32_t>((a & (CHUNK_BYTES - 1)) / sizeof(rmap_item));
   }
 
 private:
@@ -61,6 +64,21 @@ private:
   std::uint32_t next_id_ = 1;
 };
 
-static_assert(sizeof(RmapArena::ChunkHeader) <= sizeof(rmap_item), "the header fits slot 0");
+static_assert(RmapArena::ITEMS_BYTES + sizeof(RmapArena::ChunkHeader) <= RmapArena::CHUNK_BYTES,
+              "a chunk's slots and header fit its 8 MiB");
+
+// model/lib/rbtree_ops.h's node-access policy for the unstable tree: nodes
+// are rmap_item ids, reached through the arena (rb_node_id).
+struct rmap_rb_access {
+  const RmapArena &arena;
+  using link = std::uint32_t;
+  using pc_t = std::uint32_t;
+  using root_t = rb_root_id;
+  pc_t &PC(link n) const { return arena.at(n)->node.__rb_parent_color; }
+  link &R(link n) const { return arena.at(n)->node.rb_right; }
+  link &L(link n) const { return arena.at(n)->node.rb_left; }
+  static link parent_of(pc_t pc) { return pc >> 2; }
+  static pc_t pc_of(link p) { return p << 2; }
+};
 
 } // namespace ksmsim
