@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "model/mm/content.h"
+#include "model/lib/host_memory.h"
 
 #include <algorithm>
 #include <array>
@@ -229,8 +230,10 @@ std::uint32_t ContentStore::new_entry(std::uint64_t word, std::uint32_t refs) {
     if (next_id_ == 0) // 2^32 entries: more than any machine holds
       throw std::bad_alloc();
     id = next_id_++;
-    if ((id >> CHUNK_SHIFT) == chunks_.size())
+    if ((id >> CHUNK_SHIFT) == chunks_.size()) {
+      ensure_host_memory(CHUNK * sizeof(Entry)); // a clear stop, not the OOM killer
       chunks_.push_back(std::make_unique_for_overwrite<Entry[]>(CHUNK));
+    }
   }
   entry(id) = {word, 0, refs};
   return id;
@@ -287,6 +290,7 @@ std::uint32_t ContentStore::intern(std::uint64_t word) {
 }
 
 void ContentStore::grow_slots() {
+  ensure_host_memory(slots_.size() * 2 * sizeof(std::uint64_t));
   std::vector<std::uint64_t> old(slots_.size() * 2, 0);
   old.swap(slots_);
   slot_shift_--;

@@ -3,6 +3,7 @@
 // The rmap_item arena's chunks (model/ksm/v3.9/rmap_arena.h), and the
 // rmap_item fields read through it from outside the port (ksm_types.h).
 #include "model/ksm/v3.9/rmap_arena.h"
+#include "model/lib/host_memory.h"
 
 #include <sys/mman.h>
 
@@ -22,6 +23,7 @@ rmap_item *RmapArena::fresh() {
     throw std::bad_alloc(); // ids exhausted (rb_node_id: below 2^30)
   const std::uint32_t chunk = next_id_ >> SLOT_SHIFT;
   if (chunk == chunks_.size()) {
+    ensure_host_memory(CHUNK_BYTES); // a clear stop, not the host's OOM killer
     // A chunk aligned to its size: map twice its size, unmap the rest.
     void *m = mmap(nullptr, 2 * CHUNK_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
