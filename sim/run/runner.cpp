@@ -239,7 +239,6 @@ private:
   void op(const Expect &x, const Step &st);
   void op(const Dump &x, const Step &st);
   void op(const Sample &x, const Step &st);
-  ScenarioNames scenario_names() const;
   void names_changed(const std::string &mm);
 
   const Scenario &s_;
@@ -566,10 +565,6 @@ void Runner::names_changed(const std::string &mm) {
   v.clear();
   for (const auto &[vma, r] : p.regions)
     v.push_back({vma, r.start, r.pages});
-}
-
-ScenarioNames Runner::scenario_names() const {
-  return names_.scenario_names(); // from regions(), as the narration names them
 }
 
 void Runner::op(const Dump &x, const Step &st) {
