@@ -224,3 +224,22 @@ TEST_CASE("rmap_item: head's stable_node_ref never equals a parent_color word", 
   // Chunks of 2^17 slots of 48 bytes: 6 MiB, three 2 MiB pages.
   CHECK(RmapArena::ITEMS_BYTES == 6u << 20);
 }
+
+TEST_CASE("rbtree ids: a link past the arena's ids is never followed out of it", "[rbtree]") {
+  // Only a corrupt tree has one (an erase of a node not in its tree whose
+  // parent word is a stale head): the kernel's erase then writes through
+  // it; here it reads NULL links and writes nowhere (rmap_rb_access::N).
+  IdTree t;
+  std::uint32_t a = t.add(1), b = t.add(2), c = t.add(3);
+  t.insert(a);
+  t.insert(b);
+  t.insert(c);
+  const std::string before = t.shape(t.root.rb_node);
+  std::uint32_t lone = t.add(9);                  // not in the tree
+  t.a.PC(lone) = rmap_rb_access::pc_of(1u << 20); // an id no chunk holds
+  t.a.L(lone) = t.a.R(lone) = 0;
+  t.ops.rb_erase(lone, &t.root);
+  CHECK(t.shape(t.root.rb_node) == before);
+  CHECK(t.a.PC(1u << 20) == 0);
+  CHECK(t.a.L(0) == 0);
+}

@@ -74,9 +74,22 @@ struct rmap_rb_access {
   using link = std::uint32_t;
   using pc_t = std::uint32_t;
   using root_t = rb_root_id;
-  pc_t &PC(link n) const { return arena.at(n)->node.__rb_parent_color; }
-  link &R(link n) const { return arena.at(n)->node.rb_right; }
-  link &L(link n) const { return arena.at(n)->node.rb_left; }
+  pc_t &PC(link n) const { return N(n).__rb_parent_color; }
+  link &R(link n) const { return N(n).rb_right; }
+  link &L(link n) const { return N(n).rb_left; }
+  // Not the kernel's: a link that names no rmap_item handed out (only a
+  // corrupt tree has one: an erase of a node not in its tree, after the
+  // detector's rb-erase-not-in-tree, following a stale head as a parent)
+  // leads to a scratch node that reads as NULL links and keeps no write,
+  // where the kernel (and the pointer port) would write into whatever the
+  // stale pointer names. Never a read outside the arena.
+  rb_node_id &N(link n) const {
+    if (n - 1u < arena.allocated())
+      return arena.at(n)->node;
+    stray = rb_node_id{};
+    return stray;
+  }
+  mutable rb_node_id stray{};
   static link parent_of(pc_t pc) { return pc >> 2; }
   static pc_t pc_of(link p) { return p << 2; }
 };
