@@ -71,6 +71,13 @@ public:
   static bool __rb_is_black(pc_t pc) { return pc & 1; }
   static link __rb_parent(pc_t pc) { return A::parent_of(pc); }
   bool RB_EMPTY_NODE(link node) const { return PC(node) == A::pc_of(node); }
+  // Links node as a red leaf below parent (NULL: the root) at *rb_link;
+  // rb_insert_color then rebalances.
+  void rb_link_node(link node, link parent, link *rb_link) const {
+    PC(node) = A::pc_of(parent);
+    L(node) = R(node) = link{};
+    *rb_link = node;
+  }
 
   // ------------------------------------------ include/linux/rbtree_augmented.h
 

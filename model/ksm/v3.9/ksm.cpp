@@ -551,6 +551,11 @@ void Ksm::count_memcmp(const PageContent &a, const PageContent &b) {
   if (ops.count_bytes)
     ops.memcmp_bytes += k.contents.compared_length(a, b);
 }
+void Ksm::count_memcmp(const PageContent &a, std::uint64_t seen_word) {
+  ops.memcmp_calls++;
+  if (ops.count_bytes)
+    ops.memcmp_bytes += k.contents.compared_length(a, seen_word);
+}
 
 int Ksm::write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte) {
   KFUNC();
@@ -829,9 +834,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
         ops.follow_page++;
-        ops.memcmp_calls++; // count_memcmp, against the word seen
-        if (ops.count_bytes)
-          ops.memcmp_bytes += k.contents.compared_length(p->content, seen);
+        count_memcmp(p->content, seen);
         parent = *new_;
         new_ = ret < 0 ? &tree_item->node.rb_left : &tree_item->node.rb_right;
         continue;
@@ -873,12 +876,10 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   item->address |= UNSTABLE_FLAG;
   item->address |= (ksm_scan.seqnr & SEQNR_MASK);
   item->nid = nid;
-  // rb_link_node, with ids
-  item->node.__rb_parent_color = rmap_rb_access::pc_of(parent);
-  item->node.rb_left = item->node.rb_right = 0;
-  *new_ = rmap_id(item);
   const rmap_rb_access a = unstable_access();
-  rb_tree_ops<rmap_rb_access>(a).rb_insert_color(rmap_id(item), root);
+  const rb_tree_ops<rmap_rb_access> tree(a);
+  tree.rb_link_node(rmap_id(item), parent, new_);
+  tree.rb_insert_color(rmap_id(item), root);
   remember_seen(item, p); // p is what get_mergeable_page(item) gives now
   k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;

@@ -182,6 +182,8 @@ private:
   int memcmp_pages(page *a, page *b);
   // Counts one memcmp_pages of a and b (model/ksm/v3.9/ksm_ops.h).
   void count_memcmp(const PageContent &a, const PageContent &b);
+  // The same against a word seen (rmap_item::seen_word), without its page.
+  void count_memcmp(const PageContent &a, std::uint64_t seen_word);
   bool pages_identical(page *a, page *b) { return memcmp_pages(a, b) == 0; }
   int write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte);
   int replace_page(vm_area_struct *vma, page *p, page *kpage, pte_t orig_pte);
