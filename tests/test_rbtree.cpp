@@ -10,6 +10,7 @@
 #include "model/lib/rbtree.h"
 
 #include "catch.h"
+#include "rbtree_keyed.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -22,33 +23,11 @@ using namespace ksmsim;
 
 namespace {
 
-struct Item {
-  rb_node node{};
-  int key = 0;
-};
-
-Item *item_of(rb_node *n) {
-  static_assert(offsetof(Item, node) == 0, "node is Item's first member");
-  return reinterpret_cast<Item *>(n);
-}
-
-int key_of(const rb_node *n) {
-  return n ? item_of(const_cast<rb_node *>(n))->key : -1;
-}
-
-// The kernel's insert pattern (as in mm/ksm.c's stable_tree_insert).
-void insert(rb_root *root, Item *it) {
-  rb_node **new_ = &root->rb_node, *parent = nullptr;
-  while (*new_) {
-    parent = *new_;
-    if (it->key < item_of(parent)->key)
-      new_ = &parent->rb_left;
-    else
-      new_ = &parent->rb_right;
-  }
-  rb_link_node(&it->node, parent, new_);
-  rb_insert_color(&it->node, root);
-}
+using rbtree_test::insert;
+using rbtree_test::Item;
+using rbtree_test::item_of;
+using rbtree_test::key_of;
+using rbtree_test::shape;
 
 // Checks the red-black properties and the parent links of the subtree at n
 // (whose parent should be parent); returns its black height, keys in order.
@@ -76,16 +55,6 @@ std::vector<int> check_tree(const rb_root &root) {
   check_subtree(root.rb_node, nullptr, keys);
   CHECK(std::is_sorted(keys.begin(), keys.end()));
   return keys;
-}
-
-// "key colour(left, right)" with B/r for black/red, "-" for NULL.
-std::string shape(const rb_node *n) {
-  if (!n)
-    return "-";
-  std::string s = std::to_string(key_of(n)) + (rb_is_black(n) ? "B" : "r");
-  if (n->rb_left || n->rb_right)
-    s += "(" + shape(n->rb_left) + "," + shape(n->rb_right) + ")";
-  return s;
 }
 
 struct Tree {

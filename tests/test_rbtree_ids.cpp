@@ -11,6 +11,7 @@
 #include "model/mm/kernel.h"
 
 #include "catch.h"
+#include "rbtree_keyed.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -48,9 +49,7 @@ struct IdTree {
       parent = *new_;
       new_ = keys[id] < keys[parent] ? &a.L(parent) : &a.R(parent);
     }
-    a.PC(id) = rmap_rb_access::pc_of(parent); // rb_link_node
-    a.L(id) = a.R(id) = 0;
-    *new_ = id;
+    ops.rb_link_node(id, parent, new_);
     ops.rb_insert_color(id, &root);
   }
   std::string shape(std::uint32_t n) const {
@@ -63,30 +62,9 @@ struct IdTree {
   }
 };
 
-struct PtrItem {
-  rb_node node{}; // the first member
-  int key = 0;
-};
-int key_of(const rb_node *n) {
-  return reinterpret_cast<const PtrItem *>(n)->key;
-}
-void insert(rb_root *root, PtrItem *it) {
-  rb_node **new_ = &root->rb_node, *parent = nullptr;
-  while (*new_) {
-    parent = *new_;
-    new_ = it->key < key_of(parent) ? &parent->rb_left : &parent->rb_right;
-  }
-  rb_link_node(&it->node, parent, new_);
-  rb_insert_color(&it->node, root);
-}
-std::string shape(const rb_node *n) {
-  if (!n)
-    return "-";
-  std::string s = std::to_string(key_of(n)) + (rb_is_black(n) ? "B" : "r");
-  if (n->rb_left || n->rb_right)
-    s += "(" + shape(n->rb_left) + "," + shape(n->rb_right) + ")";
-  return s;
-}
+using PtrItem = rbtree_test::Item;
+using rbtree_test::insert;
+using rbtree_test::shape;
 
 } // namespace
 
