@@ -115,6 +115,11 @@ void set_oops_sink(OopsSink *sink);
 [[noreturn]] void kernel_bug(const char *fn, const std::string &message);
 // A NULL dereference the kernel itself would take, in fn.
 [[noreturn]] void kernel_null_deref(const char *fn);
+// A general protection fault the kernel would take in fn: x86-64's for a
+// non-canonical address it dereferences, such as LIST_POISON1 or 2
+// (0xdead000000100100, 0xdead000000200200). An oops, as a NULL
+// dereference is.
+[[noreturn]] void kernel_general_protection_fault(const char *fn);
 // The kernel's non-fatal complaints: WARN_ON at file:line, and printed
 // errors such as "BUG: Bad page map" or "BUG: Bad page state" (the kernel
 // taints itself and goes on).
