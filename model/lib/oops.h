@@ -7,9 +7,11 @@
 // - a detector report (like KASAN's or lockdep's; the kernel cannot see
 //   these): a node erased from a tree that does not hold it, a mapcount
 //   going negative, use of a freed object, taking a lock the same context
-//   holds. detector_report goes on, as the kernel would carry on unaware;
-//   detector_stop ends the run where the kernel's behaviour is undefined
-//   (use after free) or it would hang (deadlock).
+//   holds; and the simulator's own misuse of its bookkeeping (a page
+//   content put once too often: negative-content-holders). detector_report
+//   goes on, as the kernel would carry on unaware; detector_stop ends the
+//   run where the kernel's behaviour is undefined (use after free), it
+//   would hang (deadlock), or the simulator's state is no longer sound.
 // Ported functions push their name on a simulated call path (KFUNC) so each
 // record can say how it was reached.
 #pragma once
