@@ -64,17 +64,19 @@ inline void hlist_add_head(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
 // here a link that names no rmap_item handed out (hlist_del's poison, after
 // a second hlist_del of one item) is where the kernel's dereference of
 // LIST_POISON2 (*pprev = next) or LIST_POISON1 (next->pprev) takes a
-// general protection fault: the oops, in fn (hlist_del is inlined into its
-// caller, so the oops's RIP is there). Both are checked before either is
-// written, where the kernel would have written *pprev = next before
-// faulting on next: no list ever holds a poison, and the run stops at the
-// oops. Never a read outside the arena.
+// general protection fault (x86-64: the poisons are non-canonical): an
+// oops, not a detector report, since the kernel itself faults there and
+// its log shows it. In fn: hlist_del is inlined into its caller, so the
+// oops's RIP is there. Both links are checked before either is written,
+// where the kernel would have written *pprev = next before faulting on
+// next: so no list ever holds a poison, and the run stops at the oops.
+// Never a read outside the arena.
 inline void __hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h, const char *fn) {
   const std::uint32_t next = n->hlist.next;
   const std::uint32_t pprev = n->hlist.pprev;
-  if (pprev - 1u >= a.allocated() && pprev) // *pprev: LIST_POISON2
+  if (pprev > a.allocated()) // *pprev: LIST_POISON2
     kernel_general_protection_fault(fn);
-  if (next - 1u >= a.allocated() && next) // next->pprev: LIST_POISON1
+  if (next > a.allocated()) // next->pprev: LIST_POISON1
     kernel_general_protection_fault(fn);
   if (pprev) // *pprev = next
     a.at(pprev)->hlist.next = next;
