@@ -8,6 +8,7 @@
 // top), the checksums by a transcription of include/linux/jhash.h (3.9),
 // not by the model.
 
+#include "model/lib/oops.h"
 #include "model/mm/content.h"
 
 #include "catch.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -264,4 +266,44 @@ TEST_CASE("content table: compare against a word reads as memcmp against its pag
   cs.poke(a, 0, 'b');
   CHECK(cs.compare(a, fill_word('b')) < 0); // offset 1 decides
   CHECK(cs.compared_length(a, fill_word('b')) == 2);
+}
+
+// A holder put twice is a simulator bug (each PageContent holds its entry
+// once): the second put finds no holders and must be reported, never wrap
+// the 30-bit count into the entry's flag bits.
+TEST_CASE("content table: a put on a content with no holders is a detector report", "[content]") {
+  ContentStore cs;
+  PageContent a;
+  cs.set_word(a, 0x1111);
+  PageContent stale; // a second handle to a's entry that the store never counted
+  stale.id = a.id;
+  cs.reset(a); // the last holder: the entry is freed
+  CHECK(cs.entries() == 0);
+  CHECK_THROWS_AS(cs.reset(stale), OopsException);
+  // The freed entry's flags are untouched: a new word is interned afresh.
+  PageContent b;
+  cs.set_word(b, 0x2222);
+  CHECK(cs.entries() == 1);
+  CHECK(cs.holders(b) == 1);
+  CHECK_FALSE(cs.has_pokes(b));
+  cs.reset(b);
+}
+
+// A copy of a PageContent would hold its entry without being counted
+// (content.h): only ContentStore::copy copies; moving hands the hold over.
+TEST_CASE("content table: a PageContent cannot be copied, only moved", "[content]") {
+  CHECK_FALSE(std::is_copy_constructible_v<PageContent>);
+  CHECK_FALSE(std::is_copy_assignable_v<PageContent>);
+  CHECK_FALSE(std::is_move_assignable_v<PageContent>);
+  CHECK(std::is_nothrow_move_constructible_v<PageContent>);
+  ContentStore cs;
+  PageContent a;
+  cs.set_word(a, 0x3333);
+  PageContent b(std::move(a));
+  CHECK(a.id == 0); // the zero page's content, holding nothing
+  CHECK(cs.holders(b) == 1);
+  cs.reset(a);
+  CHECK(cs.entries() == 1);
+  cs.reset(b);
+  CHECK(cs.entries() == 0);
 }

@@ -6,6 +6,7 @@
 
 #include "model/check/invariants.h"
 #include "model/check/touch_log.h"
+#include "model/ksm/v3.9/ksm.h"
 #include "model/mm/kernel.h"
 #include "tests/machine.h"
 
@@ -95,4 +96,47 @@ TEST_CASE("invariants: the incremental check sees what a step did to the frames 
     CHECK(mentions(v, "has mapcount 2 but 1 ptes map it"));
   }
   m.k.touch = nullptr;
+}
+
+// mm/ksm.c (3.9): an rmap_item with STABLE_FLAG has in head the stable_node
+// whose hlist lists it (stable_tree_append); remove_rmap_item_from_tree
+// follows it. Here a head is a stable_node_ref (ksm_types.h): bit 1 set,
+// the id of a live node above it. One process, one page, one scan: its
+// rmap_item has a checksum and no flag (cmp_and_merge_page returns on a
+// changed checksum), so a STABLE_FLAG given to it is all that is wrong.
+TEST_CASE("invariants: an rmap_item with STABLE_FLAG and no stable_node in head is reported",
+          "[invariants]") {
+  Machine m;
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  std::uint64_t start = m.k.do_mmap_anon(a, 1, -1);
+  m.write(a, start, 0x6161616161616161ULL);
+  REQUIRE(m.k.sys_madvise(a, start, PAGE_SIZE, MADV_MERGEABLE) == 0);
+  REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
+  m.k.ksm.ksm_do_scan(100);
+  Ksm *ksm = ksm_v3_9(m.k);
+  REQUIRE(ksm);
+  rmap_item *item = nullptr;
+  ksm->for_each_mm_slot([&](const mm_slot *slot) {
+    if (slot->rmap_list)
+      item = ksm->rmap_at(slot->rmap_list);
+  });
+  REQUIRE(item);
+  REQUIRE((item->address & (STABLE_FLAG | UNSTABLE_FLAG)) == 0);
+  REQUIRE(InvariantChecker::check(m.k).empty());
+  item->address |= STABLE_FLAG;
+  SECTION("bit 1 clear: a parent_color word, no stable_node_ref") {
+    item->head = 1u << 2;
+    CHECK(mentions(InvariantChecker::check(m.k),
+                   "has STABLE_FLAG but its head 0x4 is no stable_node_ref"));
+  }
+  SECTION("an id no stable_node has") {
+    item->head = 999u << 2 | 2;
+    CHECK(mentions(InvariantChecker::check(m.k),
+                   "has STABLE_FLAG but its head 0xf9e names no stable_node"));
+  }
+  SECTION("NULL") {
+    item->head = 0;
+    CHECK(mentions(InvariantChecker::check(m.k),
+                   "has STABLE_FLAG but its head 0x0 is no stable_node_ref"));
+  }
 }

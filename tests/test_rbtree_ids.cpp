@@ -170,21 +170,54 @@ TEST_CASE("hlist ids: hlist_add_head and hlist_del keep the kernel's order and l
   CHECK(item[1]->hlist.pprev == id(item[2]));
   CHECK(item[0]->hlist.pprev == id(item[1]));
   CHECK(item[0]->hlist.next == 0);
-  // A middle one: *pprev = next, next->pprev = pprev; then poisoned (0).
-  hlist_del(arena, item[1], &h);
+  // A middle one: *pprev = next, next->pprev = pprev; then poisoned.
+  hlist_del(arena, item[1], &h, "test");
   CHECK(order(h) == std::vector<std::uint32_t>{id(item[2]), id(item[0])});
   CHECK(item[0]->hlist.pprev == id(item[2]));
-  CHECK(item[1]->hlist.next == 0);
-  CHECK(item[1]->hlist.pprev == 0);
+  CHECK(item[1]->hlist.next == HLIST_ID_POISON1);
+  CHECK(item[1]->hlist.pprev == HLIST_ID_POISON2);
   // The first: its pprev is &h->first.
-  hlist_del(arena, item[2], &h);
+  hlist_del(arena, item[2], &h, "test");
   CHECK(order(h) == std::vector<std::uint32_t>{id(item[0])});
   CHECK(item[0]->hlist.pprev == 0);
   hlist_add_head(arena, item[3], &h);
   CHECK(order(h) == std::vector<std::uint32_t>{id(item[3]), id(item[0])});
-  hlist_del(arena, item[0], &h); // the last
-  hlist_del(arena, item[3], &h);
+  hlist_del(arena, item[0], &h, "test"); // the last
+  hlist_del(arena, item[3], &h, "test");
   CHECK(hlist_empty(&h));
+}
+
+// include/linux/list.h (3.9): hlist_del poisons n->next with LIST_POISON1
+// and n->pprev with LIST_POISON2; a second hlist_del's *pprev = next then
+// writes through LIST_POISON2, which x86-64 maps nowhere (0xdead000000200200
+// is non-canonical): a general protection fault, an oops. The list it was
+// on is left as the first del left it.
+TEST_CASE("hlist ids: a second hlist_del of an item oopses on the poison, the list untouched",
+          "[ksm][hlist]") {
+  Kernel k(MachineConfig{}, KernelProfile{});
+  RmapArena arena(k);
+  rmap_item *item[2];
+  for (rmap_item *&i : item) {
+    i = arena.fresh();
+    *i = rmap_item{};
+  }
+  hlist_head_id h{};
+  hlist_add_head(arena, item[0], &h);
+  hlist_add_head(arena, item[1], &h);
+  hlist_del(arena, item[1], &h, "remove_rmap_item_from_tree");
+  CHECK(item[1]->hlist.next == HLIST_ID_POISON1);
+  CHECK(item[1]->hlist.pprev == HLIST_ID_POISON2);
+  REQUIRE(h.first == RmapArena::id_of(item[0]));
+  try {
+    hlist_del(arena, item[1], &h, "remove_rmap_item_from_tree");
+    FAIL("a second hlist_del went through");
+  } catch (const OopsException &e) {
+    CHECK(std::string(e.what()) ==
+          "remove_rmap_item_from_tree: general protection fault: 0000 [#1] SMP");
+  }
+  CHECK(h.first == RmapArena::id_of(item[0]));
+  CHECK(item[0]->hlist.pprev == 0);
+  CHECK(item[0]->hlist.next == 0);
 }
 
 TEST_CASE("rmap_item: head's stable_node_ref never equals a parent_color word", "[ksm]") {

@@ -84,10 +84,22 @@ struct Checker {
           if (age > 1)
             fail("rmap_item", "rmap_item {} has unstable age {}", rmap_item_id(item), age);
         }
-        const stable_node *head = ksm.stable_of_head(item->head);
-        if ((item->address & STABLE_FLAG) && head && head->freed)
-          fail("rmap_item", "rmap_item {} points to freed stable_node {}", rmap_item_id(item),
-               head->id);
+        if (item->address & STABLE_FLAG) {
+          // head is a stable_node_ref (ksm_types.h): bit 1 set (bit 0
+          // clear), a node's id above them.
+          const stable_node *head = ksm.stable_of_head(item->head);
+          if ((item->head & 3) != 2)
+            fail("rmap_item",
+                 "rmap_item {} has STABLE_FLAG but its head {:#x} is no stable_node_ref",
+                 rmap_item_id(item), item->head);
+          else if (!head)
+            fail("rmap_item",
+                 "rmap_item {} has STABLE_FLAG but its head {:#x} names no stable_node",
+                 rmap_item_id(item), item->head);
+          else if (head->freed)
+            fail("rmap_item", "rmap_item {} points to freed stable_node {}", rmap_item_id(item),
+                 head->id);
+        }
       }
     });
     if (shared != ksm.ksm_pages_shared || sharing != ksm.ksm_pages_sharing)

@@ -49,6 +49,12 @@ void kernel_null_deref(const char *fn) {
   kernel_bug(fn, "unable to handle kernel NULL pointer dereference");
 }
 
+void kernel_general_protection_fault(const char *fn) {
+  // die("general protection fault", regs, error_code) in do_general_protection
+  // (arch/x86/kernel/traps.c, 3.9): "%s: %04lx [#%d]" and " SMP" on SMP builds.
+  kernel_bug(fn, "general protection fault: 0000 [#1] SMP");
+}
+
 void kernel_warn_at(const char *fn, const char *site) {
   OopsRecord rec = make("WARNING", fn, fmt::format("WARNING: at {} {}()", site, fn));
   rec.site = site;

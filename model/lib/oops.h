@@ -7,9 +7,11 @@
 // - a detector report (like KASAN's or lockdep's; the kernel cannot see
 //   these): a node erased from a tree that does not hold it, a mapcount
 //   going negative, use of a freed object, taking a lock the same context
-//   holds. detector_report goes on, as the kernel would carry on unaware;
-//   detector_stop ends the run where the kernel's behaviour is undefined
-//   (use after free) or it would hang (deadlock).
+//   holds; and the simulator's own misuse of its bookkeeping (a page
+//   content put once too often: negative-content-holders). detector_report
+//   goes on, as the kernel would carry on unaware; detector_stop ends the
+//   run where the kernel's behaviour is undefined (use after free), it
+//   would hang (deadlock), or the simulator's state is no longer sound.
 // Ported functions push their name on a simulated call path (KFUNC) so each
 // record can say how it was reached.
 #pragma once
@@ -115,6 +117,11 @@ void set_oops_sink(OopsSink *sink);
 [[noreturn]] void kernel_bug(const char *fn, const std::string &message);
 // A NULL dereference the kernel itself would take, in fn.
 [[noreturn]] void kernel_null_deref(const char *fn);
+// A general protection fault the kernel would take in fn: x86-64's for a
+// non-canonical address it dereferences, such as LIST_POISON1 or 2
+// (0xdead000000100100, 0xdead000000200200). An oops, as a NULL
+// dereference is.
+[[noreturn]] void kernel_general_protection_fault(const char *fn);
 // The kernel's non-fatal complaints: WARN_ON at file:line, and printed
 // errors such as "BUG: Bad page map" or "BUG: Bad page state" (the kernel
 // taints itself and goes on).

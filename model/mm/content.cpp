@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "model/mm/content.h"
 #include "model/lib/host_memory.h"
+#include "model/lib/oops.h"
 
 #include <algorithm>
 #include <array>
@@ -251,11 +252,18 @@ void ContentStore::get(std::uint32_t id) {
   e.refs++;
 }
 
-// A holder less: the entry is freed with its last.
+// A holder less: the entry is freed with its last. An entry without
+// holders was freed by its last put: a put on it is one holder put twice,
+// or one never counted (a simulator bug, not the kernel's: page bytes have
+// no count in the kernel), reported as such and the run stopped, never a
+// count wrapped into the flag bits.
 void ContentStore::put(std::uint32_t id) {
   if (!id)
     return;
   Entry &e = entry(id);
+  if ((e.refs & REFS) == 0)
+    detector_stop("ContentStore::put", "negative-content-holders",
+                  "ksmsim: put of a page content that has no holders");
   if ((--e.refs & REFS) != 0)
     return;
   if (e.refs & POKED)

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,10 +35,26 @@ class PokeTable;
 // PageContents that hold it (pages, swap slots): it is freed with the last.
 // Entry ids and the hash table's order are never output: two pages are
 // equal when their bytes are, whichever entries they hold.
+//
+// A PageContent holds its entry once, so it is never copied (a copy would
+// hold the entry uncounted, and a put through it would take a hold that is
+// another's): ContentStore::copy copies, counting the new holder. Moving
+// hands the hold over and leaves the zero page's content behind; assigning
+// would drop the old hold uncounted, so there is none (the store's set_word,
+// copy and reset change a content).
 struct PageContent {
   std::uint32_t id = 0;
+  PageContent() = default;
+  PageContent(const PageContent &) = delete;
+  PageContent &operator=(const PageContent &) = delete;
+  PageContent(PageContent &&other) noexcept : id(other.id) { other.id = 0; }
+  PageContent &operator=(PageContent &&) = delete;
 };
 static_assert(sizeof(PageContent) == 4, "a page's content is 4 bytes");
+static_assert(!std::is_copy_constructible_v<PageContent> &&
+                  !std::is_copy_assignable_v<PageContent> &&
+                  !std::is_move_assignable_v<PageContent>,
+              "a PageContent is copied only through ContentStore::copy");
 
 class ContentStore {
 public:

@@ -402,7 +402,7 @@ void Ksm::remove_rmap_item_from_tree(rmap_item *item) {
     page *p = get_ksm_page(node, true);
     if (p) {
       k.explain({.why = Why::removed_stable, .item = item, .node = node});
-      hlist_del(rmap_items_, item, &node->hlist);
+      hlist_del(rmap_items_, item, &node->hlist, __func__);
       k.unlock_page(p);
       k.put_page(p);
       if (!hlist_empty(&node->hlist))

@@ -10,6 +10,7 @@
 
 #include "model/ksm/v3.9/ksm_types.h"
 #include "model/ksm/v3.9/rmap_arena.h"
+#include "model/lib/oops.h"
 
 namespace ksmsim {
 
@@ -59,9 +60,24 @@ inline void hlist_add_head(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
   h->first = RmapArena::id_of(n);
   n->hlist.pprev = 0; // &h->first
 }
-inline void __hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
+// Not the kernel's: the kernel follows next and pprev wherever they point;
+// here a link that names no rmap_item handed out (hlist_del's poison, after
+// a second hlist_del of one item) is where the kernel's dereference of
+// LIST_POISON2 (*pprev = next) or LIST_POISON1 (next->pprev) takes a
+// general protection fault (x86-64: the poisons are non-canonical): an
+// oops, not a detector report, since the kernel itself faults there and
+// its log shows it. In fn: hlist_del is inlined into its caller, so the
+// oops's RIP is there. Both links are checked before either is written,
+// where the kernel would have written *pprev = next before faulting on
+// next: so no list ever holds a poison, and the run stops at the oops.
+// Never a read outside the arena.
+inline void __hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h, const char *fn) {
   const std::uint32_t next = n->hlist.next;
   const std::uint32_t pprev = n->hlist.pprev;
+  if (pprev > a.allocated()) // *pprev: LIST_POISON2
+    kernel_general_protection_fault(fn);
+  if (next > a.allocated()) // next->pprev: LIST_POISON1
+    kernel_general_protection_fault(fn);
   if (pprev) // *pprev = next
     a.at(pprev)->hlist.next = next;
   else
@@ -69,11 +85,10 @@ inline void __hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
   if (next)
     a.at(next)->hlist.pprev = pprev;
 }
-inline void hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h) {
-  __hlist_del(a, n, h);
-  // The kernel poisons them (LIST_POISON1/2): both fault if followed.
-  n->hlist.next = 0;
-  n->hlist.pprev = 0;
+inline void hlist_del(const RmapArena &a, rmap_item *n, hlist_head_id *h, const char *fn) {
+  __hlist_del(a, n, h, fn);
+  n->hlist.next = HLIST_ID_POISON1;
+  n->hlist.pprev = HLIST_ID_POISON2;
 }
 
 } // namespace ksmsim

@@ -49,6 +49,14 @@ struct hlist_node_id {
   std::uint32_t next;
   std::uint32_t pprev;
 };
+// What hlist_del leaves in next and pprev: include/linux/poison.h's
+// LIST_POISON1 (0x00100100) and LIST_POISON2 (0x00200200) with bit 30 set,
+// as ids stay below 2^30 (rmap_arena.h): no rmap_item has them, as no
+// mapping has the kernel's poisons (on x86-64 0xdead000000100100 and
+// 0xdead000000200200, non-canonical). Distinct from 0, which pprev uses
+// for &head->first.
+inline constexpr std::uint32_t HLIST_ID_POISON1 = 0x40100100;
+inline constexpr std::uint32_t HLIST_ID_POISON2 = 0x40200200;
 
 struct rmap_item;
 
