@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-#include "model/ksm/v3.9/ksm_tree.h" // the list primitives
+#include "model/lib/list.h"
 #include "model/lib/oops.h"
 #include "model/mm/kernel.h"
 

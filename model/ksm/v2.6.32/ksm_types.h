@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "model/ksm/v3.9/ksm_types.h" // list_node
+#include "model/lib/list_node.h"
 #include "model/lib/rbtree.h"
 #include "model/mm/mm_types.h"
 

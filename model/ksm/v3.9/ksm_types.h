@@ -10,16 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "model/lib/list_node.h"
 #include "model/lib/rbtree.h"
 #include "model/mm/mm_types.h"
 
 namespace ksmsim {
-
-// A doubly linked list node (struct list_head).
-struct list_node {
-  list_node *next;
-  list_node *prev;
-};
 
 // Not the kernel's layout (docs/port-map.md): the unstable tree's links as
 // 32-bit rmap_item ids (model/ksm/v3.9/rmap_arena.h; 0 is NULL), in

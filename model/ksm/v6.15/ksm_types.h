@@ -9,16 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "model/lib/list_node.h"
 #include "model/lib/rbtree.h"
 #include "model/mm/mm_types.h"
 
 namespace ksmsim::v6_15 {
 
-// A doubly linked list node (struct list_head / hlist_node).
-struct list_node {
-  list_node *next;
-  list_node *prev;
-};
+using ksmsim::list_node; // struct list_head, and 6.15's hlists too (model/lib/list_node.h)
 
 struct rmap_item;
 
