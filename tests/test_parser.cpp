@@ -6,6 +6,10 @@
 
 #include "catch.h"
 
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -351,6 +355,32 @@ TEST_CASE("expect page as a list, oops naming a function, violated invariants", 
   CHECK(e.pages[1].loc.line == 9);
   CHECK(e.oops == "remove_rmap_item_from_tree");
   CHECK(e.invariants == false);
+}
+
+TEST_CASE("detected: takes the name of every detector report the model makes", "[parser]") {
+  // Every name model/ and sim/ pass to detector_report or detector_stop,
+  // read from the sources (so a new detector cannot be left out).
+  std::set<std::string> made;
+  const std::regex call(R"re((detector_report|detector_stop)\([^;]*?"([a-z-]+)")re");
+  for (const char *dir : {"model", "sim"}) {
+    for (const auto &f : std::filesystem::recursive_directory_iterator(
+             std::string(KSMSIM_SOURCE_DIR) + "/" + dir)) {
+      if (f.path().extension() != ".cpp" && f.path().extension() != ".h")
+        continue;
+      std::ifstream in(f.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      for (std::sregex_iterator m(text.begin(), text.end(), call), end; m != end; ++m)
+        made.insert((*m)[2]);
+    }
+  }
+  REQUIRE(made.size() >= 8);
+  for (const std::string &name : made) {
+    CAPTURE(name);
+    Expect e = body_of<Expect>("  - expect: {detected: " + name + "}\n");
+    CHECK(e.detected == name);
+  }
+  CHECK_THROWS_WITH(body_of<Expect>("  - expect: {detected: no-such-detector}\n"),
+                    Contains("detected: expected none, a detector ("));
 }
 
 // --- page ranges -----------------------------------------------------------------

@@ -115,9 +115,12 @@ constexpr std::array<std::string_view, 2> kSignedCounters{"general_profit", "ksm
 constexpr std::array<std::string_view, 10> kExpectExtras{
     "mm",         "page",    "oops",       "warning",   "detected",
     "invariants", "if_with", "if_without", "if_kernel", "if_not_kernel"};
-// The names `detected:` takes (model/lib/oops.h's detector reports).
-constexpr std::array<std::string_view, 5> kDetectorNames{
-    "rb-erase-not-in-tree", "use-after-free", "deadlock", "negative-mapcount", "fault-no-progress"};
+// The names `detected:` takes: every detector report the model makes
+// (model/lib/oops.h's kinds; tests/test_parser.cpp checks the list against
+// the model's sources).
+constexpr std::array<std::string_view, 8> kDetectorNames{
+    "rb-erase-not-in-tree", "rbtree-cycle",        "use-after-free",    "deadlock",
+    "negative-mapcount",    "negative-swap-count", "fault-no-progress", "negative-content-holders"};
 // ksm_rmap_items and merged (v1), then 6.x /proc/PID/ksm_stat's (extension).
 constexpr std::array<std::string_view, 7> kMmExpectKeys{
     "ksm_rmap_items",     "merged",        "ksm_merging_pages", "ksm_zero_pages",
