@@ -40,10 +40,23 @@ struct Checker {
 
   void ksm_trees(Ksm &ksm) {
     unsigned long shared = 0, sharing = 0, unshared = 0, items = 0;
+    // A list longer than every rmap_item ever handed out is a cycle: the
+    // walks stop there (the check never hangs) and say so.
+    const unsigned long bound = ksm.rmap_items_allocated();
+    // Items on some stable_node's hlist, and items with STABLE_FLAG and a
+    // head naming a live node: equal when every such item is listed (a
+    // listed item's flag and head are checked; one listed twice is a cycle
+    // or fails the head check on the other node).
+    unsigned long listed = 0, stable_flagged = 0;
     auto count_hlist = [&](const stable_node *node) {
       unsigned long n = 0;
       for (const rmap_item *item = ksm.hlist_first_entry(node); item;
            item = ksm.hlist_next_entry(item)) {
+        if (n == bound) {
+          fail("stable_node", "node {}'s hlist does not end within {} rmap_items (a cycle)",
+               node->id, bound);
+          break;
+        }
         if (!item->mm)
           fail("stable_node", "node {} lists a freed rmap_item", node->id);
         else if (!(item->address & STABLE_FLAG) || item->head != stable_node_ref(node))
@@ -51,6 +64,7 @@ struct Checker {
                rmap_item_id(item), node->id);
         n++;
       }
+      listed += n;
       if (n) {
         shared++;
         sharing += n - 1;
@@ -67,8 +81,14 @@ struct Checker {
       count_hlist(node);
     });
     ksm.for_each_mm_slot([&](const mm_slot *slot) {
+      unsigned long on_slot = 0;
       for (const rmap_item *item = ksm.rmap_at(slot->rmap_list); item;
            item = rmap_item_next(item)) {
+        if (on_slot++ == bound) {
+          fail("mm_slot", "mm_slot {}'s rmap_list does not end within {} rmap_items (a cycle)",
+               slot->id, bound);
+          break;
+        }
         items++;
         if (!item->mm) {
           fail("rmap_item", "a freed rmap_item {} is on mm_slot {}'s list", rmap_item_id(item),
@@ -99,12 +119,19 @@ struct Checker {
           else if (head->freed)
             fail("rmap_item", "rmap_item {} points to freed stable_node {}", rmap_item_id(item),
                  head->id);
+          else
+            stable_flagged++;
         }
       }
     });
     if (shared != ksm.ksm_pages_shared || sharing != ksm.ksm_pages_sharing)
       fail("counters", "pages_shared/sharing {}/{} but the stable tree holds {}/{}",
            ksm.ksm_pages_shared, ksm.ksm_pages_sharing, shared, sharing);
+    if (listed != stable_flagged)
+      fail("rmap_item",
+           "{} rmap_items have STABLE_FLAG and a live stable_node's head but {} are listed on "
+           "stable_nodes",
+           stable_flagged, listed);
     if (unshared != ksm.ksm_pages_unshared)
       fail("counters", "pages_unshared {} but {} rmap_items are flagged unstable",
            ksm.ksm_pages_unshared, unshared);
