@@ -823,11 +823,13 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   // the kernel's way. Not while a preemption point or the narration watches.
   const bool use_seen = k.shortcuts && !k.on_point && !k.narrator;
   const std::uint32_t epoch32 = static_cast<std::uint32_t>(k.mm_epoch);
+  lookahead_begin(root);
   while (*new_) {
     k.cond_resched("unstable_tree_search_insert:cond_resched");
     ops.unstable_levels++;
     rmap_item *tree_item = rmap_items_.at(*new_);
     prefetch_children(rmap_items_, tree_item);
+    lookahead_level(epoch32);
     // (A freed item has nothing seen: check_live below reports it.)
     if (use_seen && tree_item->seen_epoch == epoch32) {
       const std::uint64_t seen = tree_item->seen_word;
@@ -884,6 +886,52 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;
   return nullptr;
+}
+
+bool Ksm::peek_ahead_word(std::uint64_t *word) const {
+  const mm_slot *slot = ksm_scan.mm_slot;
+  if (!slot || slot == &ksm_mm_head || slot->freed || !slot->mm)
+    return false;
+  const mm_struct *mm = slot->mm;
+  const std::uint64_t addr = ksm_scan.address + std::uint64_t(LOOKAHEAD_PAGES - 1) * PAGE_SIZE;
+  const std::uint64_t key = pgtable_key(addr);
+  if (key >= mm->pgtables.size() || !mm->pgtables[key])
+    return false;
+  const pte_t pte = (*mm->pgtables[key])[(addr >> PAGE_SHIFT) & 511];
+  if (!pte_present(pte) || !k.pfn_valid(pte_pfn(pte)))
+    return false;
+  const page *pg = k.pfn_to_page(pte_pfn(pte));
+  if (k.contents.has_pokes(pg->content))
+    return false;
+  *word = k.contents.word_of(pg->content);
+  return true;
+}
+
+void Ksm::lookahead_begin(const rb_root_id *root) {
+  std::uint64_t word;
+  if (!peek_ahead_word(&word))
+    return;
+  lookahead_[lookahead_start_] = {word, root->rb_node};
+  lookahead_start_ = (lookahead_start_ + 1) % LOOKAHEAD_WALKS;
+}
+
+void Ksm::lookahead_level(std::uint32_t epoch32) {
+  lookahead_walk &w = lookahead_[lookahead_step_];
+  lookahead_step_ = (lookahead_step_ + 1) % LOOKAHEAD_WALKS;
+  if (w.node - 1u >= rmap_items_.allocated()) {
+    w.node = 0;
+    return;
+  }
+  const rmap_item *item = rmap_items_.at(w.node);
+  // A page's bytes compare as its word's, most significant byte first
+  // (ContentStore's word_byte); only a hint if it did not.
+  if (item->seen_epoch != epoch32 || item->seen_word == w.word) {
+    w.node = 0;
+    return;
+  }
+  w.node = w.word < item->seen_word ? item->node.rb_left : item->node.rb_right;
+  if (w.node - 1u < rmap_items_.allocated()) // (a corrupt tree's link names no item)
+    prefetch_item(rmap_items_.at(w.node));
 }
 
 void Ksm::remember_seen(rmap_item *item, const page *pg) {

@@ -5,6 +5,7 @@
 // object's state. See docs/port-map.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -196,6 +197,26 @@ private:
   void stable_tree_append(rmap_item *item, stable_node *node);
   // Not the kernel's: what get_mergeable_page(item) gave, pg (rmap_item::seen_epoch).
   void remember_seen(rmap_item *item, const page *pg);
+
+  // Not the kernel's, and changing nothing the kernel has: walks of the
+  // unstable tree for pages the scan will reach, read-only, a level at a
+  // time between the real walk's levels, so that their paths are in the
+  // cache when the real walks come (a walk is a chain of dependent cache
+  // misses; these chains are independent of it). Hints only: no result
+  // depends on them.
+  struct lookahead_walk {
+    std::uint64_t word = 0;
+    std::uint32_t node = 0; // the next level's rmap_item id; 0: idle
+  };
+  static constexpr unsigned LOOKAHEAD_WALKS = 16;
+  static constexpr unsigned LOOKAHEAD_PAGES = 24; // how far ahead a walk starts
+  std::array<lookahead_walk, LOOKAHEAD_WALKS> lookahead_{};
+  unsigned lookahead_start_ = 0, lookahead_step_ = 0;
+  // The content word of the page mapped LOOKAHEAD_PAGES pages past the
+  // scan's cursor in its mm, if it is a plain word (read only, no count).
+  bool peek_ahead_word(std::uint64_t *word) const;
+  void lookahead_begin(const rb_root_id *root);
+  void lookahead_level(std::uint32_t epoch32);
 
   void cmp_and_merge_page(page *p, rmap_item *item);
   rmap_item *get_next_rmap_item(mm_slot *slot, std::uint32_t *rmap_list, std::uint64_t addr);
