@@ -4,6 +4,7 @@
 // rmap_rb_access, the v3.9 unstable tree's policy) against the same port
 // over rb_node pointers, and the v3.9 hlist with ids (ksm_tree.h): the same
 // control flow must give the same trees and lists.
+#include "model/ksm/v3.9/ksm.h"
 #include "model/ksm/v3.9/ksm_tree.h"
 #include "model/ksm/v3.9/rmap_arena.h"
 #include "model/lib/rbtree.h"
@@ -12,6 +13,7 @@
 
 #include "catch.h"
 #include "rbtree_keyed.h"
+#include "tests/machine.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -253,4 +255,29 @@ TEST_CASE("rbtree ids: a link past the arena's ids is never followed out of it",
   CHECK(t.shape(t.root.rb_node) == before);
   CHECK(t.a.PC(1u << 20) == 0);
   CHECK(t.a.L(0) == 0);
+}
+
+TEST_CASE("unstable tree: a walk meeting a link no item has reports it, reads no further",
+          "[rbtree][ksm]") {
+  // The walk prefetches both children of a level, then follows one: a
+  // corrupt link (an id past those handed out) must take neither the
+  // prefetch nor the walk past the arena's chunks (ASan sees such a read).
+  testing::MachineBase m(1, KernelProfile{});
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  const unsigned n = 8;
+  std::uint64_t start = m.k.do_mmap_anon(a, n, -1);
+  for (unsigned i = 0; i < n; ++i)
+    m.write(a, start + i * PAGE_SIZE, 0x6100000000000000ULL + i);
+  REQUIRE(m.k.sys_madvise(a, start, n * PAGE_SIZE, MADV_MERGEABLE) == 0);
+  REQUIRE(m.k.ksm.sysfs_store("run", "1\n") == 2);
+  Ksm *ksm = ksm_v3_9(m.k);
+  REQUIRE(ksm);
+  ksm->ksm_do_scan(n + 1); // the first full scan: the checksums
+  ksm->ksm_do_scan(2);     // the second: the first pages into the unstable tree
+  REQUIRE(ksm->root_unstable_tree[0].rb_node);
+  rmap_item *root = ksm->rmap_at(ksm->root_unstable_tree[0].rb_node);
+  root->node.rb_left = root->node.rb_right = 1u << 29; // an id no chunk holds
+  // The next page's walk meets the link: a detector report, the run stops.
+  CHECK_THROWS_WITH(ksm->ksm_do_scan(1),
+                    catch_compat::Contains("unstable tree link names rmap_item 536870912"));
 }

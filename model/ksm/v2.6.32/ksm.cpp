@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "model/lib/list.h"
+#include "model/lib/rbtree_ops.h"
 #include "model/lib/oops.h"
 #include "model/mm/kernel.h"
 
@@ -410,7 +411,10 @@ int Ksm::try_to_merge_with_ksm_page(mm_struct *mm1, std::uint64_t addr1, page *p
 rmap_item *Ksm::stable_tree_search(page *p, page **page2, rmap_item *) {
   KFUNC();
   rb_node *node = root_stable_tree.rb_node;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (node) {
+    bound.step();
     rmap_item *tree_rmap_item = rmap_of_node(node);
     while (tree_rmap_item) {
       BUG_ON(!in_stable_tree(tree_rmap_item));
@@ -442,7 +446,10 @@ rmap_item *Ksm::stable_tree_insert(page *p, rmap_item *item) {
   KFUNC();
   rb_node **new_ = &root_stable_tree.rb_node;
   rb_node *parent = nullptr;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     rmap_item *tree_rmap_item = rmap_of_node(*new_);
     page *tree_page = nullptr;
     while (tree_rmap_item) {
@@ -481,7 +488,10 @@ rmap_item *Ksm::unstable_tree_search_insert(page *p, page **page2, rmap_item *it
   KFUNC();
   rb_node **new_ = &root_unstable_tree.rb_node;
   rb_node *parent = nullptr;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     rmap_item *tree_rmap_item = rmap_of_node(*new_);
     page2[0] = get_mergeable_page(tree_rmap_item);
     if (!page2[0])

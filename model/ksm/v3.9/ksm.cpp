@@ -44,14 +44,17 @@ inline void prefetch_children(const rb_node *n) {
 // branch, so that it is issued before this level's comparison: a NULL
 // link's id 0 is slot 0 of the first chunk, mapped and never used. Inlined
 // early: else gcc finds a function of prefetches alone free of side
-// effects and drops its calls.
+// effects and drops its calls. A link past the ids handed out (a corrupt
+// tree, which check_live and rmap_rb_access report) is prefetched as 0: the
+// arena's arithmetic is never taken past its chunks (a select, no branch).
 [[gnu::always_inline]] inline void prefetch_item(const rmap_item *item) {
   __builtin_prefetch(&item->node.rb_right);
   __builtin_prefetch(&item->seen_word);
 }
 [[gnu::always_inline]] inline void prefetch_children(const RmapArena &a, const rmap_item *n) {
-  prefetch_item(a.at(n->node.rb_left));
-  prefetch_item(a.at(n->node.rb_right));
+  const std::uint32_t last = a.allocated(), left = n->node.rb_left, right = n->node.rb_right;
+  prefetch_item(a.at(left <= last ? left : 0));
+  prefetch_item(a.at(right <= last ? right : 0));
 }
 
 // What %p prints for an object, formatted only when a trace line is (the
@@ -701,7 +704,10 @@ page *Ksm::stable_tree_search(page *p) {
 again:
   new_ = &root->rb_node;
   parent = nullptr;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     k.cond_resched("stable_tree_search:cond_resched");
     ops.stable_levels++;
     node = stable_of_node(*new_);
@@ -773,7 +779,10 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   rb_root *root = &root_stable_tree[nid];
   rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     k.cond_resched("stable_tree_insert:cond_resched");
     ops.stable_levels++;
     stable_node *node = stable_of_node(*new_);
@@ -824,9 +833,19 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   const bool use_seen = k.shortcuts && !k.on_point && !k.narrator;
   const std::uint32_t epoch32 = static_cast<std::uint32_t>(k.mm_epoch);
   lookahead_begin(root);
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     k.cond_resched("unstable_tree_search_insert:cond_resched");
     ops.unstable_levels++;
+    // Not the kernel's: a link naming no rmap_item handed out (only a
+    // corrupt tree has one) is reported, never followed out of the arena.
+    if (*new_ > rmap_items_.allocated())
+      detector_stop(__func__, "rbtree-bad-link",
+                    fmt::format("ksmsim: unstable tree link names rmap_item {}, past the {} "
+                                "handed out (a corrupt tree)",
+                                *new_, rmap_items_.allocated()));
     rmap_item *tree_item = rmap_items_.at(*new_);
     prefetch_children(rmap_items_, tree_item);
     lookahead_level(epoch32);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "model/lib/rbtree_ops.h"
 #include "model/ksm/v6.15/ksm_tree.h"
 #include "model/mm/kernel.h"
 #include "model/mm/pagewalk.h"
@@ -894,7 +895,10 @@ page *Ksm::stable_tree_search(page *p) {
 again:
   new_ = &root->rb_node;
   parent = nullptr;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     k.cond_resched("stable_tree_search:cond_resched");
     ops.stable_levels++;
     node = stable_of_node(*new_);
@@ -1022,7 +1026,10 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
 again:
   parent = nullptr;
   new_ = &root->rb_node;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     k.cond_resched("stable_tree_insert:cond_resched");
     ops.stable_levels++;
     node = stable_of_node(*new_);
@@ -1067,7 +1074,10 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   rb_root *root = &root_unstable_tree[nid];
   rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
+  rbtree_detail::LoopBound bound(
+      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
   while (*new_) {
+    bound.step();
     k.cond_resched("unstable_tree_search_insert:cond_resched");
     ops.unstable_levels++;
     rmap_item *tree_item = rmap_of_node(*new_);
