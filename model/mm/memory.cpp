@@ -27,8 +27,7 @@ pte_t *Kernel::pte_offset(mm_struct *mm, std::uint64_t addr, bool alloc) {
 }
 
 bool Kernel::mm_find_pmd(mm_struct *mm, std::uint64_t addr) {
-  std::uint64_t key = pgtable_key(addr);
-  return key < mm->pgtables.size() && mm->pgtables[key];
+  return pte_lookup(*mm, addr) != nullptr;
 }
 
 page *Kernel::vm_normal_page(vm_area_struct *vma, std::uint64_t addr, pte_t pte) {

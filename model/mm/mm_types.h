@@ -235,4 +235,14 @@ inline std::uint64_t pgtable_start(std::uint64_t key) {
   return (std::uint64_t(1) << 47) - ((key + 1) << (PAGE_SHIFT + 9));
 }
 
+// The pte that maps addr in mm's page tables, or nullptr where mm has no
+// page table there: a lookup that allocates nothing and leaves mm's lookup
+// cache alone (Kernel::pte_offset is the kernel's walk, with both).
+inline const pte_t *pte_lookup(const mm_struct &mm, std::uint64_t addr) {
+  const std::uint64_t key = pgtable_key(addr);
+  if (key >= mm.pgtables.size() || !mm.pgtables[key])
+    return nullptr;
+  return &(*mm.pgtables[key])[(addr >> PAGE_SHIFT) & 511];
+}
+
 } // namespace ksmsim

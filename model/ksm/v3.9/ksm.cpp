@@ -913,13 +913,10 @@ bool Ksm::peek_ahead_word(std::uint64_t *word) const {
     return false;
   const mm_struct *mm = slot->mm;
   const std::uint64_t addr = ksm_scan.address + std::uint64_t(LOOKAHEAD_PAGES - 1) * PAGE_SIZE;
-  const std::uint64_t key = pgtable_key(addr);
-  if (key >= mm->pgtables.size() || !mm->pgtables[key])
+  const pte_t *ptep = pte_lookup(*mm, addr);
+  if (!ptep || !pte_present(*ptep) || !k.pfn_valid(pte_pfn(*ptep)))
     return false;
-  const pte_t pte = (*mm->pgtables[key])[(addr >> PAGE_SHIFT) & 511];
-  if (!pte_present(pte) || !k.pfn_valid(pte_pfn(pte)))
-    return false;
-  const page *pg = k.pfn_to_page(pte_pfn(pte));
+  const page *pg = k.pfn_to_page(pte_pfn(*ptep));
   if (k.contents.has_pokes(pg->content))
     return false;
   *word = k.contents.word_of(pg->content);
