@@ -52,9 +52,9 @@ inline void prefetch_children(const rb_node *n) {
   __builtin_prefetch(&item->seen_word);
 }
 [[gnu::always_inline]] inline void prefetch_children(const RmapArena &a, const rmap_item *n) {
-  const std::uint32_t last = a.allocated(), left = n->node.rb_left, right = n->node.rb_right;
-  prefetch_item(a.at(left <= last ? left : 0));
-  prefetch_item(a.at(right <= last ? right : 0));
+  const std::uint32_t left = n->node.rb_left, right = n->node.rb_right;
+  prefetch_item(a.at(a.names_item(left) ? left : 0));
+  prefetch_item(a.at(a.names_item(right) ? right : 0));
 }
 
 // What %p prints for an object, formatted only when a trace line is (the
@@ -841,7 +841,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     ops.unstable_levels++;
     // Not the kernel's: a link naming no rmap_item handed out (only a
     // corrupt tree has one) is reported, never followed out of the arena.
-    if (*new_ > rmap_items_.allocated())
+    if (!rmap_items_.names_item(*new_))
       detector_stop(__func__, "rbtree-bad-link",
                     fmt::format("ksmsim: unstable tree link names rmap_item {}, past the {} "
                                 "handed out (a corrupt tree)",
@@ -934,7 +934,7 @@ void Ksm::lookahead_begin(const rb_root_id *root) {
 void Ksm::lookahead_level(std::uint32_t epoch32) {
   lookahead_walk &w = lookahead_[lookahead_step_];
   lookahead_step_ = (lookahead_step_ + 1) % LOOKAHEAD_WALKS;
-  if (w.node - 1u >= rmap_items_.allocated()) {
+  if (!rmap_items_.names_item(w.node)) {
     w.node = 0;
     return;
   }
@@ -946,7 +946,7 @@ void Ksm::lookahead_level(std::uint32_t epoch32) {
     return;
   }
   w.node = w.word < item->seen_word ? item->node.rb_left : item->node.rb_right;
-  if (w.node - 1u < rmap_items_.allocated()) // (a corrupt tree's link names no item)
+  if (rmap_items_.names_item(w.node)) // (a corrupt tree's link names no item)
     prefetch_item(rmap_items_.at(w.node));
 }
 

@@ -41,6 +41,8 @@ public:
   rmap_item *fresh();
   // Ids handed out so far are 1..allocated().
   std::uint32_t allocated() const { return next_id_ - 1; }
+  // Whether id names an item handed out (1..allocated(); not 0, NULL).
+  bool names_item(std::uint32_t id) const { return id - 1u < allocated(); }
   const Kernel &kernel() const { return k_; }
 
   // What follows each chunk's slots.
@@ -84,7 +86,7 @@ struct rmap_rb_access {
   // where the kernel (and the pointer port) would write into whatever the
   // stale pointer names. Never a read outside the arena.
   rb_node_id &N(link n) const {
-    if (n - 1u < arena.allocated())
+    if (arena.names_item(n))
       return arena.at(n)->node;
     stray = rb_node_id{};
     return stray;
