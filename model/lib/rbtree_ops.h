@@ -36,12 +36,16 @@ template <class Link> Link deref(Link n, const char *fn) {
   return n;
 }
 
-// Not the kernel's: each loop below walks a path of the tree, so it ends in
-// at most the tree's height (under 128 for any tree that fits in memory). A
-// cyclic (corrupt) tree would make the kernel spin forever.
-class LoopBound {
+} // namespace rbtree_detail
+
+// Not the kernel's: a loop that walks one path of a tree (lib/rbtree.c's
+// below, and every mm/ksm.c tree walk of every profile) ends within the
+// tree's height (under 128 for any tree that fits in memory). A cyclic
+// (corrupt) tree would make the kernel spin forever; here step() makes it
+// the rbtree-cycle detector report, never a hang.
+class rb_path_bound {
 public:
-  explicit LoopBound(const char *fn) : fn_(fn) {}
+  explicit rb_path_bound(const char *fn) : fn_(fn) {}
   void step() {
     if (++n_ > 4096)
       detector_stop(fn_, "rbtree-cycle",
@@ -52,8 +56,6 @@ private:
   const char *fn_;
   int n_ = 0;
 };
-
-} // namespace rbtree_detail
 
 template <class A> class rb_tree_ops {
 public:
@@ -129,7 +131,7 @@ public:
 
   void __rb_insert(link node, root_t *root) const {
     link parent = rb_red_parent(node), gparent, tmp;
-    rbtree_detail::LoopBound bound("rb_insert_color");
+    rb_path_bound bound("rb_insert_color");
 
     while (true) {
       bound.step();
@@ -241,7 +243,7 @@ public:
   // v3.9's ____rb_erase_color (behind the exported __rb_erase_color).
   void __rb_erase_color(link parent, root_t *root) const {
     link node = link{}, sibling, tmp1, tmp2;
-    rbtree_detail::LoopBound bound("rb_erase");
+    rb_path_bound bound("rb_erase");
 
     while (true) {
       bound.step();
@@ -433,7 +435,7 @@ public:
          *    \
          *    (c)
          */
-        rbtree_detail::LoopBound bound("rb_erase");
+        rb_path_bound bound("rb_erase");
         do {
           bound.step();
           parent = successor;

@@ -8,8 +8,8 @@
 #include <cerrno>
 
 #include "model/lib/list.h"
-#include "model/lib/rbtree_ops.h"
 #include "model/lib/oops.h"
+#include "model/lib/rbtree_ops.h"
 #include "model/mm/kernel.h"
 
 namespace ksmsim::v2_6_32 {
@@ -411,8 +411,7 @@ int Ksm::try_to_merge_with_ksm_page(mm_struct *mm1, std::uint64_t addr1, page *p
 rmap_item *Ksm::stable_tree_search(page *p, page **page2, rmap_item *) {
   KFUNC();
   rb_node *node = root_stable_tree.rb_node;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (node) {
     bound.step();
     rmap_item *tree_rmap_item = rmap_of_node(node);
@@ -446,8 +445,7 @@ rmap_item *Ksm::stable_tree_insert(page *p, rmap_item *item) {
   KFUNC();
   rb_node **new_ = &root_stable_tree.rb_node;
   rb_node *parent = nullptr;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     rmap_item *tree_rmap_item = rmap_of_node(*new_);
@@ -488,8 +486,7 @@ rmap_item *Ksm::unstable_tree_search_insert(page *p, page **page2, rmap_item *it
   KFUNC();
   rb_node **new_ = &root_unstable_tree.rb_node;
   rb_node *parent = nullptr;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     rmap_item *tree_rmap_item = rmap_of_node(*new_);

@@ -704,8 +704,7 @@ page *Ksm::stable_tree_search(page *p) {
 again:
   new_ = &root->rb_node;
   parent = nullptr;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     k.cond_resched("stable_tree_search:cond_resched");
@@ -779,8 +778,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
   rb_root *root = &root_stable_tree[nid];
   rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     k.cond_resched("stable_tree_insert:cond_resched");
@@ -833,8 +831,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   const bool use_seen = k.shortcuts && !k.on_point && !k.narrator;
   const std::uint32_t epoch32 = static_cast<std::uint32_t>(k.mm_epoch);
   lookahead_begin(root);
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     k.cond_resched("unstable_tree_search_insert:cond_resched");

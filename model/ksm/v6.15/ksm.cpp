@@ -12,8 +12,8 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "model/lib/rbtree_ops.h"
 #include "model/ksm/v6.15/ksm_tree.h"
+#include "model/lib/rbtree_ops.h"
 #include "model/mm/kernel.h"
 #include "model/mm/pagewalk.h"
 
@@ -895,8 +895,7 @@ page *Ksm::stable_tree_search(page *p) {
 again:
   new_ = &root->rb_node;
   parent = nullptr;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     k.cond_resched("stable_tree_search:cond_resched");
@@ -1026,8 +1025,7 @@ stable_node *Ksm::stable_tree_insert(page *kpage) {
 again:
   parent = nullptr;
   new_ = &root->rb_node;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     k.cond_resched("stable_tree_insert:cond_resched");
@@ -1074,8 +1072,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   rb_root *root = &root_unstable_tree[nid];
   rb_node **new_ = &root->rb_node;
   rb_node *parent = nullptr;
-  rbtree_detail::LoopBound bound(
-      __func__); // a cyclic (corrupt) tree: a detector report, not a hang
+  rb_path_bound bound(__func__);
   while (*new_) {
     bound.step();
     k.cond_resched("unstable_tree_search_insert:cond_resched");
