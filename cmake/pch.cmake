@@ -6,9 +6,10 @@
 # seconds of one file): model/mm/rmap.cpp 1.81 -> 0.95, sim/run/engine.cpp
 # 1.56 -> 0.75, sim/report/json_text.cpp 5.90 -> 5.19. nlohmann-json and
 # Catch2 are left out: loading their precompiled state (85 -> 140 MB) cost
-# the files that do not use them more than it saved the ones that do. Off under ccache, which
-# caches a file precompiled headers reach only with its `pch_defines` and
-# `time_macros` sloppiness set; -DKSMSIM_PCH=ON/OFF overrides.
+# the files that do not use them more than it saved the ones that do.
+# Off under ccache, which caches a file precompiled headers reach only with
+# its `pch_defines` and `time_macros` sloppiness set; -DKSMSIM_PCH=ON/OFF
+# overrides.
 if(CMAKE_CXX_COMPILER_LAUNCHER MATCHES "ccache")
   set(KSMSIM_PCH_DEFAULT OFF)
 else()
