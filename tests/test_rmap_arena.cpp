@@ -9,6 +9,7 @@
 #include "catch.h"
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 using namespace ksmsim;
@@ -16,7 +17,7 @@ using namespace ksmsim;
 TEST_CASE("rmap_item ids follow allocation order across the arena's chunks", "[ksm][rmap_arena]") {
   Kernel k(MachineConfig{}, KernelProfile{});
   RmapArena arena(k);
-  // Three chunks of 2^17 items of 48 bytes (id 0, chunk 0's slot 0, unused).
+  // Three chunks of 2^17 items of 32 bytes (id 0, chunk 0's slot 0, unused).
   const std::uint32_t n = 2 * RmapArena::SLOTS + 10;
   std::vector<rmap_item *> items;
   for (std::uint32_t id = 1; id <= n; id++) {
@@ -39,4 +40,71 @@ TEST_CASE("rmap_item ids follow allocation order across the arena's chunks", "[k
   CHECK(rmap_item_mm(items[0]) == mm);
   CHECK(rmap_item_mm(items[1]) == nullptr);
   CHECK(rmap_item_id(items[n - 1]) == n);
+}
+
+TEST_CASE("rmap_item: address and mm share a word, each leaving the other's bits",
+          "[ksm][rmap_arena]") {
+  // ksm_types.h: the kernel's address field (its page bits below 2^47 and
+  // the flags in bits 0-9: SEQNR_MASK, UNSTABLE_FLAG, STABLE_FLAG) and a
+  // 19-bit mm id in the bits a user address and its flags never use.
+  rmap_item item{};
+  CHECK(item.address == 0);
+  CHECK(item.mm == 0);
+  const std::uint64_t top = TASK_SIZE - PAGE_SIZE; // the highest user page
+  const std::uint32_t big = RMAP_MM_IDS - 1;
+  item.mm = big;
+  item.address = top;
+  CHECK(item.address == top);
+  CHECK(item.mm == big);
+  item.address |= UNSTABLE_FLAG;
+  item.address |= 0xab & SEQNR_MASK;
+  CHECK(item.address == (top | UNSTABLE_FLAG | 0xab));
+  CHECK((item.address & PAGE_MASK) == top);
+  CHECK(static_cast<unsigned char>(0xac - item.address) == 1); // the seqnr's age
+  CHECK(item.mm == big);
+  item.address &= PAGE_MASK; // remove_rmap_item_from_tree
+  CHECK(item.address == top);
+  CHECK(item.mm == big);
+  for (std::uint32_t id : {1u, 2u, 3u, 4u, 5u, 0x12345u, big}) {
+    item.mm = id;
+    CHECK(item.mm == id);
+    CHECK(item.address == top);
+  }
+  item.mm = 0; // free_rmap_item
+  CHECK(item.mm == 0);
+  CHECK(item.address == top);
+  // Past the 19 bits: the simulator's limit, a clear stop (the runner says
+  // "the run is stopped at step N: ..."), the item unchanged.
+  item.mm = 7;
+  CHECK_THROWS_AS(item.mm = RMAP_MM_IDS, std::length_error);
+  CHECK(item.mm == 7);
+}
+
+TEST_CASE("rmap_item seen entries: one per item, beside the chunk's slots, zero until written",
+          "[ksm][rmap_arena]") {
+  Kernel k(MachineConfig{}, KernelProfile{});
+  RmapArena arena(k);
+  const std::uint32_t n = RmapArena::SLOTS + 3; // into a second chunk
+  for (std::uint32_t id = 1; id <= n; id++)
+    *arena.fresh() = rmap_item{};
+  std::uint32_t wrong = 0;
+  for (std::uint32_t id = 1; id <= n; id++) {
+    const rmap_item *item = arena.at(id);
+    const auto a = reinterpret_cast<std::uintptr_t>(&RmapArena::seen(item));
+    const auto base = reinterpret_cast<std::uintptr_t>(arena.at(id & ~(RmapArena::SLOTS - 1)));
+    const std::uintptr_t slot = id & (RmapArena::SLOTS - 1);
+    // After the chunk's 2^17 items, in slot order, 16 bytes apart.
+    wrong += a != base + RmapArena::ITEMS_BYTES + slot * sizeof(rmap_seen);
+    wrong += RmapArena::seen(item).epoch != 0 || RmapArena::seen(item).word != 0;
+  }
+  CHECK(wrong == 0);
+  // Writing an item's entry changes no item and no other entry.
+  rmap_seen &s = RmapArena::seen(arena.at(RmapArena::SLOTS + 1));
+  s.epoch = 9;
+  s.word = ~std::uint64_t(0);
+  CHECK(RmapArena::seen(arena.at(RmapArena::SLOTS)).epoch == 0);
+  CHECK(RmapArena::seen(arena.at(RmapArena::SLOTS + 2)).epoch == 0);
+  CHECK(arena.at(RmapArena::SLOTS + 1)->rmap_list == 0);
+  CHECK(arena.at(RmapArena::SLOTS + 1)->oldchecksum == 0);
+  CHECK(RmapArena::id_of(arena.at(RmapArena::SLOTS + 2)) == RmapArena::SLOTS + 2);
 }

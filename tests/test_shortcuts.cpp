@@ -23,7 +23,7 @@ TEST_CASE("shortcuts: the count's low 32 bits skip 0 when they wrap", "[shortcut
   testing::MachineBase m(1, KernelProfile{});
   m.k.mm_epoch = 0xffffffffULL; // the next change wraps the low 32 bits
   m.k.mm_changed();
-  // 0 means "nothing seen" in rmap_item::seen_epoch: the count goes past it
+  // 0 means "nothing seen" in rmap_seen::epoch: the count goes past it
   // (and every rmap_item forgets what it saw: Ksm::forget_seen).
   CHECK(static_cast<std::uint32_t>(m.k.mm_epoch) == 1);
   CHECK(m.k.mm_epoch == 0x100000001ULL);

@@ -22,7 +22,7 @@ constexpr unsigned PAGE_SIZE = 4096;
 // Poked bytes of contents: a list per poked entry.
 class PokeTable;
 
-// A page's content in 4 bytes (struct page is 24: model/mm/mm_types.h): the
+// A page's content in 4 bytes (struct page is 22: model/mm/mm_types.h): the
 // id of its entry in the ContentStore. Entry 0 is the all-zero page, held
 // by every page that was never written and never counted or freed, so a
 // default PageContent is zero-filled and needs no store. Otherwise an entry
@@ -42,6 +42,8 @@ class PokeTable;
 // hands the hold over and leaves the zero page's content behind; assigning
 // would drop the old hold uncounted, so there is none (the store's set_word,
 // copy and reset change a content).
+// 2-byte aligned (pack), so that struct page can be 22 bytes.
+#pragma pack(push, 2)
 struct PageContent {
   std::uint32_t id = 0;
   PageContent() = default;
@@ -50,7 +52,9 @@ struct PageContent {
   PageContent(PageContent &&other) noexcept : id(other.id) { other.id = 0; }
   PageContent &operator=(PageContent &&) = delete;
 };
-static_assert(sizeof(PageContent) == 4, "a page's content is 4 bytes");
+#pragma pack(pop)
+static_assert(sizeof(PageContent) == 4 && alignof(PageContent) == 2,
+              "a page's content is 4 bytes, 2-byte aligned");
 static_assert(!std::is_copy_constructible_v<PageContent> &&
                   !std::is_copy_assignable_v<PageContent> &&
                   !std::is_move_assignable_v<PageContent>,

@@ -52,13 +52,14 @@ inline std::uint32_t mapping_id(std::uint32_t mapping) {
 
 // Frames live in one array (Kernel::mem_map), so a page's pfn is its index
 // there (page_to_pfn); page_private (the swap entry while PageSwapCache) is
-// kept beside it (Kernel::page_private), as few pages have one. 24 bytes:
-// the content a 4-byte handle to its interned entry (model/mm/content.h),
-// mapping in 4 (above).
+// kept beside it (Kernel::page_private), as few pages have one. 22 bytes,
+// 2-byte aligned (pack: x86 loads the 4-byte fields at any address): the
+// content a 4-byte handle to its interned entry (model/mm/content.h),
+// mapping in 4 (above), flags in 16 bits (the PageFlag bits).
+#pragma pack(push, 2)
 struct page {
   PageContent content;
-  std::uint32_t mapping = 0; // anon_vma or stable_node id, with the low bits above
-  std::uint32_t flags = 0;
+  std::uint32_t mapping = 0;   // anon_vma or stable_node id, with the low bits above
   std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
   std::int32_t _count = 0;     // the refcount; 0 when free
   // pgoff_t is unsigned long in the kernel; the simulation keeps its low 32
@@ -66,8 +67,11 @@ struct page {
   // up to 2^35 below TASK_SIZE, but the differences the rmap computes
   // within one vma (< 16 TiB) are exact in 32-bit arithmetic.
   std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
+  std::uint16_t flags = 0; // PageFlag
 };
-static_assert(sizeof(page) == 24, "a simulated page frame must stay small");
+#pragma pack(pop)
+static_assert(sizeof(page) == 22, "a simulated page frame must stay small");
+static_assert(PG_active < 1u << 16, "page::flags holds every PageFlag");
 
 // x86-64 (3.9): TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE (arch/x86/include/asm/processor.h).
 constexpr std::uint64_t TASK_SIZE = (std::uint64_t(1) << 47) - PAGE_SIZE;

@@ -825,6 +825,9 @@ void Runner::run_step(const Step &step) {
                         fmt::format("the run is stopped at step {}: {}", step.index, b.what));
   } catch (const std::bad_alloc &) {
     throw ScenarioError(step.loc, fmt::format("out of memory at step {}", step.index));
+  } catch (const std::length_error &e) { // a limit of the simulator's (rmap_item_mm)
+    throw ScenarioError(step.loc,
+                        fmt::format("the run is stopped at step {}: {}", step.index, e.what()));
   }
   mark_counters(Task{});
   observer_.after_step(step);

@@ -39,8 +39,8 @@ inline void prefetch_children(const rb_node *n) {
   __builtin_prefetch(n->rb_right);
 }
 // The same for the unstable tree (ids: the arena's arithmetic, no load):
-// a level reads a child from its rb_right to its seen_word, which share a
-// cache line in three items of four (ksm_types.h), so both ends. Without a
+// a level reads a child's links (its 32 bytes are one cache line) and its
+// seen entry (RmapArena::seen), so both. Without a
 // branch, so that it is issued before this level's comparison: a NULL
 // link's id 0 is slot 0 of the first chunk, mapped and never used. Inlined
 // early: else gcc finds a function of prefetches alone free of side
@@ -49,7 +49,7 @@ inline void prefetch_children(const rb_node *n) {
 // arena's arithmetic is never taken past its chunks (a select, no branch).
 [[gnu::always_inline]] inline void prefetch_item(const rmap_item *item) {
   __builtin_prefetch(&item->node.rb_right);
-  __builtin_prefetch(&item->seen_word);
+  __builtin_prefetch(&RmapArena::seen(item));
 }
 [[gnu::always_inline]] inline void prefetch_children(const RmapArena &a, const rmap_item *n) {
   const std::uint32_t left = n->node.rb_left, right = n->node.rb_right;
@@ -219,7 +219,9 @@ void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
   ops.rmap_frees++;
   item->mm = 0; // NULL: debug safety, and our freed mark
-  item->seen_epoch = 0;
+  rmap_seen &seen = RmapArena::seen(item);
+  if (seen.epoch) // (an entry never written is left untouched: no host memory)
+    seen.epoch = 0;
   rmap_quarantine_.push_back(item);
 }
 
@@ -822,7 +824,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   std::uint32_t *new_ = &root->rb_node;
   std::uint32_t parent = 0;
   // Not the kernel's: a level whose tree page was seen since the last
-  // change to any mm (rmap_item::seen_epoch) with a content other than p's
+  // change to any mm (rmap_seen::epoch) with a content other than p's
   // is decided on what was seen: that page is not p (p's content is not
   // what it holds), and the kernel's get_mergeable_page, memcmp_pages and
   // put_page change nothing but give the comparison's result, so only a
@@ -847,8 +849,8 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(rmap_items_, tree_item);
     lookahead_level(epoch32);
     // (A freed item has nothing seen: check_live below reports it.)
-    if (use_seen && tree_item->seen_epoch == epoch32) {
-      const std::uint64_t seen = tree_item->seen_word;
+    if (const rmap_seen &s = RmapArena::seen(tree_item); use_seen && s.epoch == epoch32) {
+      const std::uint64_t seen = s.word;
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
         ops.follow_page++;
@@ -938,23 +940,26 @@ void Ksm::lookahead_level(std::uint32_t epoch32) {
   const rmap_item *item = rmap_items_.at(w.node);
   // A page's bytes compare as its word's, most significant byte first
   // (ContentStore's word_byte); only a hint if it did not.
-  if (item->seen_epoch != epoch32 || item->seen_word == w.word) {
+  const rmap_seen &seen = RmapArena::seen(item);
+  if (seen.epoch != epoch32 || seen.word == w.word) {
     w.node = 0;
     return;
   }
-  w.node = w.word < item->seen_word ? item->node.rb_left : item->node.rb_right;
+  w.node = w.word < seen.word ? item->node.rb_left : item->node.rb_right;
   if (rmap_items_.names_item(w.node)) // (a corrupt tree's link names no item)
     prefetch_item(rmap_items_.at(w.node));
 }
 
 void Ksm::remember_seen(rmap_item *item, const page *pg) {
-  item->seen_epoch = k.contents.has_pokes(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
-  item->seen_word = k.contents.word_of(pg->content);
+  rmap_seen &seen = RmapArena::seen(item);
+  seen.epoch = k.contents.has_pokes(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
+  seen.word = k.contents.word_of(pg->content);
 }
 
 void Ksm::forget_seen() {
   for (std::uint32_t id = 1; id <= rmap_items_.allocated(); id++)
-    rmap_items_.at(id)->seen_epoch = 0;
+    if (rmap_seen &seen = RmapArena::seen(rmap_items_.at(id)); seen.epoch)
+      seen.epoch = 0;
 }
 
 void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {

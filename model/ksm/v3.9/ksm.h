@@ -183,7 +183,7 @@ private:
   int memcmp_pages(page *a, page *b);
   // Counts one memcmp_pages of a and b (model/ksm/v3.9/ksm_ops.h).
   void count_memcmp(const PageContent &a, const PageContent &b);
-  // The same against a word seen (rmap_item::seen_word), without its page.
+  // The same against a word seen (rmap_seen::word), without its page.
   void count_memcmp(const PageContent &a, std::uint64_t seen_word);
   bool pages_identical(page *a, page *b) { return memcmp_pages(a, b) == 0; }
   int write_protect_page(vm_area_struct *vma, page *p, pte_t *orig_pte);
@@ -195,7 +195,7 @@ private:
   stable_node *stable_tree_insert(page *kpage);
   rmap_item *unstable_tree_search_insert(rmap_item *item, page *p, page **tree_pagep);
   void stable_tree_append(rmap_item *item, stable_node *node);
-  // Not the kernel's: what get_mergeable_page(item) gave, pg (rmap_item::seen_epoch).
+  // Not the kernel's: what get_mergeable_page(item) gave, pg (rmap_seen::epoch).
   void remember_seen(rmap_item *item, const page *pg);
 
   // Not the kernel's, and changing nothing the kernel has: walks of the

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 #include "model/lib/list_node.h"
 #include "model/lib/rbtree.h"
@@ -93,36 +94,72 @@ inline std::uint32_t stable_node_ref(const stable_node *node) {
   return node ? node->id << 2 | 2 : 0;
 }
 
+// Not the kernel's layout (docs/port-map.md): rmap_item's address, with
+// its flag bits, and its mm share one 64-bit word. A user address is below
+// TASK_SIZE (2^47) and its flags (SEQNR_MASK, UNSTABLE_FLAG, STABLE_FLAG)
+// use bits 0-9, so bits 10-11 and 47-63 are free: they hold the mm's id
+// (mm_struct::id, 19 bits: below RMAP_MM_IDS). `address` reads and writes
+// the kernel's field (bits 0-9 and 12-46) and `mm` the id, each leaving
+// the other's bits alone, so the port's `rmap_item->address & PAGE_MASK`
+// and `rmap_item->mm` read as the kernel's. Both are views of one word
+// (a union of standard-layout structs with a common initial member).
+inline constexpr std::uint64_t RMAP_ADDRESS_BITS = 0x00007ffffffff3ffULL;
+inline constexpr std::uint32_t RMAP_MM_IDS = 1u << 19;
+struct rmap_item_address {
+  std::uint64_t word;
+  operator std::uint64_t() const { return word & RMAP_ADDRESS_BITS; }
+  rmap_item_address &operator=(std::uint64_t a) {
+    word = (word & ~RMAP_ADDRESS_BITS) | (a & RMAP_ADDRESS_BITS);
+    return *this;
+  }
+  rmap_item_address &operator|=(std::uint64_t bits) { return *this = *this | bits; }
+  rmap_item_address &operator&=(std::uint64_t mask) { return *this = *this & mask; }
+};
+struct rmap_item_mm {
+  std::uint64_t word;
+  operator std::uint32_t() const {
+    return static_cast<std::uint32_t>((word >> 47) << 2 | (word >> 10 & 3));
+  }
+  // An id of RMAP_MM_IDS or more is the simulator's limit: std::length_error
+  // (the run stops at that step, saying so; docs/port-map.md).
+  rmap_item_mm &operator=(std::uint32_t id) {
+    if (id >= RMAP_MM_IDS)
+      throw std::length_error("an rmap_item holds its mm's id in 19 bits: a run of the v3.9 "
+                              "profile may create at most 524287 mm_structs");
+    word = (word & RMAP_ADDRESS_BITS) | std::uint64_t(id >> 2) << 47 | std::uint64_t(id & 3) << 10;
+    return *this;
+  }
+};
+
 // The kernel's fields and their unions, in an order of the simulator's:
 // value-initialise it to zero it. free_rmap_item sets mm to NULL (0), which
 // marks it freed.
 //
 // Differs from the kernel's layout (its fields and their meaning are
-// kept), so that an item is 48 bytes with the seen_ cache
-// (docs/port-map.md): rmap_list, mm and anon_vma are 32-bit ids, not
-// pointers; the tree links, head and hlist too. rmap_list is the next
-// item's id (model/ksm/v3.9/rmap_arena.h: ids in allocation order from 1,
-// 0 for NULL; the item's own id, for the trace's synthetic pointer, comes
-// from its address), mm an mm_struct's id (Kernel::mm_of_id), anon_vma an
+// kept), so that an item is 32 bytes (docs/port-map.md): rmap_list and
+// anon_vma are 32-bit ids, not pointers; mm shares address's word (above);
+// the tree links, head and hlist are ids too. rmap_list is the next item's
+// id (model/ksm/v3.9/rmap_arena.h: ids in allocation order from 1, 0 for
+// NULL; the item's own id, for the trace's synthetic pointer, comes from
+// its address), mm an mm_struct's id (Kernel::mm_of_id), anon_vma an
 // anon_vma's (Kernel::anon_vma_of_id), node's links rmap_item ids
 // (rb_node_id), head a stable_node_ref and hlist's links rmap_item ids
 // (hlist_node_id).
 //
-// An unstable tree level reads rb_right or rb_left and the seen_ fields:
-// the 20 bytes at offset 28. Items are 48 bytes apart from a 64-byte
-// boundary, so they start at 0, 48, 32 or 16 in a cache line, and the 20
-// bytes cross a line only at 32: 1.25 cache lines a level on average (no
-// 20 bytes of a 48-byte item do better: a line boundary falls at its
-// offset 16 or 32 in three of four items).
+// Items are 32 bytes from a 2^23-aligned base, so each is within one cache
+// line; the simulator's seen_ cache of a tree item lives beside the items,
+// not in them (RmapArena::seen), as only the unstable tree's items use it.
 struct rmap_item {
   std::uint32_t rmap_list; // the first member: ksm_scan.rmap_list points at it
   union {
     std::uint32_t anon_vma; // when stable
     int nid;                // when a node of an unstable tree
   };
-  std::uint32_t mm;
+  union {
+    rmap_item_address address; // + flags in the low bits
+    rmap_item_mm mm;           // the same word's other bits
+  };
   std::uint32_t oldchecksum;
-  std::uint64_t address; // + flags in the low bits
   union {
     rb_node_id node;      // when a node of the unstable tree
     struct {              // when listed from the stable tree
@@ -130,25 +167,28 @@ struct rmap_item {
       hlist_node_id hlist;
     };
   };
-  // Not the kernel's: what get_mergeable_page(this) gave when last looked
-  // at, a page without poked bytes (its content word), valid while the low
-  // 32 bits of Kernel::mm_epoch are seen_epoch (never 0: 0 is "nothing
-  // seen"). Then an unstable tree level whose seen word differs from the
-  // scanned page's content compares without touching the pte or the page
-  // (Ksm::unstable_tree_search_insert): a different word is a different
-  // page, so the kernel's "same page" check could not have been taken.
-  std::uint32_t seen_epoch;
-  std::uint64_t seen_word;
 };
-static_assert(sizeof(rmap_item) == 48, "an rmap_item is 48 bytes");
-static_assert(offsetof(rmap_item, node) + offsetof(rb_node_id, rb_right) == 28 &&
-                  offsetof(rmap_item, seen_word) + sizeof(std::uint64_t) == 48,
-              "an unstable tree level's fields are the item's last 20 bytes");
+static_assert(sizeof(rmap_item) == 32, "an rmap_item is 32 bytes");
 // As in the kernel: head overlays node.__rb_parent_color, hlist.next
 // node.rb_right and hlist.pprev node.rb_left.
 static_assert(offsetof(rmap_item, head) == offsetof(rmap_item, node) &&
                   offsetof(rmap_item, hlist) == offsetof(rmap_item, node) + sizeof(std::uint32_t),
               "head and hlist should overlay rb_node's fields as in the kernel");
+
+// Not the kernel's: what get_mergeable_page(item) gave when last looked at,
+// a page without poked bytes (its content word), valid while the low 32
+// bits of Kernel::mm_epoch are epoch (never 0: 0 is "nothing seen"). Then
+// an unstable tree level whose seen word differs from the scanned page's
+// content compares without touching the pte or the page
+// (Ksm::unstable_tree_search_insert): a different word is a different
+// page, so the kernel's "same page" check could not have been taken.
+// One per rmap_item, beside the items (RmapArena::seen).
+struct rmap_seen {
+  std::uint32_t epoch;
+  std::uint32_t unused;
+  std::uint64_t word;
+};
+static_assert(sizeof(rmap_seen) == 16, "a seen entry is 16 bytes, half an rmap_item");
 
 // For readers outside the port (model/ksm/v3.9/rmap_arena.cpp): the item
 // after this one on its rmap_list (nullptr at the end), its id, its mm.

@@ -37,9 +37,10 @@ rmap_item *RmapArena::fresh() {
       munmap(reinterpret_cast<void *>(base + CHUNK_BYTES), start + CHUNK_BYTES - base);
     // Items are visited in no locality order (the tree walks): 2 MiB pages
     // where the host allows them. Only a hint: it changes no result.
-    madvise(reinterpret_cast<void *>(base), ITEMS_BYTES, MADV_HUGEPAGE);
+    madvise(reinterpret_cast<void *>(base), ITEMS_BYTES + SEEN_BYTES, MADV_HUGEPAGE);
     chunks_.push_back(reinterpret_cast<rmap_item *>(base));
-    new (reinterpret_cast<void *>(base + ITEMS_BYTES)) ChunkHeader{this, chunk << SLOT_SHIFT};
+    new (reinterpret_cast<void *>(base + ITEMS_BYTES + SEEN_BYTES))
+        ChunkHeader{this, chunk << SLOT_SHIFT};
   }
   rmap_item *item = at(next_id_);
   next_id_++;

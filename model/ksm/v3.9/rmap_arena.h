@@ -4,12 +4,15 @@
 // rmap_item_cache slab). Items are named by a 32-bit id, given in
 // allocation order from 1 (the trace's synthetic pointer is made from it),
 // so that rmap_item's links can be 32 bits wide (ksm_types.h). They sit in
-// chunks of 2^17 slots of 48 bytes (6 MiB, three 2 MiB pages), each chunk
-// aligned to 8 MiB with a header after its slots (the arena, its first
-// id): id n is slot n % 2^17 of chunk n / 2^17 (slot 0 of chunk 0, id 0,
-// is NULL and never used), found with a shift and a mask, no division,
-// since the tree walks and rotations do it at every link; an item's id is
-// found from its address alone.
+// chunks of 2^17 slots of 32 bytes (4 MiB, two 2 MiB pages), each chunk
+// aligned to 8 MiB with the slots' seen entries after them (16 bytes a
+// slot, rmap_seen: 2 MiB) and then a header (the arena, its first id): id
+// n is slot n % 2^17 of chunk n / 2^17 (slot 0 of chunk 0, id 0, is NULL
+// and never used), found with a shift and a mask, no division, since the
+// tree walks and rotations do it at every link; an item's id and its seen
+// entry are found from its address alone. Host memory is taken as it is
+// first touched: a chunk's seen entries only where an item was in the
+// unstable tree.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,7 @@ public:
   static constexpr unsigned SLOT_SHIFT = 17;
   static constexpr std::uint32_t SLOTS = 1u << SLOT_SHIFT; // a chunk's slots
   static constexpr std::uintptr_t ITEMS_BYTES = std::uintptr_t(SLOTS) * sizeof(rmap_item);
+  static constexpr std::uintptr_t SEEN_BYTES = std::uintptr_t(SLOTS) * sizeof(rmap_seen);
   static constexpr std::uintptr_t CHUNK_BYTES = std::uintptr_t(1) << 23; // 8 MiB: alignment
   // Ids stay below 2^30: rb_node_id::__rb_parent_color holds one shifted by 2.
   static constexpr std::uint32_t MAX_ID = (1u << 30) - 1;
@@ -45,14 +49,22 @@ public:
   bool names_item(std::uint32_t id) const { return id - 1u < allocated(); }
   const Kernel &kernel() const { return k_; }
 
-  // What follows each chunk's slots.
+  // The seen entry of an item (rmap_seen), beside the chunk's slots.
+  static rmap_seen &seen(const rmap_item *item) {
+    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(item);
+    const std::uintptr_t base = a & ~(CHUNK_BYTES - 1);
+    return *reinterpret_cast<rmap_seen *>(base + ITEMS_BYTES +
+                                          (a - base) / sizeof(rmap_item) * sizeof(rmap_seen));
+  }
+
+  // What follows each chunk's slots and seen entries.
   struct ChunkHeader {
     const RmapArena *arena;
     std::uint32_t first_id; // the id of slot 0
   };
   static const ChunkHeader &header_of(const rmap_item *item) {
     return *reinterpret_cast<const ChunkHeader *>(
-        (reinterpret_cast<std::uintptr_t>(item) & ~(CHUNK_BYTES - 1)) + ITEMS_BYTES);
+        (reinterpret_cast<std::uintptr_t>(item) & ~(CHUNK_BYTES - 1)) + ITEMS_BYTES + SEEN_BYTES);
   }
   static std::uint32_t id_of(const rmap_item *item) {
     const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(item);
@@ -66,8 +78,9 @@ private:
   std::uint32_t next_id_ = 1;
 };
 
-static_assert(RmapArena::ITEMS_BYTES + sizeof(RmapArena::ChunkHeader) <= RmapArena::CHUNK_BYTES,
-              "a chunk's slots and header fit its 8 MiB");
+static_assert(RmapArena::ITEMS_BYTES + RmapArena::SEEN_BYTES + sizeof(RmapArena::ChunkHeader) <=
+                  RmapArena::CHUNK_BYTES,
+              "a chunk's slots, seen entries and header fit its 8 MiB");
 
 // model/lib/rbtree_ops.h's node-access policy for the unstable tree: nodes
 // are rmap_item ids, reached through the arena (rb_node_id).
