@@ -59,22 +59,22 @@ TEST_CASE("the vma limit is the host's memory over the bytes a page costs", "[li
 
 TEST_CASE("a vma beyond the host's memory is refused with the real limit", "[limits][errors]") {
   // 2^40 pages on a 24 GiB host; the value is on line 4 at column 37.
-  // 24 GiB / 88 bytes = 25769803776 / 88 = 292838679 (rounded down).
-  static_assert(kSimBytesPerMappedPage == 88, "the figures below are for 88 bytes a page");
+  // 24 GiB / 72 bytes = 25769803776 / 72 = 357913941 (rounded down).
+  static_assert(kSimBytesPerMappedPage == 72, "the figures below are for 72 bytes a page");
   CHECK(error_on(24 * kGiB, one_vma("1099511627776")) ==
         "l.yaml:4:37: vma heap: 1099511627776 pages is more than this machine can simulate (at "
-        "most 292838679 pages: 24 GiB of RAM at 88 bytes a page)");
-  CHECK_THAT(error_on(24 * kGiB, one_vma("292838680")),
+        "most 357913941 pages: 24 GiB of RAM at 72 bytes a page)");
+  CHECK_THAT(error_on(24 * kGiB, one_vma("357913942")),
              Catch::Contains("is more than this machine"));
-  CHECK(parse_on(24 * kGiB, one_vma("292838679")).steps.size() == 2);
+  CHECK(parse_on(24 * kGiB, one_vma("357913941")).steps.size() == 2);
   CHECK_THAT(error_on(24 * kGiB, one_vma("0")),
-             Catch::Contains("pages: expected an integer in 1..292838679, got 0"));
+             Catch::Contains("pages: expected an integer in 1..357913941, got 0"));
   // 1 TiB of 4 KiB pages (issue 10's run) is within the limit of a 24 GiB host.
   CHECK(parse_on(24 * kGiB, one_vma("268435456")).steps.size() == 2);
 }
 
 TEST_CASE("a 2^28-page vma parses as one run of pages", "[limits]") {
-  // 64 GiB at 88 bytes a page: 780903144 pages, more than 2^28.
+  // 64 GiB at 72 bytes a page: 954437176 pages, more than 2^28.
   const std::uint64_t ram = 64 * kGiB;
   Scenario s =
       parse_on(ram, one_vma("268435456",

@@ -234,10 +234,10 @@ TEST_CASE("rmap_item: head's stable_node_ref never equals a parent_color word", 
       CHECK(ref != (rmap_rb_access::pc_of(parent) | colour));
   CHECK(stable_node_ref(nullptr) == 0); // NULL, as a zeroed item's head
   CHECK(sizeof(rmap_item) == 32);
-  // Chunks of 2^17 slots of 32 bytes: 4 MiB, two 2 MiB pages; their seen
-  // entries one more.
-  CHECK(RmapArena::ITEMS_BYTES == 4u << 20);
-  CHECK(RmapArena::SEEN_BYTES == 2u << 20);
+  // Chunks of 2^17 slots: 48 bytes each (wide), or 32 and then their 16-byte
+  // seen entries (compact): 6 MiB, three 2 MiB pages, either way.
+  CHECK(RmapArena::SLOTS_BYTES == 6u << 20);
+  CHECK(RmapArena::COMPACT_SEEN_OFFSET == 4u << 20);
 }
 
 TEST_CASE("rbtree ids: a link past the arena's ids is never followed out of it", "[rbtree]") {

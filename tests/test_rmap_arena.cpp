@@ -80,31 +80,91 @@ TEST_CASE("rmap_item: address and mm share a word, each leaving the other's bits
   CHECK(item.mm == 7);
 }
 
-TEST_CASE("rmap_item seen entries: one per item, beside the chunk's slots, zero until written",
+namespace {
+// The arena's layout follows the contents in use when its first chunk is
+// made (rmap_arena.h): at least a chunk's slots of distinct ones, wide.
+struct Contents {
+  std::vector<PageContent> held;
+  Contents(Kernel &k, std::uint32_t n) : held(n) {
+    for (std::uint32_t i = 0; i < n; i++)
+      k.contents.set_word(held[i], 0x6100000000000000ULL + i);
+  }
+};
+} // namespace
+
+TEST_CASE("rmap_item seen entries: one per item, in either layout, zero until written",
           "[ksm][rmap_arena]") {
+  for (const bool wide : {false, true}) {
+    Kernel k(MachineConfig{}, KernelProfile{});
+    Contents c(k, wide ? RmapArena::SLOTS : RmapArena::SLOTS - 1);
+    RmapArena arena(k);
+    const std::uint32_t n = RmapArena::SLOTS + 3; // into a second chunk
+    for (std::uint32_t id = 1; id <= n; id++)
+      *arena.fresh() = rmap_item{};
+    CHECK(arena.wide() == wide);
+    std::uint32_t wrong = 0;
+    for (std::uint32_t id = 1; id <= n; id++) {
+      const rmap_item *item = arena.at(id);
+      const auto a = reinterpret_cast<std::uintptr_t>(&arena.seen(item));
+      const auto i = reinterpret_cast<std::uintptr_t>(item);
+      const std::uintptr_t base = i & ~(RmapArena::CHUNK_BYTES - 1);
+      const std::uintptr_t slot = id & (RmapArena::SLOTS - 1);
+      // Wide: 48-byte slots, the entry after the item. Compact: 32-byte
+      // slots, then the entries in slot order, 16 bytes apart.
+      if (wide)
+        wrong += i != base + slot * 48 || a != i + sizeof(rmap_item);
+      else
+        wrong += i != base + slot * 32 || a != base + (4u << 20) + slot * sizeof(rmap_seen);
+      wrong += arena.seen(item).epoch != 0 || arena.seen(item).word != 0;
+      wrong += RmapArena::id_of(item) != id;
+    }
+    CHECK(wrong == 0);
+    // Writing an item's entry changes no item and no other entry.
+    rmap_seen &s = arena.seen(arena.at(RmapArena::SLOTS + 1));
+    s.epoch = 9;
+    s.word = ~std::uint64_t(0);
+    CHECK(arena.seen(arena.at(RmapArena::SLOTS)).epoch == 0);
+    CHECK(arena.seen(arena.at(RmapArena::SLOTS + 2)).epoch == 0);
+    for (std::uint32_t id : {RmapArena::SLOTS, RmapArena::SLOTS + 1, RmapArena::SLOTS + 2}) {
+      CHECK(arena.at(id)->rmap_list == 0);
+      CHECK(arena.at(id)->oldchecksum == 0);
+      CHECK(arena.at(id)->address == 0);
+      CHECK(arena.at(id)->mm == 0);
+    }
+  }
+}
+
+TEST_CASE("the arena's 2 MiB host pages keep every item, before and after", "[ksm][rmap_arena]") {
+  // expect_random_access collapses the compact layout's chunks in use into
+  // 2 MiB pages and maps later chunks so: a host hint, which must leave
+  // every item's bytes and address as they were (whether or not the host
+  // honours it).
   Kernel k(MachineConfig{}, KernelProfile{});
   RmapArena arena(k);
-  const std::uint32_t n = RmapArena::SLOTS + 3; // into a second chunk
-  for (std::uint32_t id = 1; id <= n; id++)
-    *arena.fresh() = rmap_item{};
+  const std::uint32_t before = RmapArena::SLOTS + 100; // a chunk and a part
+  std::vector<rmap_item *> items;
+  auto fill = [&](std::uint32_t id) {
+    rmap_item *item = arena.fresh();
+    *item = rmap_item{};
+    item->oldchecksum = id * 2654435761u;
+    item->address = std::uint64_t(id) << 12;
+    arena.seen(item).word = ~std::uint64_t(id);
+    items.push_back(item);
+  };
+  for (std::uint32_t id = 1; id <= before; id++)
+    fill(id);
+  CHECK_FALSE(arena.wide());
+  arena.expect_random_access();
+  arena.expect_random_access(); // a second call does nothing
+  for (std::uint32_t id = before + 1; id <= 2 * RmapArena::SLOTS + 7; id++)
+    fill(id);
+  CHECK(arena.allocated() == items.size());
   std::uint32_t wrong = 0;
-  for (std::uint32_t id = 1; id <= n; id++) {
+  for (std::uint32_t id = 1; id <= arena.allocated(); id++) {
     const rmap_item *item = arena.at(id);
-    const auto a = reinterpret_cast<std::uintptr_t>(&RmapArena::seen(item));
-    const auto base = reinterpret_cast<std::uintptr_t>(arena.at(id & ~(RmapArena::SLOTS - 1)));
-    const std::uintptr_t slot = id & (RmapArena::SLOTS - 1);
-    // After the chunk's 2^17 items, in slot order, 16 bytes apart.
-    wrong += a != base + RmapArena::ITEMS_BYTES + slot * sizeof(rmap_seen);
-    wrong += RmapArena::seen(item).epoch != 0 || RmapArena::seen(item).word != 0;
+    wrong += item != items[id - 1] || RmapArena::id_of(item) != id ||
+             item->oldchecksum != id * 2654435761u || item->address != std::uint64_t(id) << 12 ||
+             arena.seen(item).word != ~std::uint64_t(id);
   }
   CHECK(wrong == 0);
-  // Writing an item's entry changes no item and no other entry.
-  rmap_seen &s = RmapArena::seen(arena.at(RmapArena::SLOTS + 1));
-  s.epoch = 9;
-  s.word = ~std::uint64_t(0);
-  CHECK(RmapArena::seen(arena.at(RmapArena::SLOTS)).epoch == 0);
-  CHECK(RmapArena::seen(arena.at(RmapArena::SLOTS + 2)).epoch == 0);
-  CHECK(arena.at(RmapArena::SLOTS + 1)->rmap_list == 0);
-  CHECK(arena.at(RmapArena::SLOTS + 1)->oldchecksum == 0);
-  CHECK(RmapArena::id_of(arena.at(RmapArena::SLOTS + 2)) == RmapArena::SLOTS + 2);
 }

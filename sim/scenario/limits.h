@@ -13,13 +13,14 @@
 namespace ksmsim::scenario {
 
 // Bytes of host memory the simulation needs per mapped page: its frame
-// (24), its pte (8), its rmap_item once ksmd has seen it (48), and 8 of
+// (22), its pte (8), its rmap_item once ksmd has seen it (32), and 10 of
 // margin, for pages of repeated contents; the peak measured in
-// docs/perf.md (tools/bench) must stay below it. Distinct contents cost
-// more (their interned entries: about 24 bytes a page); that, and whatever
+// docs/perf.md (tools/bench: 63-65 at 16-64 Mi pages) must stay below it.
+// Distinct contents cost more (their interned entries, about 24 bytes a
+// page, and the unstable tree walk's seen entries, 16); that, and whatever
 // else grows with the run, is checked as it is allocated
 // (model/lib/host_memory.h: "out of memory at step N").
-constexpr std::uint64_t kSimBytesPerMappedPage = 88;
+constexpr std::uint64_t kSimBytesPerMappedPage = 72;
 
 // Page indexes are 32-bit (page->index keeps pgoff_t's low 32 bits), so no
 // vma has more pages than this whatever the host's memory.
@@ -45,7 +46,7 @@ MappedPageLimit mapped_page_limit(std::uint64_t ram_bytes,
 // This host's physical memory: sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE).
 std::uint64_t host_ram_bytes();
 
-// "at most N pages: 24 GiB of RAM at 88 bytes a page" (or the 32-bit bound).
+// "at most N pages: 24 GiB of RAM at 72 bytes a page" (or the 32-bit bound).
 std::string describe(const MappedPageLimit &limit);
 
 } // namespace ksmsim::scenario

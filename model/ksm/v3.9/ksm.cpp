@@ -39,22 +39,22 @@ inline void prefetch_children(const rb_node *n) {
   __builtin_prefetch(n->rb_right);
 }
 // The same for the unstable tree (ids: the arena's arithmetic, no load):
-// a level reads a child's links (its 32 bytes are one cache line) and its
-// seen entry (RmapArena::seen), so both. Without a
+// a level reads a child's links and its seen entry (RmapArena::seen), the
+// same cache line in three of four (the wide layout), so both. Without a
 // branch, so that it is issued before this level's comparison: a NULL
 // link's id 0 is slot 0 of the first chunk, mapped and never used. Inlined
 // early: else gcc finds a function of prefetches alone free of side
 // effects and drops its calls. A link past the ids handed out (a corrupt
 // tree, which check_live and rmap_rb_access report) is prefetched as 0: the
 // arena's arithmetic is never taken past its chunks (a select, no branch).
-[[gnu::always_inline]] inline void prefetch_item(const rmap_item *item) {
+[[gnu::always_inline]] inline void prefetch_item(const RmapArena &a, const rmap_item *item) {
   __builtin_prefetch(&item->node.rb_right);
-  __builtin_prefetch(&RmapArena::seen(item));
+  __builtin_prefetch(&a.seen(item).word);
 }
 [[gnu::always_inline]] inline void prefetch_children(const RmapArena &a, const rmap_item *n) {
   const std::uint32_t left = n->node.rb_left, right = n->node.rb_right;
-  prefetch_item(a.at(a.names_item(left) ? left : 0));
-  prefetch_item(a.at(a.names_item(right) ? right : 0));
+  prefetch_item(a, a.at(a.names_item(left) ? left : 0));
+  prefetch_item(a, a.at(a.names_item(right) ? right : 0));
 }
 
 // What %p prints for an object, formatted only when a trace line is (the
@@ -219,7 +219,7 @@ void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
   ops.rmap_frees++;
   item->mm = 0; // NULL: debug safety, and our freed mark
-  rmap_seen &seen = RmapArena::seen(item);
+  rmap_seen &seen = rmap_items_.seen(item);
   if (seen.epoch) // (an entry never written is left untouched: no host memory)
     seen.epoch = 0;
   rmap_quarantine_.push_back(item);
@@ -849,7 +849,7 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
     prefetch_children(rmap_items_, tree_item);
     lookahead_level(epoch32);
     // (A freed item has nothing seen: check_live below reports it.)
-    if (const rmap_seen &s = RmapArena::seen(tree_item); use_seen && s.epoch == epoch32) {
+    if (const rmap_seen &s = rmap_items_.seen(tree_item); use_seen && s.epoch == epoch32) {
       const std::uint64_t seen = s.word;
       if (int ret = k.contents.compare(p->content, seen); ret != 0) {
         // the kernel's get_mergeable_page and memcmp_pages, counted
@@ -903,6 +903,10 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   remember_seen(item, p); // p is what get_mergeable_page(item) gives now
   k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;
+  // Not the kernel's: a host memory hint for the items' arena, no result
+  // depends on it (model/ksm/v3.9/rmap_arena.h).
+  if (ksm_pages_unshared == RmapArena::SLOTS)
+    rmap_items_.expect_random_access();
   return nullptr;
 }
 
@@ -940,25 +944,25 @@ void Ksm::lookahead_level(std::uint32_t epoch32) {
   const rmap_item *item = rmap_items_.at(w.node);
   // A page's bytes compare as its word's, most significant byte first
   // (ContentStore's word_byte); only a hint if it did not.
-  const rmap_seen &seen = RmapArena::seen(item);
+  const rmap_seen &seen = rmap_items_.seen(item);
   if (seen.epoch != epoch32 || seen.word == w.word) {
     w.node = 0;
     return;
   }
   w.node = w.word < seen.word ? item->node.rb_left : item->node.rb_right;
   if (rmap_items_.names_item(w.node)) // (a corrupt tree's link names no item)
-    prefetch_item(rmap_items_.at(w.node));
+    prefetch_item(rmap_items_, rmap_items_.at(w.node));
 }
 
 void Ksm::remember_seen(rmap_item *item, const page *pg) {
-  rmap_seen &seen = RmapArena::seen(item);
+  rmap_seen &seen = rmap_items_.seen(item);
   seen.epoch = k.contents.has_pokes(pg->content) ? 0 : static_cast<std::uint32_t>(k.mm_epoch);
   seen.word = k.contents.word_of(pg->content);
 }
 
 void Ksm::forget_seen() {
   for (std::uint32_t id = 1; id <= rmap_items_.allocated(); id++)
-    if (rmap_seen &seen = RmapArena::seen(rmap_items_.at(id)); seen.epoch)
+    if (rmap_seen &seen = rmap_items_.seen(rmap_items_.at(id)); seen.epoch)
       seen.epoch = 0;
 }
 

@@ -7,6 +7,11 @@
 
 #include <sys/mman.h>
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 // Linux 6.1's value (include/uapi/asm-generic/mman-common.h)
+#endif
+
+#include <algorithm>
 #include <new>
 
 #include "model/mm/kernel.h"
@@ -14,8 +19,8 @@
 namespace ksmsim {
 
 RmapArena::~RmapArena() {
-  for (rmap_item *c : chunks_)
-    munmap(c, CHUNK_BYTES);
+  for (std::uintptr_t c : chunks_)
+    munmap(reinterpret_cast<void *>(c), CHUNK_BYTES);
 }
 
 rmap_item *RmapArena::fresh() {
@@ -23,6 +28,10 @@ rmap_item *RmapArena::fresh() {
     throw std::bad_alloc(); // ids exhausted (rb_node_id: below 2^30)
   const std::uint32_t chunk = next_id_ >> SLOT_SHIFT;
   if (chunk == chunks_.size()) {
+    if (chunks_.empty()) { // the layout (rmap_arena.h), for good
+      slot_ = k_.contents.entries() >= SLOTS ? WIDE_SLOT : COMPACT_SLOT;
+      huge_pages_ = wide();
+    }
     ensure_host_memory(CHUNK_BYTES); // a clear stop, not the host's OOM killer
     // A chunk aligned to its size: map twice its size, unmap the rest.
     void *m = mmap(nullptr, 2 * CHUNK_BYTES, PROT_READ | PROT_WRITE,
@@ -35,16 +44,35 @@ rmap_item *RmapArena::fresh() {
       munmap(m, base - start);
     if (start + 2 * CHUNK_BYTES > base + CHUNK_BYTES)
       munmap(reinterpret_cast<void *>(base + CHUNK_BYTES), start + CHUNK_BYTES - base);
-    // Items are visited in no locality order (the tree walks): 2 MiB pages
-    // where the host allows them. Only a hint: it changes no result.
-    madvise(reinterpret_cast<void *>(base), ITEMS_BYTES + SEEN_BYTES, MADV_HUGEPAGE);
-    chunks_.push_back(reinterpret_cast<rmap_item *>(base));
-    new (reinterpret_cast<void *>(base + ITEMS_BYTES + SEEN_BYTES))
-        ChunkHeader{this, chunk << SLOT_SHIFT};
+    if (huge_pages_) // only a hint: it changes no result
+      madvise(reinterpret_cast<void *>(base), SLOTS_BYTES, MADV_HUGEPAGE);
+    chunks_.push_back(base);
+    new (reinterpret_cast<void *>(base + SLOTS_BYTES))
+        ChunkHeader{this, chunk << SLOT_SHIFT, wide()};
   }
   rmap_item *item = at(next_id_);
   next_id_++;
   return item;
+}
+
+void RmapArena::expect_random_access() {
+  if (huge_pages_)
+    return;
+  huge_pages_ = true;
+  constexpr std::uintptr_t HUGE = std::uintptr_t(1) << 21;
+  for (std::size_t c = 0; c < chunks_.size(); c++) {
+    void *base = reinterpret_cast<void *>(chunks_[c]);
+    // The slots handed out, to a 2 MiB boundary: the rest faults in as 2 MiB.
+    const std::uint32_t used =
+        std::min<std::uint32_t>(next_id_ - (std::uint32_t(c) << SLOT_SHIFT), SLOTS);
+    const std::uintptr_t len =
+        std::min<std::uintptr_t>((used * slot_ + HUGE - 1) & ~(HUGE - 1), SLOTS_BYTES);
+    // Hints: an error (a host without THP or without MADV_COLLAPSE, 6.1+)
+    // leaves the 4 KiB pages, and no result changes. (The compact layout's
+    // seen entries, beyond the slots, fault in as 2 MiB from now.)
+    madvise(base, SLOTS_BYTES, MADV_HUGEPAGE);
+    madvise(base, len, MADV_COLLAPSE);
+  }
 }
 
 rmap_item *rmap_item_next(const rmap_item *item) {

@@ -4,15 +4,31 @@
 // rmap_item_cache slab). Items are named by a 32-bit id, given in
 // allocation order from 1 (the trace's synthetic pointer is made from it),
 // so that rmap_item's links can be 32 bits wide (ksm_types.h). They sit in
-// chunks of 2^17 slots of 32 bytes (4 MiB, two 2 MiB pages), each chunk
-// aligned to 8 MiB with the slots' seen entries after them (16 bytes a
-// slot, rmap_seen: 2 MiB) and then a header (the arena, its first id): id
-// n is slot n % 2^17 of chunk n / 2^17 (slot 0 of chunk 0, id 0, is NULL
-// and never used), found with a shift and a mask, no division, since the
-// tree walks and rotations do it at every link; an item's id and its seen
-// entry are found from its address alone. Host memory is taken as it is
-// first touched: a chunk's seen entries only where an item was in the
-// unstable tree.
+// chunks of 2^17 slots, each chunk aligned to 8 MiB with a header at 6 MiB
+// (the arena, its first id, its layout): id n is slot n % 2^17 of chunk
+// n / 2^17 (slot 0 of chunk 0, id 0, is NULL and never used), found with
+// a shift, a mask and a multiply, no division, since the tree walks and
+// rotations do it at every link; an item's id is found from its address
+// alone.
+//
+// Each item has a seen entry (rmap_seen), which only an unstable tree's
+// items use, in one of two layouts, chosen when the first chunk is made
+// (host memory and speed only: no result depends on it):
+// - wide, when the pages have many contents (at least a chunk's slots of
+//   distinct ones: the unstable tree will be large): 48-byte slots, the
+//   entry after the item, so that a tree level's links and entry share a
+//   cache line in three slots of four (the walk waits on one line a
+//   level); 2 MiB host pages (MADV_HUGEPAGE), as the walks visit the items
+//   in no locality order;
+// - compact, when they have few (the tree stays small, the pages merge
+//   through the stable tree): 32-byte slots, then the chunk's entries
+//   (16 bytes a slot, at 4 MiB), which take host memory only where an
+//   item was in the unstable tree; 4 KiB host pages, as the scan visits
+//   the items in id order (a 2 MiB page costs more to fault in: on a guest
+//   that returns free memory to its host, up to 6x a byte: docs/perf.md,
+//   "Flat cost, dup4"). Should the unstable tree grow to a chunk's slots
+//   after all, the chunks are collapsed into 2 MiB pages then
+//   (expect_random_access).
 #pragma once
 
 #include <cstdint>
@@ -28,8 +44,11 @@ class RmapArena {
 public:
   static constexpr unsigned SLOT_SHIFT = 17;
   static constexpr std::uint32_t SLOTS = 1u << SLOT_SHIFT; // a chunk's slots
-  static constexpr std::uintptr_t ITEMS_BYTES = std::uintptr_t(SLOTS) * sizeof(rmap_item);
-  static constexpr std::uintptr_t SEEN_BYTES = std::uintptr_t(SLOTS) * sizeof(rmap_seen);
+  static constexpr std::uintptr_t WIDE_SLOT = sizeof(rmap_item) + sizeof(rmap_seen);
+  static constexpr std::uintptr_t COMPACT_SLOT = sizeof(rmap_item);
+  // The slots (and, compact, their entries): 6 MiB either way.
+  static constexpr std::uintptr_t SLOTS_BYTES = std::uintptr_t(SLOTS) * WIDE_SLOT;
+  static constexpr std::uintptr_t COMPACT_SEEN_OFFSET = std::uintptr_t(SLOTS) * COMPACT_SLOT;
   static constexpr std::uintptr_t CHUNK_BYTES = std::uintptr_t(1) << 23; // 8 MiB: alignment
   // Ids stay below 2^30: rb_node_id::__rb_parent_color holds one shifted by 2.
   static constexpr std::uint32_t MAX_ID = (1u << 30) - 1;
@@ -40,7 +59,9 @@ public:
   RmapArena &operator=(const RmapArena &) = delete;
 
   // The item of a non-zero id that was handed out.
-  rmap_item *at(std::uint32_t id) const { return chunks_[id >> SLOT_SHIFT] + (id & (SLOTS - 1)); }
+  rmap_item *at(std::uint32_t id) const {
+    return reinterpret_cast<rmap_item *>(chunks_[id >> SLOT_SHIFT] + (id & (SLOTS - 1)) * slot_);
+  }
   // A never used item, the next id (std::bad_alloc when out of memory).
   rmap_item *fresh();
   // Ids handed out so far are 1..allocated().
@@ -48,39 +69,50 @@ public:
   // Whether id names an item handed out (1..allocated(); not 0, NULL).
   bool names_item(std::uint32_t id) const { return id - 1u < allocated(); }
   const Kernel &kernel() const { return k_; }
+  // The layout (above): set with the first chunk.
+  bool wide() const { return slot_ == WIDE_SLOT; }
+  // Items will be visited in no locality order from now: 2 MiB host pages
+  // for every chunk (see above). Only the first call does anything.
+  void expect_random_access();
 
-  // The seen entry of an item (rmap_seen), beside the chunk's slots.
-  static rmap_seen &seen(const rmap_item *item) {
+  // The seen entry of an item (rmap_seen).
+  rmap_seen &seen(const rmap_item *item) const {
     const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(item);
+    if (slot_ == WIDE_SLOT)
+      return *reinterpret_cast<rmap_seen *>(a + sizeof(rmap_item));
     const std::uintptr_t base = a & ~(CHUNK_BYTES - 1);
-    return *reinterpret_cast<rmap_seen *>(base + ITEMS_BYTES +
-                                          (a - base) / sizeof(rmap_item) * sizeof(rmap_seen));
+    return *reinterpret_cast<rmap_seen *>(base + COMPACT_SEEN_OFFSET +
+                                          (a - base) / COMPACT_SLOT * sizeof(rmap_seen));
   }
 
-  // What follows each chunk's slots and seen entries.
+  // At 6 MiB in each chunk.
   struct ChunkHeader {
     const RmapArena *arena;
     std::uint32_t first_id; // the id of slot 0
+    bool wide;
   };
   static const ChunkHeader &header_of(const rmap_item *item) {
     return *reinterpret_cast<const ChunkHeader *>(
-        (reinterpret_cast<std::uintptr_t>(item) & ~(CHUNK_BYTES - 1)) + ITEMS_BYTES + SEEN_BYTES);
+        (reinterpret_cast<std::uintptr_t>(item) & ~(CHUNK_BYTES - 1)) + SLOTS_BYTES);
   }
   static std::uint32_t id_of(const rmap_item *item) {
-    const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(item);
-    return header_of(item).first_id +
-           static_cast<std::uint32_t>((a & (CHUNK_BYTES - 1)) / sizeof(rmap_item));
+    const std::uintptr_t off = reinterpret_cast<std::uintptr_t>(item) & (CHUNK_BYTES - 1);
+    const ChunkHeader &h = header_of(item);
+    return h.first_id + static_cast<std::uint32_t>(h.wide ? off / WIDE_SLOT : off / COMPACT_SLOT);
   }
 
 private:
   const Kernel &k_;
-  std::vector<rmap_item *> chunks_; // each chunk's slot 0
+  std::vector<std::uintptr_t> chunks_; // each chunk's slot 0
   std::uint32_t next_id_ = 1;
+  std::uintptr_t slot_ = COMPACT_SLOT; // the layout, set with the first chunk
+  bool huge_pages_ = false;            // 2 MiB host pages asked for
 };
 
-static_assert(RmapArena::ITEMS_BYTES + RmapArena::SEEN_BYTES + sizeof(RmapArena::ChunkHeader) <=
-                  RmapArena::CHUNK_BYTES,
-              "a chunk's slots, seen entries and header fit its 8 MiB");
+static_assert(RmapArena::SLOTS_BYTES ==
+                      RmapArena::COMPACT_SEEN_OFFSET + RmapArena::SLOTS * sizeof(rmap_seen) &&
+                  RmapArena::SLOTS_BYTES + sizeof(RmapArena::ChunkHeader) <= RmapArena::CHUNK_BYTES,
+              "either layout's slots, and the header, fit a chunk's 8 MiB");
 
 // model/lib/rbtree_ops.h's node-access policy for the unstable tree: nodes
 // are rmap_item ids, reached through the arena (rb_node_id).
