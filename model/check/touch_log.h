@@ -54,7 +54,7 @@ public:
   void frame(std::uint64_t pfn) { add(pfn, 0, FRAME); }
   void need_full() {
     full_ = true;
-    entries_.clear();
+    std::vector<Entry>().swap(entries_); // its memory too: the full check needs its own
   }
 
 private:
