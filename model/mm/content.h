@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/mm/align2.h"
+
 namespace ksmsim {
 
 constexpr unsigned PAGE_SIZE = 4096;
@@ -42,10 +44,10 @@ class PokeTable;
 // hands the hold over and leaves the zero page's content behind; assigning
 // would drop the old hold uncounted, so there is none (the store's set_word,
 // copy and reset change a content).
-// 2-byte aligned (pack), so that struct page can be 22 bytes.
+// 2-byte aligned, so that struct page can be 22 bytes (align2.h).
 #pragma pack(push, 2)
 struct PageContent {
-  std::uint32_t id = 0;
+  align2<std::uint32_t> id = 0;
   PageContent() = default;
   PageContent(const PageContent &) = delete;
   PageContent &operator=(const PageContent &) = delete;

@@ -56,18 +56,20 @@ inline std::uint32_t mapping_id(std::uint32_t mapping) {
 // 2-byte aligned (pack: x86 loads the 4-byte fields at any address): the
 // content a 4-byte handle to its interned entry (model/mm/content.h),
 // mapping in 4 (above), flags in 16 bits (the PageFlag bits).
+//
+// The 4-byte fields are align2<T> (model/mm/align2.h).
 #pragma pack(push, 2)
 struct page {
   PageContent content;
-  std::uint32_t mapping = 0;   // anon_vma or stable_node id, with the low bits above
-  std::int32_t _mapcount = -1; // as the kernel keeps it: -1 when unmapped
-  std::int32_t _count = 0;     // the refcount; 0 when free
+  align2<std::uint32_t> mapping = 0;   // anon_vma or stable_node id, with the low bits above
+  align2<std::int32_t> _mapcount = -1; // as the kernel keeps it: -1 when unmapped
+  align2<std::int32_t> _count = 0;     // the refcount; 0 when free
   // pgoff_t is unsigned long in the kernel; the simulation keeps its low 32
   // bits (linear_page_index): an anon vma's pgoff is address >> PAGE_SHIFT,
   // up to 2^35 below TASK_SIZE, but the differences the rmap computes
   // within one vma (< 16 TiB) are exact in 32-bit arithmetic.
-  std::uint32_t index = 0; // linear page index (address >> PAGE_SHIFT for anon)
-  std::uint16_t flags = 0; // PageFlag
+  align2<std::uint32_t> index = 0; // linear page index (address >> PAGE_SHIFT for anon)
+  std::uint16_t flags = 0;         // PageFlag
 };
 #pragma pack(pop)
 static_assert(sizeof(page) == 22, "a simulated page frame must stay small");
