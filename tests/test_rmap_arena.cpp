@@ -3,8 +3,10 @@
 // The v3.9 port's rmap_item arena (model/ksm/v3.9/rmap_arena.h): ids in
 // allocation order from 1, as the trace's synthetic pointers were before
 // the arena, found back from an item's address across chunks.
+#include "model/ksm/v3.9/ksm.h"
 #include "model/ksm/v3.9/rmap_arena.h"
 #include "model/mm/kernel.h"
+#include "tests/machine.h"
 
 #include "catch.h"
 
@@ -76,8 +78,37 @@ TEST_CASE("rmap_item: address and mm share a word, each leaving the other's bits
   // Past the 19 bits: the simulator's limit, a clear stop (the runner says
   // "the run is stopped at step N: ..."), the item unchanged.
   item.mm = 7;
-  CHECK_THROWS_AS(item.mm = RMAP_MM_IDS, std::length_error);
+  CHECK_THROWS_AS(item.mm = RMAP_MM_IDS, SimulatorLimit);
   CHECK(item.mm == 7);
+}
+
+TEST_CASE("v3.9: an mm past rmap_item's 19-bit ids is refused as it enters KSM, nothing changed",
+          "[ksm][rmap_arena]") {
+  testing::MachineBase m(1, KernelProfile{});
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  const std::uint64_t start = m.k.do_mmap_anon(a, 4, -1);
+  const std::uint32_t id = a->id;
+  a->id = RMAP_MM_IDS; // as the 524288th mm_struct of a run would be
+  CHECK_THROWS_WITH(m.k.sys_madvise(a, start, 4 * PAGE_SIZE, MADV_MERGEABLE),
+                    catch_compat::Contains("at most 524287 mm_structs"));
+  a->id = id;
+  Ksm *ksm = ksm_v3_9(m.k);
+  REQUIRE(ksm);
+  CHECK(ksm->get_mm_slot(a) == nullptr);
+  CHECK_FALSE(a->flags & MMF_VM_MERGEABLE);
+  CHECK_FALSE(m.k.find_vma(a, start)->vm_flags & VM_MERGEABLE);
+  // (The run stops there: the runner says "the run is stopped at step N".)
+}
+
+TEST_CASE("v3.9: the last mm id rmap_item holds enters KSM as ever", "[ksm][rmap_arena]") {
+  testing::MachineBase m(1, KernelProfile{});
+  mm_struct *a = m.k.mm_alloc("A", 1000);
+  const std::uint64_t start = m.k.do_mmap_anon(a, 4, -1);
+  const std::uint32_t id = a->id;
+  a->id = RMAP_MM_IDS - 1;
+  CHECK(m.k.sys_madvise(a, start, 4 * PAGE_SIZE, MADV_MERGEABLE) == 0);
+  CHECK(a->flags & MMF_VM_MERGEABLE);
+  a->id = id;
 }
 
 namespace {

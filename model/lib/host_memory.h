@@ -12,8 +12,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 namespace ksmsim {
+
+// A limit of the simulator's own representation that a run reached (not
+// the host's memory, not the kernel's): the run stops at that step, saying
+// so (the runner: "the run is stopped at step N: ...").
+struct SimulatorLimit : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // What the host has left, and must keep, for the simulator.
 inline constexpr std::uint64_t kHostMemoryReserve = std::uint64_t(256) << 20;

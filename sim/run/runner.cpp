@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "model/check/invariants.h"
+#include "model/lib/host_memory.h"
 #include "model/lib/points.h"
 #include "model/lib/trace_marks.h"
 #include "model/mm/kernel.h"
@@ -825,7 +826,7 @@ void Runner::run_step(const Step &step) {
                         fmt::format("the run is stopped at step {}: {}", step.index, b.what));
   } catch (const std::bad_alloc &) {
     throw ScenarioError(step.loc, fmt::format("out of memory at step {}", step.index));
-  } catch (const std::length_error &e) { // a limit of the simulator's (rmap_item_mm)
+  } catch (const SimulatorLimit &e) {
     throw ScenarioError(step.loc,
                         fmt::format("the run is stopped at step {}: {}", step.index, e.what()));
   }

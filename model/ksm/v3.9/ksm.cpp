@@ -1245,6 +1245,10 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
 
 int Ksm::__ksm_enter(mm_struct *mm) {
   KFUNC();
+  // Not the kernel's: the simulator's limit (rmap_item keeps its mm's id
+  // in 19 bits, ksm_types.h), before anything changes.
+  if (mm->id >= RMAP_MM_IDS)
+    throw SimulatorLimit(RMAP_MM_LIMIT);
   mm_slot *slot = alloc_mm_slot();
   // Check ksm_run too?  Would need tighter locking
   bool needs_wakeup = list_empty(&ksm_mm_head.mm_list);

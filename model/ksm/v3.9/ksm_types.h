@@ -9,8 +9,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 
+#include "model/lib/host_memory.h"
 #include "model/lib/list_node.h"
 #include "model/lib/rbtree.h"
 #include "model/mm/mm_types.h"
@@ -105,6 +105,9 @@ inline std::uint32_t stable_node_ref(const stable_node *node) {
 // (a union of standard-layout structs with a common initial member).
 inline constexpr std::uint64_t RMAP_ADDRESS_BITS = 0x00007ffffffff3ffULL;
 inline constexpr std::uint32_t RMAP_MM_IDS = 1u << 19;
+inline constexpr const char *RMAP_MM_LIMIT =
+    "an rmap_item holds its mm's id in 19 bits: a run of the v3.9 profile may create at most "
+    "524287 mm_structs";
 struct rmap_item_address {
   std::uint64_t word;
   operator std::uint64_t() const { return word & RMAP_ADDRESS_BITS; }
@@ -115,17 +118,17 @@ struct rmap_item_address {
   rmap_item_address &operator|=(std::uint64_t bits) { return *this = *this | bits; }
   rmap_item_address &operator&=(std::uint64_t mask) { return *this = *this & mask; }
 };
-struct rmap_item_mm {
+struct rmap_item_mm_id {
   std::uint64_t word;
   operator std::uint32_t() const {
     return static_cast<std::uint32_t>((word >> 47) << 2 | (word >> 10 & 3));
   }
-  // An id of RMAP_MM_IDS or more is the simulator's limit: std::length_error
-  // (the run stops at that step, saying so; docs/port-map.md).
-  rmap_item_mm &operator=(std::uint32_t id) {
+  // An id of RMAP_MM_IDS or more is the simulator's limit, SimulatorLimit
+  // (docs/port-map.md; Ksm::__ksm_enter refuses such an mm before anything
+  // changes, so this is only a backstop).
+  rmap_item_mm_id &operator=(std::uint32_t id) {
     if (id >= RMAP_MM_IDS)
-      throw std::length_error("an rmap_item holds its mm's id in 19 bits: a run of the v3.9 "
-                              "profile may create at most 524287 mm_structs");
+      throw SimulatorLimit(RMAP_MM_LIMIT);
     word = (word & RMAP_ADDRESS_BITS) | std::uint64_t(id >> 2) << 47 | std::uint64_t(id & 3) << 10;
     return *this;
   }
@@ -157,7 +160,7 @@ struct rmap_item {
   };
   union {
     rmap_item_address address; // + flags in the low bits
-    rmap_item_mm mm;           // the same word's other bits
+    rmap_item_mm_id mm;        // the same word's other bits
   };
   std::uint32_t oldchecksum;
   union {

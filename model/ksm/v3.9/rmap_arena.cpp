@@ -68,10 +68,15 @@ void RmapArena::expect_random_access() {
     const std::uintptr_t len =
         std::min<std::uintptr_t>((used * slot_ + HUGE - 1) & ~(HUGE - 1), SLOTS_BYTES);
     // Hints: an error (a host without THP or without MADV_COLLAPSE, 6.1+)
-    // leaves the 4 KiB pages, and no result changes. (The compact layout's
-    // seen entries, beyond the slots, fault in as 2 MiB from now.)
+    // leaves the 4 KiB pages, and no result changes. The compact layout's
+    // seen entries too: the walk reads them at every level.
     madvise(base, SLOTS_BYTES, MADV_HUGEPAGE);
     madvise(base, len, MADV_COLLAPSE);
+    if (!wide())
+      madvise(static_cast<char *>(base) + COMPACT_SEEN_OFFSET,
+              std::min<std::uintptr_t>((used * sizeof(rmap_seen) + HUGE - 1) & ~(HUGE - 1),
+                                       SLOTS_BYTES - COMPACT_SEEN_OFFSET),
+              MADV_COLLAPSE);
   }
 }
 
