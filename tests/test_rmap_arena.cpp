@@ -11,7 +11,6 @@
 #include "catch.h"
 
 #include <cstdint>
-#include <stdexcept>
 #include <vector>
 
 using namespace ksmsim;
@@ -82,7 +81,7 @@ TEST_CASE("rmap_item: address and mm share a word, each leaving the other's bits
   CHECK(item.mm == 7);
 }
 
-TEST_CASE("v3.9: an mm past rmap_item's 19-bit ids is refused as it enters KSM, nothing changed",
+TEST_CASE("v3.9: an mm past rmap_item's 19-bit ids is refused as it enters KSM, before KSM changes",
           "[ksm][rmap_arena]") {
   testing::MachineBase m(1, KernelProfile{});
   mm_struct *a = m.k.mm_alloc("A", 1000);

@@ -15,7 +15,7 @@ namespace ksmsim::scenario {
 // Bytes of host memory the simulation needs per mapped page: its frame
 // (22), its pte (8), its rmap_item once ksmd has seen it (32), and 10 of
 // margin, for pages of repeated contents; the peak measured in
-// docs/perf.md (tools/bench: 63-65 at 16-64 Mi pages) must stay below it.
+// docs/perf.md (tools/bench: 61-63 at 16-256 Mi pages) must stay below it.
 // Distinct contents cost more (their interned entries, about 24 bytes a
 // page, and the unstable tree walk's seen entries, 16); that, and whatever
 // else grows with the run, is checked as it is allocated

@@ -219,9 +219,7 @@ void Ksm::free_rmap_item(rmap_item *item) {
   ksm_rmap_items--;
   ops.rmap_frees++;
   item->mm = 0; // NULL: debug safety, and our freed mark
-  rmap_seen &seen = rmap_items_.seen(item);
-  if (seen.epoch) // (an entry never written is left untouched: no host memory)
-    seen.epoch = 0;
+  rmap_items_.forget_seen(item);
   rmap_quarantine_.push_back(item);
 }
 
@@ -962,8 +960,7 @@ void Ksm::remember_seen(rmap_item *item, const page *pg) {
 
 void Ksm::forget_seen() {
   for (std::uint32_t id = 1; id <= rmap_items_.allocated(); id++)
-    if (rmap_seen &seen = rmap_items_.seen(rmap_items_.at(id)); seen.epoch)
-      seen.epoch = 0;
+    rmap_items_.forget_seen(rmap_items_.at(id));
 }
 
 void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {

@@ -59,24 +59,23 @@ void RmapArena::expect_random_access() {
   if (huge_pages_)
     return;
   huge_pages_ = true;
-  constexpr std::uintptr_t HUGE = std::uintptr_t(1) << 21;
+  // Hints: an error (a host without THP or without MADV_COLLAPSE, 6.1+)
+  // leaves the 4 KiB pages, and no result changes. The bytes of [at, at +
+  // used) already touched, to a 2 MiB boundary within at + room, are
+  // collapsed; the rest faults in as 2 MiB.
+  auto collapse = [](char *at, std::uintptr_t used, std::uintptr_t room) {
+    constexpr std::uintptr_t HUGE = std::uintptr_t(1) << 21;
+    madvise(at, std::min<std::uintptr_t>((used + HUGE - 1) & ~(HUGE - 1), room), MADV_COLLAPSE);
+  };
   for (std::size_t c = 0; c < chunks_.size(); c++) {
-    void *base = reinterpret_cast<void *>(chunks_[c]);
-    // The slots handed out, to a 2 MiB boundary: the rest faults in as 2 MiB.
+    char *base = reinterpret_cast<char *>(chunks_[c]);
     const std::uint32_t used =
         std::min<std::uint32_t>(next_id_ - (std::uint32_t(c) << SLOT_SHIFT), SLOTS);
-    const std::uintptr_t len =
-        std::min<std::uintptr_t>((used * slot_ + HUGE - 1) & ~(HUGE - 1), SLOTS_BYTES);
-    // Hints: an error (a host without THP or without MADV_COLLAPSE, 6.1+)
-    // leaves the 4 KiB pages, and no result changes. The compact layout's
-    // seen entries too: the walk reads them at every level.
     madvise(base, SLOTS_BYTES, MADV_HUGEPAGE);
-    madvise(base, len, MADV_COLLAPSE);
-    if (!wide())
-      madvise(static_cast<char *>(base) + COMPACT_SEEN_OFFSET,
-              std::min<std::uintptr_t>((used * sizeof(rmap_seen) + HUGE - 1) & ~(HUGE - 1),
-                                       SLOTS_BYTES - COMPACT_SEEN_OFFSET),
-              MADV_COLLAPSE);
+    collapse(base, used * slot_, SLOTS_BYTES);
+    if (!wide()) // the compact layout's seen entries too: the walk reads them
+      collapse(base + COMPACT_SEEN_OFFSET, used * sizeof(rmap_seen),
+               SLOTS_BYTES - COMPACT_SEEN_OFFSET);
   }
 }
 

@@ -75,6 +75,13 @@ public:
   // for every chunk (see above). Only the first call does anything.
   void expect_random_access();
 
+  // Forget what was seen of item (its entry's epoch to 0). An entry never
+  // written is only read: it takes no host memory (the compact layout).
+  void forget_seen(const rmap_item *item) const {
+    if (rmap_seen &s = seen(item); s.epoch)
+      s.epoch = 0;
+  }
+
   // The seen entry of an item (rmap_seen).
   rmap_seen &seen(const rmap_item *item) const {
     const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(item);
