@@ -20,6 +20,9 @@ namespace {
 struct Checker {
   Kernel &k;
   std::vector<std::string> out;
+  // The profile, found once: frame() runs for every frame in use.
+  Ksm *const v39 = ksm_v3_9(k);
+  v6_15::Ksm *const v615 = v39 ? nullptr : v6_15::ksm_v6_15(k);
 
   template <class... Args>
   void fail(const char *check, fmt::format_string<Args...> f, Args &&...args) {
@@ -30,11 +33,11 @@ struct Checker {
   // The v3.9 port's trees, lists and counters.
   // The KSM port's own checks, whichever profile runs.
   void ksm_structures() {
-    if (Ksm *v39 = ksm_v3_9(k))
+    if (v39)
       ksm_trees(*v39);
     else if (auto *seed = dynamic_cast<v2_6_32::Ksm *>(&k.ksm))
       check_ksm_2_6_32(*seed, out);
-    else if (v6_15::Ksm *v615 = v6_15::ksm_v6_15(k))
+    else if (v615)
       check_ksm_6_15(*v615, out);
   }
 
@@ -288,8 +291,8 @@ struct Checker {
     if (p->_count < need)
       fail("refcount", "page {} has refcount {} below mapcount+swapcache {}", k.page_to_pfn(p),
            p->_count, need);
-    if (!ksm_v3_9(k)) { // the port's own stable_node, or none (v2.6.32)
-      if (const v6_15::Ksm *v615 = v6_15::ksm_v6_15(k))
+    if (!v39) { // the port's own stable_node, or none (v2.6.32)
+      if (v615)
         check_ksm_page_6_15(*v615, p, k.page_to_pfn(p), out);
       return;
     }

@@ -419,14 +419,18 @@ void Runner::op(const Write &x, const Step &st) {
   // Only a cache is filled, a batch at a time: ksmd will need these checksums.
   constexpr std::size_t kChecksumBatch = 4096;
   constexpr std::uint64_t kPrefetchAhead = 32;
+  // Only a hint: the table slot of the word written a few pages on is
+  // fetched while this page is written (a random word's is a cache miss;
+  // a fill's, a word's or zero's is the same slot every page).
+  const bool words_vary =
+      x.content.base == Content::Base::Random || x.content.base == Content::Base::Distinct;
   std::vector<PageContent *> written;
   std::uint64_t i = 0;
   for (std::uint32_t idx : x.pages) {
     std::uint64_t addr = page_addr(p, x.vma, idx, x.pages.loc);
-    // Only a hint: the table slot of the word written a few pages on is
-    // fetched while this page is written (a random word's is a cache miss).
-    if (std::optional<std::uint64_t> ahead = base_word(x.content, i + kPrefetchAhead))
-      k_.contents.prefetch(*ahead);
+    if (words_vary)
+      if (std::optional<std::uint64_t> ahead = base_word(x.content, i + kPrefetchAhead))
+        k_.contents.prefetch(*ahead);
     page *pg = fault(p.mm, addr, true);
     PageWrite w = page_write(x.content, i++);
     if (w.word)
