@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// ksmsim-memprobe: what one dependent random access to memory costs on
+// this machine, by working-set size, and what a first touch of fresh
+// anonymous memory costs a byte. tools/bench --memory prints them beside
+// ksmsim's ns per page scan: a tree walk over N rmap_items is a chain of
+// such accesses, so the walk's cost per level follows this machine's
+// curve, not the simulator's code (docs/perf.md, "Flat cost").
+//
+// Usage: ksmsim-memprobe MIB [MIB ...]   one line per size:
+//   "chase <MiB> <ns per access>" and, last, "first_touch <ns per byte>"
+//   (measured first, at the largest size).
+// Deterministic walk (a fixed-seed random cycle over 64-byte lines), on
+// memory madvised MADV_HUGEPAGE, as the simulator's big arrays are.
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t LINE = 64;
+constexpr std::size_t HUGE_PAGE = std::size_t(2) << 20;
+
+struct Mapping {
+  void *base = MAP_FAILED;
+  std::size_t len = 0;
+  explicit Mapping(std::size_t bytes) : len(bytes + HUGE_PAGE) {
+    base = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  }
+  ~Mapping() {
+    if (base != MAP_FAILED)
+      munmap(base, len);
+  }
+  char *aligned() const {
+    auto a = reinterpret_cast<std::uintptr_t>(base);
+    return reinterpret_cast<char *>((a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+  }
+};
+
+std::uint64_t xorshift(std::uint64_t &s) {
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return s;
+}
+
+// ns per access of a pointer chase over one random cycle of all the lines.
+double chase(std::size_t bytes) {
+  const std::size_t lines = bytes / LINE;
+  Mapping m(bytes);
+  if (m.base == MAP_FAILED || lines < 2)
+    return -1;
+  char *a = m.aligned();
+  madvise(a, bytes, MADV_HUGEPAGE);
+  std::vector<std::uint32_t> order(lines);
+  std::iota(order.begin(), order.end(), 0u);
+  std::uint64_t s = 0x9e3779b97f4a7c15ull;
+  for (std::size_t i = lines - 1; i > 0; i--) // Sattolo: one cycle
+    std::swap(order[i], order[xorshift(s) % i]);
+  for (std::size_t i = 0; i < lines; i++)
+    *reinterpret_cast<std::uint64_t *>(a + order[i] * LINE) = order[(i + 1) % lines] * LINE;
+  const std::size_t hops = std::max<std::size_t>(lines, 4000000);
+  std::uint64_t at = 0;
+  for (std::size_t i = 0; i < lines; i++) // warm the caches and TLB as far as they go
+    at = *reinterpret_cast<volatile std::uint64_t *>(a + at);
+  auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < hops; i++)
+    at = *reinterpret_cast<volatile std::uint64_t *>(a + at);
+  std::chrono::duration<double, std::nano> t = std::chrono::steady_clock::now() - t0;
+  return t.count() / double(hops);
+}
+
+double cpu_ns() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e9 +
+         (r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1e3;
+}
+
+// CPU ns (user + system: the kernel's page clearing) per byte of a first
+// write to fresh anonymous memory, 4 KiB apart.
+double first_touch(std::size_t bytes) {
+  Mapping m(bytes);
+  if (m.base == MAP_FAILED)
+    return -1;
+  char *a = m.aligned();
+  madvise(a, bytes, MADV_HUGEPAGE);
+  const double t0 = cpu_ns();
+  for (std::size_t i = 0; i < bytes; i += 4096)
+    reinterpret_cast<volatile char *>(a)[i] = 1;
+  return (cpu_ns() - t0) / double(bytes);
+}
+
+bool parse_mib(const char *arg, std::size_t *mib) {
+  char *end = nullptr;
+  unsigned long long v = std::strtoull(arg, &end, 10);
+  if (end == arg || *end || v == 0 || v > (std::size_t(1) << 20))
+    return false;
+  *mib = v;
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: ksmsim-memprobe MIB [MIB ...]\n");
+    return 2;
+  }
+  std::vector<std::size_t> sizes;
+  for (int i = 1; i < argc; i++) {
+    std::size_t mib;
+    if (!parse_mib(argv[i], &mib)) {
+      std::fprintf(stderr, "ksmsim-memprobe: '%s' is not a size in MiB (1 to 1048576)\n", argv[i]);
+      return 2;
+    }
+    sizes.push_back(mib);
+  }
+  // First the first touch, at the largest size: the chases' memory, freed
+  // just before, could be handed back without the cost of fresh memory.
+  const std::size_t largest = *std::max_element(sizes.begin(), sizes.end());
+  const double touch = first_touch(largest << 20);
+  for (std::size_t mib : sizes) {
+    double ns = chase(mib << 20);
+    if (ns < 0) {
+      std::fprintf(stderr, "ksmsim-memprobe: cannot map %zu MiB\n", mib);
+      return 1;
+    }
+    std::printf("chase %zu %.1f\n", mib, ns);
+  }
+  std::printf("first_touch %.2f\n", touch);
+  return 0;
+}
