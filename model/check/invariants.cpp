@@ -143,7 +143,7 @@ struct Checker {
   }
 
   bool rb_in_tree_of(const stable_node *node) {
-    return ksm_v3_9(k)->stable_tree_nid_of(node) == node->nid;
+    return v39->stable_tree_nid_of(node) == node->nid;
   }
 
   // Counts per pfn or swap slot, one byte each in chunks taken as used (the
