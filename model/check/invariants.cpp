@@ -142,9 +142,7 @@ struct Checker {
       fail("counters", "ksm_rmap_items {} but the mm_slots list {}", ksm.ksm_rmap_items, items);
   }
 
-  bool rb_in_tree_of(const stable_node *node) {
-    return v39->stable_tree_nid_of(node) == node->nid;
-  }
+  bool rb_in_tree_of(const stable_node *node) { return v39->stable_tree_nid_of(node) == node->nid; }
 
   // Counts per pfn or swap slot, one byte each in chunks taken as used (the
   // check runs over the whole machine: a byte a frame, not a map node),
