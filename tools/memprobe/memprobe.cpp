@@ -4,7 +4,7 @@
 // anonymous memory costs a byte. tools/bench --memory prints them beside
 // ksmsim's ns per page scan: a tree walk over N rmap_items is a chain of
 // such accesses, so the walk's cost per level follows this machine's
-// curve, not the simulator's code (docs/perf.md, "Flat cost").
+// curve, not the simulator's code (docs/perf.md, session 8).
 //
 // Usage: ksmsim-memprobe MIB [MIB ...]   one line per size:
 //   "chase <MiB> <ns per access>" and, last, "first_touch <ns per byte>"
