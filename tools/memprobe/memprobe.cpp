@@ -13,8 +13,10 @@
 // memory madvised MADV_HUGEPAGE, as the simulator's big arrays are.
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -98,10 +100,20 @@ double first_touch(std::size_t bytes) {
   return (cpu_ns() - t0) / double(bytes);
 }
 
-bool parse_mib(const char *arg, std::size_t *mib) {
+// The largest size probed: half this machine's memory (a chase maps the
+// size and keeps a 4-byte index a line beside it, and every byte is
+// touched), and at most 2^32 lines (the index is 32 bits).
+std::size_t max_mib() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const std::size_t half = pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) / 2 : 0;
+  return std::min(half >> 20, (std::size_t(1) << 32) * LINE >> 20);
+}
+
+bool parse_mib(const char *arg, std::size_t limit, std::size_t *mib) {
   char *end = nullptr;
+  errno = 0;
   unsigned long long v = std::strtoull(arg, &end, 10);
-  if (end == arg || *end || v == 0 || v > (std::size_t(1) << 20))
+  if (end == arg || *end || errno || *arg == '-' || v == 0 || v > limit)
     return false;
   *mib = v;
   return true;
@@ -114,11 +126,15 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: ksmsim-memprobe MIB [MIB ...]\n");
     return 2;
   }
+  const std::size_t limit = max_mib();
   std::vector<std::size_t> sizes;
   for (int i = 1; i < argc; i++) {
     std::size_t mib;
-    if (!parse_mib(argv[i], &mib)) {
-      std::fprintf(stderr, "ksmsim-memprobe: '%s' is not a size in MiB (1 to 1048576)\n", argv[i]);
+    if (!parse_mib(argv[i], limit, &mib)) {
+      std::fprintf(stderr,
+                   "ksmsim-memprobe: '%s' is not a size in MiB (1 to %zu, half this machine's "
+                   "memory)\n",
+                   argv[i], limit);
       return 2;
     }
     sizes.push_back(mib);
@@ -127,6 +143,10 @@ int main(int argc, char **argv) {
   // just before, could be handed back without the cost of fresh memory.
   const std::size_t largest = *std::max_element(sizes.begin(), sizes.end());
   const double touch = first_touch(largest << 20);
+  if (touch < 0) {
+    std::fprintf(stderr, "ksmsim-memprobe: cannot map %zu MiB\n", largest);
+    return 1;
+  }
   for (std::size_t mib : sizes) {
     double ns = chase(mib << 20);
     if (ns < 0) {
