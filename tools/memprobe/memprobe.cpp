@@ -6,8 +6,12 @@
 // such accesses, so the walk's cost per level follows this machine's
 // curve, not the simulator's code (docs/perf.md, session 8).
 //
-// Usage: ksmsim-memprobe MIB [MIB ...]   one line per size:
-//   "chase <MiB> <ns per access>" and, last, "first_touch <ns per byte>"
+// Usage: ksmsim-memprobe MIB [MIB ...]   two lines per size:
+//   "chase <MiB> <ns per access>" (one chain: each access waits for the
+//   one before), "overlap <MiB> <ns per access>" (16 independent chains
+//   advanced in turn, as the v3.9 port's 16 lookahead walks are: what the
+//   machine gives when misses overlap, its page walks and line fills in
+//   flight being the limit) and, last, "first_touch <ns per byte>"
 //   (measured first, at the largest size).
 // Deterministic walk (a fixed-seed random cycle over 64-byte lines), on
 // memory madvised MADV_HUGEPAGE, as the simulator's big arrays are.
@@ -53,12 +57,22 @@ std::uint64_t xorshift(std::uint64_t &s) {
   return s;
 }
 
-// ns per access of a pointer chase over one random cycle of all the lines.
-double chase(std::size_t bytes) {
+// The chains of an overlapped chase (Ksm::LOOKAHEAD_WALKS).
+constexpr std::size_t CHAINS = 16;
+
+struct Chase {
+  double one;     // ns per access, one chain
+  double overlap; // ns per access, CHAINS chains in turn
+};
+
+// ns per access of pointer chases over one random cycle of all the lines:
+// one chain, then CHAINS chains started evenly apart on the cycle (so they
+// never meet), each access of a chain waiting for its previous one only.
+Chase chase(std::size_t bytes) {
   const std::size_t lines = bytes / LINE;
   Mapping m(bytes);
-  if (m.base == MAP_FAILED || lines < 2)
-    return -1;
+  if (m.base == MAP_FAILED || lines < CHAINS)
+    return {-1, -1};
   char *a = m.aligned();
   madvise(a, bytes, MADV_HUGEPAGE);
   std::vector<std::uint32_t> order(lines);
@@ -76,7 +90,16 @@ double chase(std::size_t bytes) {
   for (std::size_t i = 0; i < hops; i++)
     at = *reinterpret_cast<volatile std::uint64_t *>(a + at);
   std::chrono::duration<double, std::nano> t = std::chrono::steady_clock::now() - t0;
-  return t.count() / double(hops);
+  std::uint64_t ats[CHAINS];
+  for (std::size_t j = 0; j < CHAINS; j++)
+    ats[j] = std::uint64_t(order[j * (lines / CHAINS)]) * LINE;
+  const std::size_t rounds = hops / CHAINS;
+  auto t1 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < rounds; i++)
+    for (std::size_t j = 0; j < CHAINS; j++)
+      ats[j] = *reinterpret_cast<volatile std::uint64_t *>(a + ats[j]);
+  std::chrono::duration<double, std::nano> u = std::chrono::steady_clock::now() - t1;
+  return {t.count() / double(hops), u.count() / double(rounds * CHAINS)};
 }
 
 double cpu_ns() {
@@ -148,12 +171,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   for (std::size_t mib : sizes) {
-    double ns = chase(mib << 20);
-    if (ns < 0) {
+    const Chase ns = chase(mib << 20);
+    if (ns.one < 0) {
       std::fprintf(stderr, "ksmsim-memprobe: cannot map %zu MiB\n", mib);
       return 1;
     }
-    std::printf("chase %zu %.1f\n", mib, ns);
+    std::printf("chase %zu %.1f\noverlap %zu %.1f\n", mib, ns.one, mib, ns.overlap);
   }
   std::printf("first_touch %.2f\n", touch);
   return 0;
