@@ -830,6 +830,9 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   // the kernel's way. Not while a preemption point or the narration watches.
   const bool use_seen = k.shortcuts && !k.on_point && !k.narrator;
   const std::uint32_t epoch32 = static_cast<std::uint32_t>(k.mm_epoch);
+  // Not the kernel's: a hint. Both children's items are fetched while a
+  // level compares only while the items are few enough (PREFETCH_CHILDREN_ITEMS).
+  const bool children = rmap_items_.allocated() < PREFETCH_CHILDREN_ITEMS;
   lookahead_begin(root);
   rb_path_bound bound(__func__);
   while (*new_) {
@@ -844,7 +847,8 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
                                 "handed out (a corrupt tree)",
                                 *new_, rmap_items_.allocated()));
     rmap_item *tree_item = rmap_items_.at(*new_);
-    prefetch_children(rmap_items_, tree_item);
+    if (children)
+      prefetch_children(rmap_items_, tree_item);
     lookahead_level(epoch32);
     // (A freed item has nothing seen: check_live below reports it.)
     if (const rmap_seen &s = rmap_items_.seen(tree_item); use_seen && s.epoch == epoch32) {
