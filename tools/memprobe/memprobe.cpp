@@ -10,8 +10,8 @@
 //   "chase <MiB> <ns per access>" (one chain: each access waits for the
 //   one before), "overlap <MiB> <ns per access>" (16 independent chains
 //   advanced in turn, as the v3.9 port's 16 lookahead walks are: what the
-//   machine gives when misses overlap, its page walks and line fills in
-//   flight being the limit) and, last, "first_touch <ns per byte>"
+//   machine gives when misses overlap, the misses it keeps in flight
+//   being the limit) and, last, "first_touch <ns per byte>"
 //   (measured first, at the largest size).
 // Deterministic walk (a fixed-seed random cycle over 64-byte lines), on
 // memory madvised MADV_HUGEPAGE, as the simulator's big arrays are.

@@ -213,8 +213,9 @@ private:
   // Past this many rmap_items the unstable tree walk no longer fetches both
   // children of a level ahead (only the lookahead walks fetch): the child
   // not taken is a memory access the lookahead walks' misses then wait
-  // behind (distinct, 2 full scans: without it 15% slower a page scan at
-  // 1 Mi pages, a wash at 16 Mi, 21% faster at 64 Mi: docs/perf.md, session 9).
+  // behind (distinct, 2 full scans, without it: the whole run 10% slower at
+  // 1 Mi pages, a wash at 16 Mi, the scans 15-23% faster at 64 Mi:
+  // docs/perf.md, session 9).
   static constexpr std::uint32_t PREFETCH_CHILDREN_ITEMS = 1u << 23;
   std::array<lookahead_walk, LOOKAHEAD_WALKS> lookahead_{};
   unsigned lookahead_start_ = 0, lookahead_step_ = 0;
