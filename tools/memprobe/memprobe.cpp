@@ -11,7 +11,12 @@
 //   one before), "overlap <MiB> <ns per access>" (16 independent chains
 //   advanced in turn, as the v3.9 port's 16 lookahead walks are: what the
 //   machine gives when misses overlap, the misses it keeps in flight
-//   being the limit) and, last, "first_touch <ns per byte>"
+//   being the limit), "walk <MiB> <ns per lookup> <levels per lookup>"
+//   (16 lookups advanced a level in turn, as those walks are, in a
+//   balanced binary search tree of one node a line placed at random: the
+//   kernel-shaped walk with nothing of the simulator's work, its top
+//   levels as cache-hot as a real tree's) and, last, "first_touch <ns per
+//   byte>"
 //   (measured first, at the largest size).
 // Deterministic walk (a fixed-seed random cycle over 64-byte lines), on
 // memory madvised MADV_HUGEPAGE, as the simulator's big arrays are.
@@ -44,9 +49,15 @@ struct Mapping {
     if (base != MAP_FAILED)
       munmap(base, len);
   }
-  char *aligned() const {
+  // The first bytes from a 2 MiB boundary, madvised MADV_HUGEPAGE (as the
+  // simulator's big arrays are), or nullptr if the mapping failed.
+  char *huge(std::size_t bytes) const {
+    if (base == MAP_FAILED)
+      return nullptr;
     auto a = reinterpret_cast<std::uintptr_t>(base);
-    return reinterpret_cast<char *>((a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+    char *p = reinterpret_cast<char *>((a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+    madvise(p, bytes, MADV_HUGEPAGE);
+    return p;
   }
 };
 
@@ -55,6 +66,16 @@ std::uint64_t xorshift(std::uint64_t &s) {
   s ^= s >> 7;
   s ^= s << 17;
   return s;
+}
+
+// The lines 0..lines-1 in a random order from a fixed seed: a single cycle
+// (Sattolo's shuffle, for a chase) or any permutation (Fisher-Yates).
+std::vector<std::uint32_t> shuffled(std::size_t lines, std::uint64_t seed, bool one_cycle) {
+  std::vector<std::uint32_t> order(lines);
+  std::iota(order.begin(), order.end(), 0u);
+  for (std::size_t i = lines - 1; i > 0; i--)
+    std::swap(order[i], order[xorshift(seed) % (one_cycle ? i : i + 1)]);
+  return order;
 }
 
 // The chains of an overlapped chase (Ksm::LOOKAHEAD_WALKS).
@@ -71,15 +92,10 @@ struct Chase {
 Chase chase(std::size_t bytes) {
   const std::size_t lines = bytes / LINE;
   Mapping m(bytes);
-  if (m.base == MAP_FAILED || lines < CHAINS)
+  char *a = m.huge(bytes);
+  if (!a || lines < CHAINS)
     return {-1, -1};
-  char *a = m.aligned();
-  madvise(a, bytes, MADV_HUGEPAGE);
-  std::vector<std::uint32_t> order(lines);
-  std::iota(order.begin(), order.end(), 0u);
-  std::uint64_t s = 0x9e3779b97f4a7c15ull;
-  for (std::size_t i = lines - 1; i > 0; i--) // Sattolo: one cycle
-    std::swap(order[i], order[xorshift(s) % i]);
+  const std::vector<std::uint32_t> order = shuffled(lines, 0x9e3779b97f4a7c15ull, true);
   for (std::size_t i = 0; i < lines; i++)
     *reinterpret_cast<std::uint64_t *>(a + order[i] * LINE) = order[(i + 1) % lines] * LINE;
   const std::size_t hops = std::max<std::size_t>(lines, 4000000);
@@ -102,6 +118,73 @@ Chase chase(std::size_t bytes) {
   return {t.count() / double(hops), u.count() / double(rounds * CHAINS)};
 }
 
+// A balanced binary search tree of a node a line over [lo, hi) (its keys
+// the in-order ranks), node r stored at line order[r]: links are byte
+// offsets, NIL_LINK for none. Returns the subtree's root offset.
+constexpr std::uint64_t NIL_LINK = ~std::uint64_t(0);
+struct TreeNode {
+  std::uint64_t left, right, key;
+};
+std::uint64_t build(char *a, const std::vector<std::uint32_t> &order, std::size_t lo,
+                    std::size_t hi) {
+  if (lo >= hi)
+    return NIL_LINK;
+  const std::size_t mid = lo + (hi - lo) / 2;
+  const std::uint64_t off = std::uint64_t(order[mid]) * LINE;
+  auto *n = reinterpret_cast<TreeNode *>(a + off);
+  n->key = mid;
+  n->left = build(a, order, lo, mid);
+  n->right = build(a, order, mid + 1, hi);
+  return off;
+}
+
+struct Walk {
+  double ns;     // per lookup
+  double levels; // per lookup
+};
+
+// CHAINS lookups of keys no node has (a rank and a half: every lookup goes
+// to a leaf), each advanced one level in turn; a finished one starts anew.
+Walk walk(std::size_t bytes) {
+  const std::size_t lines = bytes / LINE;
+  Mapping m(bytes);
+  char *a = m.huge(bytes);
+  if (!a || lines < CHAINS)
+    return {-1, -1};
+  const std::uint64_t root = build(a, shuffled(lines, 0x2545f4914f6cdd1dull, false), 0, lines);
+  std::uint64_t s = 0x5851f42d4c957f2dull; // the keys sought
+  std::uint64_t at[CHAINS], key2[CHAINS];  // key2: twice the key sought, odd
+  auto start = [&](std::size_t j) {
+    at[j] = root;
+    key2[j] = 2 * (xorshift(s) % lines) + 1;
+  };
+  for (std::size_t j = 0; j < CHAINS; j++)
+    start(j);
+  const std::size_t steps = std::max<std::size_t>(lines, 4000000);
+  std::size_t lookups = 0, levels = 0;
+  auto run = [&](std::size_t n) {
+    for (std::size_t i = 0; i < n; i++)
+      for (std::size_t j = 0; j < CHAINS; j++) {
+        const auto *node = reinterpret_cast<const volatile TreeNode *>(a + at[j]);
+        const std::uint64_t next = key2[j] < 2 * node->key ? node->left : node->right;
+        levels++;
+        if (next == NIL_LINK) {
+          lookups++;
+          start(j);
+        } else {
+          at[j] = next;
+          __builtin_prefetch(a + next);
+        }
+      }
+  };
+  run(steps / CHAINS / 4); // warm the caches and TLB as a long-running walk has them
+  lookups = levels = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  run(steps / CHAINS);
+  std::chrono::duration<double, std::nano> t = std::chrono::steady_clock::now() - t0;
+  return {t.count() / double(lookups), double(levels) / double(lookups)};
+}
+
 double cpu_ns() {
   rusage r{};
   getrusage(RUSAGE_SELF, &r);
@@ -113,10 +196,9 @@ double cpu_ns() {
 // write to fresh anonymous memory, 4 KiB apart.
 double first_touch(std::size_t bytes) {
   Mapping m(bytes);
-  if (m.base == MAP_FAILED)
+  char *a = m.huge(bytes);
+  if (!a)
     return -1;
-  char *a = m.aligned();
-  madvise(a, bytes, MADV_HUGEPAGE);
   const double t0 = cpu_ns();
   for (std::size_t i = 0; i < bytes; i += 4096)
     reinterpret_cast<volatile char *>(a)[i] = 1;
@@ -176,7 +258,13 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "ksmsim-memprobe: cannot map %zu MiB\n", mib);
       return 1;
     }
-    std::printf("chase %zu %.1f\noverlap %zu %.1f\n", mib, ns.one, mib, ns.overlap);
+    const Walk w = walk(mib << 20);
+    if (w.ns < 0) {
+      std::fprintf(stderr, "ksmsim-memprobe: cannot map %zu MiB\n", mib);
+      return 1;
+    }
+    std::printf("chase %zu %.1f\noverlap %zu %.1f\nwalk %zu %.1f %.1f\n", mib, ns.one, mib,
+                ns.overlap, mib, w.ns, w.levels);
   }
   std::printf("first_touch %.2f\n", touch);
   return 0;
