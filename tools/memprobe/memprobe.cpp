@@ -16,10 +16,11 @@
 //   balanced binary search tree of one node a line placed at random: the
 //   kernel-shaped walk with nothing of the simulator's work, its top
 //   levels as cache-hot as a real tree's) and, last, "first_touch <ns per
-//   byte>"
-//   (measured first, at the largest size).
-// Deterministic walk (a fixed-seed random cycle over 64-byte lines), on
-// memory madvised MADV_HUGEPAGE, as the simulator's big arrays are.
+//   byte>" (measured first, at the largest size).
+// Deterministic: the chases follow a fixed-seed random cycle over 64-byte
+// lines, the tree's nodes sit at a fixed-seed permutation of them, and the
+// keys sought are from a fixed seed; all on memory madvised MADV_HUGEPAGE,
+// as the simulator's big arrays are.
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -39,26 +40,26 @@ namespace {
 constexpr std::size_t LINE = 64;
 constexpr std::size_t HUGE_PAGE = std::size_t(2) << 20;
 
+// bytes from a 2 MiB boundary, madvised MADV_HUGEPAGE (as the simulator's
+// big arrays are): data, or nullptr if the mapping failed.
 struct Mapping {
   void *base = MAP_FAILED;
   std::size_t len = 0;
+  char *data = nullptr;
   explicit Mapping(std::size_t bytes) : len(bytes + HUGE_PAGE) {
     base = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED)
+      return;
+    auto a = reinterpret_cast<std::uintptr_t>(base);
+    data = reinterpret_cast<char *>((a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+    madvise(data, bytes, MADV_HUGEPAGE);
   }
   ~Mapping() {
     if (base != MAP_FAILED)
       munmap(base, len);
   }
-  // The first bytes from a 2 MiB boundary, madvised MADV_HUGEPAGE (as the
-  // simulator's big arrays are), or nullptr if the mapping failed.
-  char *huge(std::size_t bytes) const {
-    if (base == MAP_FAILED)
-      return nullptr;
-    auto a = reinterpret_cast<std::uintptr_t>(base);
-    char *p = reinterpret_cast<char *>((a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-    madvise(p, bytes, MADV_HUGEPAGE);
-    return p;
-  }
+  Mapping(const Mapping &) = delete;
+  Mapping &operator=(const Mapping &) = delete;
 };
 
 std::uint64_t xorshift(std::uint64_t &s) {
@@ -73,6 +74,8 @@ std::uint64_t xorshift(std::uint64_t &s) {
 std::vector<std::uint32_t> shuffled(std::size_t lines, std::uint64_t seed, bool one_cycle) {
   std::vector<std::uint32_t> order(lines);
   std::iota(order.begin(), order.end(), 0u);
+  if (lines < 2)
+    return order;
   for (std::size_t i = lines - 1; i > 0; i--)
     std::swap(order[i], order[xorshift(seed) % (one_cycle ? i : i + 1)]);
   return order;
@@ -91,8 +94,8 @@ struct Chase {
 // never meet), each access of a chain waiting for its previous one only.
 Chase chase(std::size_t bytes) {
   const std::size_t lines = bytes / LINE;
-  Mapping m(bytes);
-  char *a = m.huge(bytes);
+  const Mapping m(bytes);
+  char *a = m.data;
   if (!a || lines < CHAINS)
     return {-1, -1};
   const std::vector<std::uint32_t> order = shuffled(lines, 0x9e3779b97f4a7c15ull, true);
@@ -143,12 +146,13 @@ struct Walk {
   double levels; // per lookup
 };
 
-// CHAINS lookups of keys no node has (a rank and a half: every lookup goes
-// to a leaf), each advanced one level in turn; a finished one starts anew.
+// CHAINS lookups of keys no node has (a rank and a half: every lookup ends
+// at an empty link), each advanced one level in turn; a finished one starts
+// anew.
 Walk walk(std::size_t bytes) {
   const std::size_t lines = bytes / LINE;
-  Mapping m(bytes);
-  char *a = m.huge(bytes);
+  const Mapping m(bytes);
+  char *a = m.data;
   if (!a || lines < CHAINS)
     return {-1, -1};
   const std::uint64_t root = build(a, shuffled(lines, 0x2545f4914f6cdd1dull, false), 0, lines);
@@ -195,8 +199,8 @@ double cpu_ns() {
 // CPU ns (user + system: the kernel's page clearing) per byte of a first
 // write to fresh anonymous memory, 4 KiB apart.
 double first_touch(std::size_t bytes) {
-  Mapping m(bytes);
-  char *a = m.huge(bytes);
+  const Mapping m(bytes);
+  char *a = m.data;
   if (!a)
     return -1;
   const double t0 = cpu_ns();
