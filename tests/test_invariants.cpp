@@ -73,7 +73,7 @@ TEST_CASE("invariants: the incremental check sees what a step did to the frames 
   page *p = m.write(a, start, 0x6161616161616161ULL);
   REQUIRE_FALSE(log.full());
   CHECK(InvariantChecker::check_touched(m.k, log).empty());
-  log.reset();
+  log.reset(m.k.ksm.entries());
 
   SECTION("a mapcount changed along a pte store that does not match") {
     m.write(a, start + PAGE_SIZE, 0x6262626262626262ULL); // touches another frame

@@ -19,8 +19,9 @@ public:
   // Each violation is one line: "check: what was found".
   static std::vector<std::string> check(Kernel &k);
   // The same after a step that made log's changes, when the machine passed
-  // check (or check_touched) before it: the KSM checks in full, the frames
-  // the step touched only (the whole machine if the log is full()).
+  // check (or check_touched) before it: the KSM checks in full if the port
+  // was entered since (KsmProfile::entries), the frames the step touched
+  // only (the whole machine if the log is full()).
   static std::vector<std::string> check_touched(Kernel &k, const TouchLog &log);
 };
 

@@ -5,7 +5,8 @@
 // maps, a -1 for the one it mapped), each frame's mapcount before its first
 // change, and the frames whose refcount fell or whose stable_node changed.
 // The check then looks at those frames only (InvariantChecker::
-// check_touched). A swap or migration entry stored, a swap count or swap
+// check_touched), and at KSM's structures only if the port was entered
+// since (KsmProfile::entries). A swap or migration entry stored, a swap count or swap
 // cache change, or more entries than the limit, and the step is checked
 // over the whole machine instead (full()).
 #pragma once
@@ -28,11 +29,19 @@ public:
 
   // Entries past which a whole-machine check is cheaper.
   explicit TouchLog(std::size_t limit) : limit_(limit) {}
-  void reset() {
+  // After a check: ksm_entries is KsmProfile::entries() then.
+  void reset(std::uint64_t ksm_entries) {
     entries_.clear();
     full_ = false;
+    ksm_entries_ = ksm_entries;
+    ksm_checked_ = true;
   }
   bool full() const { return full_; }
+  // Whether the port has been entered since the last check (or nothing has
+  // been checked yet), given KsmProfile::entries() now.
+  bool ksm_entered_since(std::uint64_t ksm_entries) const {
+    return !ksm_checked_ || ksm_entries != ksm_entries_;
+  }
   const std::vector<Entry> &entries() const { return entries_; }
 
   // A pte store: old was there, now replaces it.
@@ -69,6 +78,8 @@ private:
   std::vector<Entry> entries_;
   std::size_t limit_;
   bool full_ = false;
+  std::uint64_t ksm_entries_ = 0;
+  bool ksm_checked_ = false;
 };
 
 } // namespace ksmsim

@@ -131,6 +131,23 @@ public:
   // set by the engine when a cost model prices the batches (sim/cost/);
   // empty otherwise.
   std::function<std::uint64_t()> ksmd_runtime_ns;
+
+  // Not the kernel's: how many times the port has been entered through an
+  // entry point that may change its state. Every port's override of an
+  // entry point above (the hooks from mm, ksmd's scan, sysfs_store and
+  // forget_seen) calls entered() first; tests/test_ksm_entries.cpp calls
+  // each on each profile. The invariant checker's KSM checks read only the
+  // port's own objects and the KSM counters in mm_struct (which only the
+  // port and a fork, which calls ksm_fork, write), so while this count
+  // stands still they find what they found last: --check=step skips them
+  // then (InvariantChecker::check_touched).
+  std::uint64_t entries() const { return entries_; }
+
+protected:
+  void entered() { ++entries_; }
+
+private:
+  std::uint64_t entries_ = 0;
 };
 
 // The port for profile.version ("v3.9" or "v2.6.32"); std::invalid_argument

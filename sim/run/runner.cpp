@@ -651,7 +651,7 @@ void Runner::check_invariants(const char *when) {
   // kept until then: an unchecked expect step's ksmd run included).
   std::vector<std::string> v =
       k_.touch ? InvariantChecker::check_touched(k_, touch_) : InvariantChecker::check(k_);
-  touch_.reset();
+  touch_.reset(k_.ksm.entries());
   if (v.empty())
     return;
   // Recorded (the first time), and the run goes on: the kernel does not

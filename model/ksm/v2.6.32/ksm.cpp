@@ -678,6 +678,7 @@ scan_mm : {
 }
 
 void Ksm::ksm_do_scan(unsigned int scan_npages) {
+  entered(); // KsmProfile::entries
   KFUNC();
   while (scan_npages--) {
     k.cond_resched("ksm_do_scan:cond_resched");
@@ -696,6 +697,7 @@ void Ksm::ksm_do_scan(unsigned int scan_npages) {
 
 int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
                      std::uint64_t *vm_flags) {
+  entered(); // KsmProfile::entries
   KFUNC();
   mm_struct *mm = vma->vm_mm;
   switch (advice) {
@@ -722,6 +724,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
 }
 
 int Ksm::__ksm_enter(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   KFUNC();
   mm_slot *slot = alloc_mm_slot();
   insert_to_mm_slots_hash(mm, slot); // under ksm_mmlist_lock
@@ -735,6 +738,7 @@ int Ksm::__ksm_enter(mm_struct *mm) {
 }
 
 void Ksm::__ksm_exit(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   KFUNC();
   // This process is exiting: doesn't hold and doesn't need mmap_sem; but we
   // do need to exclude ksmd and other exiters while we modify the various
@@ -746,12 +750,14 @@ void Ksm::__ksm_exit(mm_struct *mm) {
 
 // include/linux/ksm.h as the seed's interface commit defines them.
 int Ksm::ksm_fork(mm_struct *mm, mm_struct *oldmm) {
+  entered(); // KsmProfile::entries
   if (oldmm->flags & MMF_VM_MERGEABLE)
     return __ksm_enter(mm);
   return 0;
 }
 
 void Ksm::ksm_exit(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   if (mm->flags & MMF_VM_MERGEABLE)
     __ksm_exit(mm);
 }
@@ -760,11 +766,13 @@ void Ksm::ksm_exit(mm_struct *mm) {
 // reclaim nor migration reaches the rmap calls below (they isolate from the
 // LRU first). Should the MMU call them anyway, the page stays where it is.
 int Ksm::try_to_unmap_ksm(page *, unsigned) {
+  entered(); // KsmProfile::entries
   return SWAP_FAIL;
 }
 
 int Ksm::rmap_walk_ksm(page *,
                        const std::function<int(page *, vm_area_struct *, std::uint64_t)> &) {
+  entered(); // KsmProfile::entries
   return SWAP_AGAIN;
 }
 

@@ -95,6 +95,7 @@ long Ksm::max_kernel_pages_store(const std::string &buf) {
 }
 
 long Ksm::sysfs_store(const std::string &name, const std::string &buf) {
+  entered(); // KsmProfile::entries
   k.trace_fmt("ksmsim_sysfs_write", "{} {}", name, buf);
   long r;
   if (name == "run")

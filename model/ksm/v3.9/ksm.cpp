@@ -963,6 +963,7 @@ void Ksm::remember_seen(rmap_item *item, const page *pg) {
 }
 
 void Ksm::forget_seen() {
+  entered(); // KsmProfile::entries
   for (std::uint32_t id = 1; id <= rmap_items_.allocated(); id++)
     rmap_items_.forget_seen(rmap_items_.at(id));
 }
@@ -1191,6 +1192,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
 }
 
 void Ksm::ksm_do_scan(unsigned int scan_npages) {
+  entered(); // KsmProfile::entries
   KFUNC();
   while (scan_npages--) {
     k.cond_resched("ksm_do_scan:cond_resched");
@@ -1215,6 +1217,7 @@ bool Ksm::ksmd_should_run() const {
 
 int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
                      std::uint64_t *vm_flags) {
+  entered(); // KsmProfile::entries
   KFUNC();
   mm_struct *mm = vma->vm_mm;
   switch (advice) {
@@ -1245,6 +1248,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
 }
 
 int Ksm::__ksm_enter(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   KFUNC();
   // Not the kernel's: the simulator's limit (rmap_item keeps its mm's id
   // in 19 bits, ksm_types.h), before anything changes.
@@ -1271,6 +1275,7 @@ int Ksm::__ksm_enter(mm_struct *mm) {
 }
 
 void Ksm::__ksm_exit(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   KFUNC();
   bool easy_to_free = false;
   // If it's straightforward, free the mm_slot at once; if it's at the
@@ -1298,12 +1303,14 @@ void Ksm::__ksm_exit(mm_struct *mm) {
 }
 
 int Ksm::ksm_fork(mm_struct *mm, mm_struct *oldmm) {
+  entered(); // KsmProfile::entries
   if (oldmm->flags & MMF_VM_MERGEABLE)
     return __ksm_enter(mm);
   return 0;
 }
 
 void Ksm::ksm_exit(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   if (mm->flags & MMF_VM_MERGEABLE)
     __ksm_exit(mm);
 }
@@ -1312,6 +1319,7 @@ void Ksm::ksm_exit(mm_struct *mm) {
 // anon page of another anon_vma or index is copied; after it, KSM pages are
 // copied too while unmerging, and a !PageUptodate page never is.
 page *Ksm::ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address) {
+  entered(); // KsmProfile::entries
   KFUNC();
   struct anon_vma *av = k.page_anon_vma(p);
   const std::uint32_t index = linear_page_index(vma, address);
@@ -1344,6 +1352,7 @@ page *Ksm::ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t add
 
 int Ksm::rmap_walk_ksm(
     page *p, const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one) {
+  entered(); // KsmProfile::entries
   KFUNC();
   int ret = SWAP_AGAIN;
   VM_BUG_ON(!Kernel::PageKsm(p));
@@ -1376,6 +1385,7 @@ int Ksm::rmap_walk_ksm(
 }
 
 int Ksm::try_to_unmap_ksm(page *p, unsigned flags) {
+  entered(); // KsmProfile::entries
   KFUNC();
   VM_BUG_ON(!Kernel::PageKsm(p));
   VM_BUG_ON(!Kernel::PageLocked(p));
@@ -1406,6 +1416,7 @@ int Ksm::try_to_unmap_ksm(page *p, unsigned flags) {
 }
 
 void Ksm::ksm_migrate_page(page *newpage, page *oldpage) {
+  entered(); // KsmProfile::entries
   KFUNC();
   VM_BUG_ON(!Kernel::PageLocked(oldpage));
   VM_BUG_ON(!Kernel::PageLocked(newpage));

@@ -128,6 +128,7 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
 }
 
 long Ksm::sysfs_store(const std::string &name, const std::string &buf) {
+  entered(); // KsmProfile::entries
   k.trace_fmt("ksmsim_sysfs_write", "{} {}", name, buf);
   long r;
   if (name == "run")

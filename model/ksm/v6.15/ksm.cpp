@@ -1396,6 +1396,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
 }
 
 void Ksm::ksm_do_scan(unsigned int scan_npages) {
+  entered(); // KsmProfile::entries
   KFUNC();
   while (scan_npages--) { // (no freezer)
     k.cond_resched("ksm_do_scan:cond_resched");
@@ -1518,6 +1519,7 @@ int Ksm::__ksm_del_vma(vm_area_struct *vma) {
 }
 
 void Ksm::ksm_add_vma(vm_area_struct *vma) {
+  entered(); // KsmProfile::entries
   if (vma->vm_mm->flags & MMF_VM_MERGE_ANY)
     __ksm_add_vma(vma);
 }
@@ -1573,6 +1575,7 @@ int Ksm::ksm_disable(mm_struct *mm) {
 }
 
 long Ksm::prctl_memory_merge(mm_struct *mm, int option, unsigned long arg) {
+  entered(); // KsmProfile::entries
   return k.prctl_memory_merge_cases(
       mm, option, arg, [this](mm_struct *m) { return ksm_enable_merge_any(m); },
       [this](mm_struct *m) { return ksm_disable_merge_any(m); });
@@ -1580,6 +1583,7 @@ long Ksm::prctl_memory_merge(mm_struct *mm, int option, unsigned long arg) {
 
 int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
                      std::uint64_t *vm_flags) {
+  entered(); // KsmProfile::entries
   KFUNC();
   mm_struct *mm = vma->vm_mm;
   switch (advice) {
@@ -1610,6 +1614,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
 }
 
 int Ksm::__ksm_enter(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   KFUNC();
   mm_slot *slot = alloc_mm_slot();
   // Check ksm_run too?  Would need tighter locking
@@ -1632,6 +1637,7 @@ int Ksm::__ksm_enter(mm_struct *mm) {
 }
 
 void Ksm::__ksm_exit(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   KFUNC();
   bool easy_to_free = false;
   // If it's straightforward, free the mm_slot at once; if it's at the
@@ -1664,6 +1670,7 @@ void Ksm::__ksm_exit(mm_struct *mm) {
 // live 6.18) a child entered here starts with none merged and no rmap_items,
 // and its inherited KSM zero ptes join the global count.
 int Ksm::ksm_fork(mm_struct *mm, mm_struct *oldmm) {
+  entered(); // KsmProfile::entries
   if (oldmm->flags & MMF_VM_MERGEABLE) {
     if (fork_counter_fix) {
       long nr_ksm_zero_pages = static_cast<long>(mm->ksm_zero_pages);
@@ -1677,11 +1684,13 @@ int Ksm::ksm_fork(mm_struct *mm, mm_struct *oldmm) {
 }
 
 void Ksm::ksm_exit(mm_struct *mm) {
+  entered(); // KsmProfile::entries
   if (mm->flags & MMF_VM_MERGEABLE)
     __ksm_exit(mm);
 }
 
 void Ksm::ksm_might_unmap_zero_page(mm_struct *mm, pte_t pte) {
+  entered(); // KsmProfile::entries
   if (is_ksm_zero_pte(pte)) {
     ksm_zero_pages--;
     mm->ksm_zero_pages--;
@@ -1691,6 +1700,7 @@ void Ksm::ksm_might_unmap_zero_page(mm_struct *mm, pte_t pte) {
 // A KSM page faulted in after unmerging, or an anon page of another
 // anon_vma or index, is copied; a !PageUptodate one never is.
 page *Ksm::ksm_might_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t address) {
+  entered(); // KsmProfile::entries
   KFUNC();
   struct anon_vma *av = k.page_anon_vma(p);
   if (Kernel::PageKsm(p)) {
@@ -1720,6 +1730,7 @@ page *Ksm::ksm_does_need_to_copy(page *p, vm_area_struct *vma, std::uint64_t add
 
 int Ksm::rmap_walk_ksm(
     page *p, const std::function<int(page *, vm_area_struct *, std::uint64_t)> &rmap_one) {
+  entered(); // KsmProfile::entries
   KFUNC();
   int ret = SWAP_AGAIN;
   VM_BUG_ON(!Kernel::PageKsm(p));
@@ -1756,6 +1767,7 @@ int Ksm::rmap_walk_ksm(
 // 6.x has no try_to_unmap_ksm (try_to_unmap walks with rmap_walk_ksm and
 // stops once the folio is unmapped): the same walk, as v3.9's.
 int Ksm::try_to_unmap_ksm(page *p, unsigned flags) {
+  entered(); // KsmProfile::entries
   KFUNC();
   VM_BUG_ON(!Kernel::PageKsm(p));
   VM_BUG_ON(!Kernel::PageLocked(p));
@@ -1789,6 +1801,7 @@ int Ksm::try_to_unmap_ksm(page *p, unsigned flags) {
 
 // folio_migrate_ksm
 void Ksm::ksm_migrate_page(page *newpage, page *oldpage) {
+  entered(); // KsmProfile::entries
   KFUNC();
   VM_BUG_ON(!Kernel::PageLocked(oldpage));
   VM_BUG_ON(!Kernel::PageLocked(newpage));

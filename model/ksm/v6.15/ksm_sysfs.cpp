@@ -316,6 +316,7 @@ long Ksm::advisor_target_scan_time_store(const std::string &buf) {
 }
 
 long Ksm::sysfs_store(const std::string &name, const std::string &buf) {
+  entered(); // KsmProfile::entries
   k.trace_fmt("ksmsim_sysfs_write", "{} {}", name, buf);
   long r;
   if (name == "run")
