@@ -37,13 +37,8 @@ public:
     ksm_checked_ = true;
   }
   bool full() const { return full_; }
-  // A check to come while the port is inside a call (--check=page's, after
-  // each page ksmd scans): the port has run since the last check without
-  // being entered anew.
-  void ksm_may_have_changed() { ksm_checked_ = false; }
   // Whether the port has been entered since the last check (or nothing has
-  // been checked yet, or it may have changed), given KsmProfile::entries()
-  // now.
+  // been checked yet), given KsmProfile::entries() now.
   bool ksm_entered_since(std::uint64_t ksm_entries) const {
     return !ksm_checked_ || ksm_entries != ksm_entries_;
   }

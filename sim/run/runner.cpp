@@ -943,10 +943,8 @@ void Runner::start() {
     k_.ksm.after_page_scanned = [this, page_check]() {
       if (observer_.wants_page_hook())
         observer_.after_page_scanned();
-      if (page_check && report_.violations().empty()) {
-        touch_.ksm_may_have_changed(); // ksm_do_scan runs on since it was entered
+      if (page_check && report_.violations().empty())
         check_invariants("after a page scanned by ksmd");
-      }
     };
   engine_.after_batch = [this]() {
     observer_.after_batch();
