@@ -10,6 +10,7 @@
 #include "model/check/invariants.h"
 #include "model/check/touch_log.h"
 #include "model/mm/kernel.h"
+#include "model/mm/zero_page.h"
 #include "tests/catch.h"
 #include "tests/machine.h"
 
@@ -67,7 +68,15 @@ TEST_CASE("ksm entries: every entry point that may change the port counts, on ev
       m.k.ksm.rmap_walk_ksm(p, [](page *, vm_area_struct *, std::uint64_t) { return SWAP_AGAIN; });
     }));
     CHECK(m.enters([&] { m.k.ksm.try_to_unmap_ksm(p, 0); }));
+    // The wrappers count themselves, not only through __ksm_enter and
+    // __ksm_exit: a parent and an mm that are not mergeable, an mm that is.
+    mm_struct *plain = m.k.mm_alloc("P", 1003);
     mm_struct *child = m.k.mm_alloc("B", 1001);
+    CHECK(m.enters([&] { m.k.ksm.ksm_fork(child, plain); }));
+    CHECK(m.enters([&] { m.k.ksm.ksm_exit(plain); }));
+    CHECK(m.enters([&] {
+      m.k.ksm.ksm_madvise(vma, m.start, vma->vm_end, MADV_MERGEABLE, &flags); // already
+    }));
     CHECK(m.enters([&] { m.k.ksm.ksm_fork(child, m.a); }));
     CHECK(m.enters([&] { m.k.ksm.ksm_exit(child); }));
     mm_struct *c = m.k.mm_alloc("C", 1002);
@@ -80,9 +89,17 @@ TEST_CASE("ksm entries: every entry point that may change the port counts, on ev
       CHECK(m.enters([&] { m.k.ksm.ksm_migrate_page(fresh, p); }));
     }
     if (version == "v6.15") { // its own hooks (the base's defaults do nothing)
-      CHECK(m.enters([&] { m.k.ksm.ksm_add_vma(vma); }));
-      CHECK(m.enters([&] { m.k.ksm.ksm_might_unmap_zero_page(m.a, pte_t{}); }));
+      // These two count only where they change something: mm calls them
+      // for every vma it maps and every zero pte it zaps.
+      CHECK_FALSE(m.enters([&] { m.k.ksm.ksm_add_vma(vma); }));
+      CHECK_FALSE(m.enters([&] { m.k.ksm.ksm_might_unmap_zero_page(m.a, pte_t{}); }));
+      CHECK(m.enters([&] {
+        m.k.ksm.ksm_might_unmap_zero_page(m.a, mk_ksm_zero_pte(m.start)); // a KSM zero pte
+      }));
       CHECK(m.enters([&] { m.k.ksm.prctl_memory_merge(m.a, PR_GET_MEMORY_MERGE, 0); }));
+      CHECK(m.enters([&] { m.k.ksm.prctl_memory_merge(m.a, PR_SET_MEMORY_MERGE, 1); }));
+      REQUIRE(m.a->flags & MMF_VM_MERGE_ANY);
+      CHECK(m.enters([&] { m.k.ksm.ksm_add_vma(vma); }));
     }
     if (version == "v3.9")
       CHECK(m.enters([&] { m.k.ksm.forget_seen(); }));

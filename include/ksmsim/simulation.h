@@ -69,7 +69,8 @@ struct SimulationOptions {
   std::optional<std::string> kernel;
   // When the invariant checker runs: after every step, after every page, never.
   CheckMode check = CheckMode::Step;
-  // Every trace event, as it is emitted (the trace is kept nowhere else).
+  // Every trace event, as it is emitted (the trace is kept nowhere else):
+  // from inside the simulated kernel, so it must not call this Simulation.
   std::function<void(const TraceEvent &)> on_trace;
 };
 

@@ -135,8 +135,10 @@ public:
   // Not the kernel's: how many times the port has been entered through an
   // entry point that may change its state. Every port's override of an
   // entry point above (the hooks from mm, ksmd's scan, sysfs_store and
-  // forget_seen) calls entered() first; tests/test_ksm_entries.cpp calls
-  // each on each profile. The invariant checker's KSM checks read only the
+  // forget_seen) calls entered() first, but for two of v6.15's that mm
+  // calls all the time and that mostly do nothing (ksm_add_vma,
+  // ksm_might_unmap_zero_page), which call it where they change something;
+  // tests/test_ksm_entries.cpp calls each on each profile. The invariant checker's KSM checks read only the
   // port's own objects and the KSM counters in mm_struct (which only the
   // port and a fork, which calls ksm_fork, write), so while this count
   // stands still they find what they found last: --check=step skips them

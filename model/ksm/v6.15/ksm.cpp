@@ -1519,9 +1519,10 @@ int Ksm::__ksm_del_vma(vm_area_struct *vma) {
 }
 
 void Ksm::ksm_add_vma(vm_area_struct *vma) {
-  entered(); // KsmProfile::entries
-  if (vma->vm_mm->flags & MMF_VM_MERGE_ANY)
+  if (vma->vm_mm->flags & MMF_VM_MERGE_ANY) {
+    entered(); // KsmProfile::entries: only here, as mmap calls this for every vma
     __ksm_add_vma(vma);
+  }
 }
 
 void Ksm::ksm_add_vmas(mm_struct *mm) {
@@ -1690,8 +1691,8 @@ void Ksm::ksm_exit(mm_struct *mm) {
 }
 
 void Ksm::ksm_might_unmap_zero_page(mm_struct *mm, pte_t pte) {
-  entered(); // KsmProfile::entries
   if (is_ksm_zero_pte(pte)) {
+    entered(); // KsmProfile::entries: only here, as every zero pte's zap calls this
     ksm_zero_pages--;
     mm->ksm_zero_pages--;
   }
