@@ -697,7 +697,6 @@ void Ksm::ksm_do_scan(unsigned int scan_npages) {
 
 int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
                      std::uint64_t *vm_flags) {
-  entered(); // KsmProfile::entries
   KFUNC();
   mm_struct *mm = vma->vm_mm;
   switch (advice) {
@@ -713,6 +712,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
     *vm_flags |= VM_MERGEABLE;
     break;
   case MADV_UNMERGEABLE:
+    entered(); // KsmProfile::entries (MADV_MERGEABLE only enters: __ksm_enter)
     if (!(*vm_flags & VM_MERGEABLE))
       return 0; // just ignore the advice
     if (vma->anon_vma)
@@ -724,7 +724,8 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
 }
 
 int Ksm::__ksm_enter(mm_struct *mm) {
-  entered(); // KsmProfile::entries
+  // Not counted in KsmProfile::entries: it adds an mm_slot with no
+  // rmap_items, which no KSM check can find wrong.
   KFUNC();
   mm_slot *slot = alloc_mm_slot();
   insert_to_mm_slots_hash(mm, slot); // under ksm_mmlist_lock

@@ -1217,7 +1217,6 @@ bool Ksm::ksmd_should_run() const {
 
 int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end, int advice,
                      std::uint64_t *vm_flags) {
-  entered(); // KsmProfile::entries
   KFUNC();
   mm_struct *mm = vma->vm_mm;
   switch (advice) {
@@ -1234,6 +1233,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
     *vm_flags |= VM_MERGEABLE;
     break;
   case MADV_UNMERGEABLE:
+    entered(); // KsmProfile::entries (MADV_MERGEABLE only enters: __ksm_enter)
     if (!(*vm_flags & VM_MERGEABLE))
       return 0; // just ignore the advice
     if (vma->anon_vma) {
@@ -1248,7 +1248,8 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
 }
 
 int Ksm::__ksm_enter(mm_struct *mm) {
-  entered(); // KsmProfile::entries
+  // Not counted in KsmProfile::entries: it adds an mm_slot with no
+  // rmap_items, which no KSM check can find wrong.
   KFUNC();
   // Not the kernel's: the simulator's limit (rmap_item keeps its mm's id
   // in 19 bits, ksm_types.h), before anything changes.
