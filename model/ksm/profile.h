@@ -135,12 +135,12 @@ public:
   // Not the kernel's: how many times the port has been entered through an
   // entry point that may change its state. Every port's override of an
   // entry point above (the hooks from mm, ksmd's scan, sysfs_store and
-  // forget_seen) calls entered() first, but for __ksm_enter and
-  // ksm_madvise's MADV_MERGEABLE, which only add an mm_slot with no
-  // rmap_items (which no KSM check can find wrong), and two of v6.15's that
-  // mm calls all the time and that mostly do nothing (ksm_add_vma,
-  // ksm_might_unmap_zero_page), which call it where they change something;
-  // tests/test_ksm_entries.cpp calls each on each profile. The invariant
+  // forget_seen) calls entered() first, with two exceptions.
+  // __ksm_enter and ksm_madvise's MADV_MERGEABLE do not call it: they only
+  // add an mm_slot with no rmap_items, which no KSM check can find wrong.
+  // Two of v6.15's that mm calls all the time and that mostly do nothing
+  // (ksm_add_vma, ksm_might_unmap_zero_page) call it only where they change
+  // something. tests/test_ksm_entries.cpp calls each on each profile. The invariant
   // checker's KSM checks read only the port's own objects and the KSM
   // counters in mm_struct (which only the port and a fork, which calls
   // ksm_fork, write), so while this count stands still they find what they

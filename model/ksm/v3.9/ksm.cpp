@@ -1233,7 +1233,7 @@ int Ksm::ksm_madvise(vm_area_struct *vma, std::uint64_t start, std::uint64_t end
     *vm_flags |= VM_MERGEABLE;
     break;
   case MADV_UNMERGEABLE:
-    entered(); // KsmProfile::entries (MADV_MERGEABLE only enters: __ksm_enter)
+    entered(); // KsmProfile::entries (MADV_MERGEABLE does not count: see __ksm_enter)
     if (!(*vm_flags & VM_MERGEABLE))
       return 0; // just ignore the advice
     if (vma->anon_vma) {
