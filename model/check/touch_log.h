@@ -6,12 +6,13 @@
 // change, and the frames whose refcount fell or whose stable_node changed.
 // The check then looks at those frames only (InvariantChecker::
 // check_touched), and at KSM's structures only if the port was entered
-// since (KsmProfile::entries). A swap or migration entry stored, a swap count or swap
-// cache change, or more entries than the limit, and the step is checked
-// over the whole machine instead (full()).
+// since (KsmProfile::entries). A swap or migration entry stored, a swap
+// count or swap cache change, or more entries than the limit, and the step
+// is checked over the whole machine instead (full()).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "model/mm/mm_types.h"
@@ -34,14 +35,11 @@ public:
     entries_.clear();
     full_ = false;
     ksm_entries_ = ksm_entries;
-    ksm_checked_ = true;
   }
   bool full() const { return full_; }
   // Whether the port has been entered since the last check (or nothing has
   // been checked yet), given KsmProfile::entries() now.
-  bool ksm_entered_since(std::uint64_t ksm_entries) const {
-    return !ksm_checked_ || ksm_entries != ksm_entries_;
-  }
+  bool ksm_entered_since(std::uint64_t ksm_entries) const { return ksm_entries_ != ksm_entries; }
   const std::vector<Entry> &entries() const { return entries_; }
 
   // A pte store: old was there, now replaces it.
@@ -78,8 +76,7 @@ private:
   std::vector<Entry> entries_;
   std::size_t limit_;
   bool full_ = false;
-  std::uint64_t ksm_entries_ = 0;
-  bool ksm_checked_ = false;
+  std::optional<std::uint64_t> ksm_entries_; // at the last check (none yet: empty)
 };
 
 } // namespace ksmsim

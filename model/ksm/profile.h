@@ -140,11 +140,11 @@ public:
   // add an mm_slot with no rmap_items, which no KSM check can find wrong.
   // Two of v6.15's that mm calls all the time and that mostly do nothing
   // (ksm_add_vma, ksm_might_unmap_zero_page) call it only where they change
-  // something. tests/test_ksm_entries.cpp calls each on each profile. The invariant
-  // checker's KSM checks read only the port's own objects and the KSM
-  // counters in mm_struct (which only the port and a fork, which calls
-  // ksm_fork, write), so while this count stands still they find what they
-  // found last: --check=step skips them then
+  // something. tests/test_ksm_entries.cpp calls each on each profile.
+  // The invariant checker's KSM checks read only the port's own objects
+  // and the KSM counters in mm_struct (which only the port and a fork,
+  // which calls ksm_fork, write), so while this count stands still they
+  // find what they found last: --check=step skips them then
   // (InvariantChecker::check_touched).
   std::uint64_t entries() const { return entries_; }
 
