@@ -31,6 +31,7 @@ struct Corruptible : testing::MachineBase {
     REQUIRE(v39().run_store("1\n") > 0);
     for (int scan = 0; scan < 2; scan++)
       k.ksm.ksm_do_scan(100);
+    v39().settle_unstable_tree(); // the tests rewrite its links
     names.vmas["A"].push_back({"heap", s, 6});
   }
   // The unstable tree links rmap_item ids (rb_node_id).

@@ -497,6 +497,10 @@ int ContentStore::compare(const PageContent &ca, const PageContent &cb) const {
   return compare_at(a.word, a.pokes, b.word, b.pokes);
 }
 
+int ContentStore::compare_words(std::uint64_t a, std::uint64_t b) {
+  return compare_at(a, nullptr, b, nullptr);
+}
+
 int ContentStore::compare(const PageContent &ca, std::uint64_t word) const {
   const View a = view(ca);
   return compare_at(a.word, a.pokes, word, nullptr);

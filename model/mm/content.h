@@ -89,6 +89,8 @@ public:
   int compare(const PageContent &a, const PageContent &b) const;
   // memcmp(a, page of word repeated, PAGE_SIZE): no entry of that page is read.
   int compare(const PageContent &a, std::uint64_t word) const;
+  // The same for two pages that are plain words (for the port's seen words).
+  static int compare_words(std::uint64_t a, std::uint64_t b);
   // How many bytes that memcmp looks at: the first differing offset + 1, or
   // PAGE_SIZE when the pages are equal (for the cost model's counts).
   unsigned compared_length(const PageContent &a, const PageContent &b) const;

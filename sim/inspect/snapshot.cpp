@@ -284,8 +284,10 @@ std::string rmap_name(const KsmSnapshot &s, std::uint32_t id) {
 }
 
 KsmSnapshot take_snapshot(const Kernel &k, const ScenarioNames &names, std::size_t max_nodes) {
-  if (const Ksm *v39 = ksm_v3_9(k))
+  if (const Ksm *v39 = ksm_v3_9(k)) {
+    v39->settle_unstable_tree(); // the walk below reads the tree's links
     return Walker(k, *v39, names, max_nodes).run();
+  }
   if (const auto *seed = dynamic_cast<const v2_6_32::Ksm *>(&k.ksm))
     return take_snapshot_2_6_32(k, *seed, names, max_nodes);
   if (const v6_15::Ksm *v615 = v6_15::ksm_v6_15(k))

@@ -118,10 +118,12 @@ constexpr std::array<std::string_view, 10> kExpectExtras{
 // The names `detected:` takes: every detector report the model makes
 // (model/lib/oops.h's kinds; tests/test_parser.cpp checks the list against
 // the model's sources).
-constexpr std::array<std::string_view, 9> kDetectorNames{
-    "rb-erase-not-in-tree", "rbtree-cycle",        "use-after-free",    "deadlock",
-    "negative-mapcount",    "negative-swap-count", "fault-no-progress", "negative-content-holders",
-    "rbtree-bad-link"};
+constexpr std::array<std::string_view, 10> kDetectorNames{
+    "rb-erase-not-in-tree", "rbtree-cycle",
+    "use-after-free",       "deadlock",
+    "negative-mapcount",    "negative-swap-count",
+    "fault-no-progress",    "negative-content-holders",
+    "rbtree-bad-link",      "unstable-insert-put-off"};
 // ksm_rmap_items and merged (v1), then 6.x /proc/PID/ksm_stat's (extension).
 constexpr std::array<std::string_view, 7> kMmExpectKeys{
     "ksm_rmap_items",     "merged",        "ksm_merging_pages", "ksm_zero_pages",

@@ -160,6 +160,7 @@ void Ksm::rb_erase(rb_node *node, rb_root *root, const char *fn) {
   ksmsim::rb_erase(node, root);
 }
 void Ksm::rb_erase(std::uint32_t node, rb_root_id *root, const char *fn) {
+  settle_unstable_tree(); // not the kernel's: the erase reads the links
   if (!rb_in_tree(rmap_items_, *root, node))
     detector_report(fn, "rb-erase-not-in-tree",
                     "ksmsim: rb_erase of a node that is not in " + root_name(root));
@@ -179,6 +180,8 @@ int Ksm::nr_roots() const {
 }
 
 bool Ksm::in_unstable_tree(const rmap_item *item) const {
+  if (!unstable_pending_.empty() && item->node.__rb_parent_color == PENDING_PARENT_COLOR)
+    return true; // an insert put off (unstable_defer.cpp)
   for (int nid = 0; nid < nr_roots(); nid++)
     if (rb_in_tree(rmap_items_, root_unstable_tree[nid], rmap_id(item)))
       return true;
@@ -216,6 +219,7 @@ rmap_item *Ksm::alloc_rmap_item() {
 }
 
 void Ksm::free_rmap_item(rmap_item *item) {
+  settle_if_put_off(item); // not the kernel's: its seen word is forgotten below
   ksm_rmap_items--;
   ops.rmap_frees++;
   item->mm = 0; // NULL: debug safety, and our freed mark
@@ -833,6 +837,15 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
   // Not the kernel's: a hint. Both children's items are fetched while a
   // level compares only while the items are few enough (PREFETCH_CHILDREN_ITEMS).
   const bool children = rmap_items_.allocated() < PREFETCH_CHILDREN_ITEMS;
+  // Not the kernel's: an insert that the walk would make at the end of
+  // levels nobody can see is put off (unstable_defer.cpp); any other walk
+  // first links those put off.
+  if (may_defer_insert(p, use_seen)) {
+    defer_insert(item);
+    unstable_inserted(item, p, nid);
+    return nullptr;
+  }
+  settle_unstable_tree();
   lookahead_begin(root);
   rb_path_bound bound(__func__);
   while (*new_) {
@@ -895,21 +908,29 @@ rmap_item *Ksm::unstable_tree_search_insert(rmap_item *item, page *p, page **tre
       return tree_item;
     }
   }
-  item->address |= UNSTABLE_FLAG;
-  item->address |= (ksm_scan.seqnr & SEQNR_MASK);
-  item->nid = nid;
   const rmap_rb_access a = unstable_access();
   const rb_tree_ops<rmap_rb_access> tree(a);
   tree.rb_link_node(rmap_id(item), parent, new_);
   tree.rb_insert_color(rmap_id(item), root);
+  unstable_inserted(item, p, nid);
+  return nullptr;
+}
+
+// The rest of unstable_tree_search_insert's insert, around the linking
+// (which nothing between them reads).
+void Ksm::unstable_inserted(rmap_item *item, const page *p, int nid) {
+  item->address |= UNSTABLE_FLAG;
+  item->address |= (ksm_scan.seqnr & SEQNR_MASK);
+  item->nid = nid;
   remember_seen(item, p); // p is what get_mergeable_page(item) gives now
+  if (k.contents.has_pokes(p->content))
+    defer_inserts_ = false; // not the kernel's: no seen word (unstable_defer.cpp)
   k.explain({.why = Why::unstable_inserted, .item = item, .value = nid});
   ksm_pages_unshared++;
   // Not the kernel's: a host memory hint for the items' arena, no result
   // depends on it (model/ksm/v3.9/rmap_arena.h).
   if (ksm_pages_unshared == RmapArena::SLOTS)
     rmap_items_.expect_random_access();
-  return nullptr;
 }
 
 bool Ksm::peek_ahead_word(std::uint64_t *word) const {
@@ -963,13 +984,15 @@ void Ksm::remember_seen(rmap_item *item, const page *pg) {
 }
 
 void Ksm::forget_seen() {
-  entered(); // KsmProfile::entries
+  entered();              // KsmProfile::entries
+  settle_unstable_tree(); // the inserts put off are placed by what was seen
   for (std::uint32_t id = 1; id <= rmap_items_.allocated(); id++)
     rmap_items_.forget_seen(rmap_items_.at(id));
 }
 
 void Ksm::stable_tree_append(rmap_item *item, stable_node *node) {
   check_live(node, __func__);
+  settle_if_put_off(item); // not the kernel's: head and hlist overlay its links
   item->head = stable_node_ref(node);
   item->address |= STABLE_FLAG;
   hlist_add_head(rmap_items_, item, &node->hlist);
@@ -1104,6 +1127,7 @@ rmap_item *Ksm::scan_get_next_rmap_item(page **pagep) {
     }
     for (int nid = 0; nid < ksm_nr_node_ids; nid++)
       root_unstable_tree[nid] = RB_ROOT_ID;
+    start_deferring(); // not the kernel's: unstable_defer.cpp
 
     slot = slot_of_list(slot->mm_list.next);
     ksm_scan.mm_slot = slot;

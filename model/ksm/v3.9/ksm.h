@@ -122,6 +122,14 @@ public:
         f(s.get());
   }
   bool in_unstable_tree(const rmap_item *item) const;
+  // Not the kernel's (model/ksm/v3.9/unstable_defer.cpp): link the
+  // unstable tree inserts put off so far where the kernel linked them, for
+  // a reader of the tree's links (the dump). The const one is for readers
+  // holding a const Ksm: linking them changes no value of the kernel's.
+  void settle_unstable_tree();
+  void settle_unstable_tree() const;
+  // How many unstable tree inserts were put off (for tests).
+  std::uint64_t deferred_inserts = 0;
   bool in_stable_tree(const stable_node *node) const;
   int stable_tree_nid_of(const stable_node *node) const; // -1: in no current tree
   // hlist_for_each_entry over a stable_node's hlist (hlist_head_id): its
@@ -224,6 +232,22 @@ private:
   bool peek_ahead_word(std::uint64_t *word) const;
   void lookahead_begin(const rb_root_id *root);
   void lookahead_level(std::uint32_t epoch32);
+
+  // Not the kernel's (model/ksm/v3.9/unstable_defer.cpp): unstable tree
+  // inserts that nothing can tell from the kernel's until the tree is read
+  // are put off, in order, and linked when it is (settle_unstable_tree).
+  // An item put off has PENDING_PARENT_COLOR and no children: bit 1 set as
+  // in a stale head, so it names no parent and equals no stable_node_ref
+  // (ids start at 1).
+  static constexpr std::uint32_t PENDING_PARENT_COLOR = 2;
+  std::vector<std::uint32_t> unstable_pending_;
+  bool defer_inserts_ = false;    // since the roots' reset, no item with pokes went in
+  std::uint64_t defer_epoch_ = 0; // Kernel::mm_epoch at that reset
+  void start_deferring();
+  bool may_defer_insert(const page *p, bool use_seen) const;
+  void defer_insert(rmap_item *item);
+  void settle_if_put_off(const rmap_item *item);
+  void unstable_inserted(rmap_item *item, const page *p, int nid);
 
   void cmp_and_merge_page(page *p, rmap_item *item);
   rmap_item *get_next_rmap_item(mm_slot *slot, std::uint32_t *rmap_list, std::uint64_t addr);

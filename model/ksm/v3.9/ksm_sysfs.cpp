@@ -109,6 +109,7 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
     if (ksm_pages_shared || (k.profile.stale_stable_sweep && remove_all_stable_nodes())) {
       err = -EBUSY;
     } else if (root_stable_tree == one_stable_tree) {
+      settle_unstable_tree(); // not the kernel's: its root moves
       // The first switch away from merging across nodes: a buffer of roots
       // for every node, stable and unstable together. The stable tree is
       // empty (or so it is assumed) but not the unstable one.
