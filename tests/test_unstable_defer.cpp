@@ -156,3 +156,30 @@ TEST_CASE("unstable inserts put off: none with a cost model counting the levels"
   CHECK(m.v39().deferred_inserts == 0);
   CHECK(m.v39().ops.unstable_levels > 0);
 }
+
+TEST_CASE("unstable inserts put off: linking them through a corrupt link is a detector report",
+          "[unstable-defer][rbtree]") {
+  Distinct m(true, false);
+  m.scan(2 * Distinct::N - 10); // the second scan's inserts put off but the last 10
+  Ksm &ksm = m.v39();
+  REQUIRE(ksm.deferred_inserts == Distinct::N - 10);
+  // Link the first half, as a reader would, then corrupt the root's
+  // links (what only a simulator bug could do): the next inserts are put
+  // off again, and linking them meets the bad link.
+  ksm.settle_unstable_tree();
+  m.scan(5);
+  REQUIRE(ksm.deferred_inserts == Distinct::N - 5);
+  rmap_item *root = ksm.rmap_at(ksm.root_unstable_tree[0].rb_node);
+  SECTION("a link past the ids handed out") {
+    root->node.rb_left = root->node.rb_right = 1u << 29;
+    CHECK_THROWS_WITH(ksm.settle_unstable_tree(),
+                      catch_compat::Contains("unstable tree link names rmap_item 536870912"));
+  }
+  SECTION("a cycle") {
+    root->node.rb_left = root->node.rb_right = ksm.root_unstable_tree[0].rb_node;
+    CHECK_THROWS_WITH(ksm.settle_unstable_tree(),
+                      catch_compat::Contains("rbtree loop does not end"));
+  }
+  // Either way the list is gone: a second reader has nothing to link.
+  CHECK_NOTHROW(ksm.settle_unstable_tree());
+}

@@ -161,9 +161,11 @@ void Ksm::rb_erase(rb_node *node, rb_root *root, const char *fn) {
 }
 void Ksm::rb_erase(std::uint32_t node, rb_root_id *root, const char *fn) {
   settle_unstable_tree(); // not the kernel's: the erase reads the links
-  if (!rb_in_tree(rmap_items_, *root, node))
+  if (!rb_in_tree(rmap_items_, *root, node)) {
     detector_report(fn, "rb-erase-not-in-tree",
                     "ksmsim: rb_erase of a node that is not in " + root_name(root));
+    defer_inserts_ = false; // not the kernel's: the tree may be no search tree now
+  }
   const rmap_rb_access a = unstable_access();
   rb_tree_ops<rmap_rb_access>(a).rb_erase(node, root);
 }
@@ -180,7 +182,7 @@ int Ksm::nr_roots() const {
 }
 
 bool Ksm::in_unstable_tree(const rmap_item *item) const {
-  if (!unstable_pending_.empty() && item->node.__rb_parent_color == PENDING_PARENT_COLOR)
+  if (put_off(item))
     return true; // an insert put off (unstable_defer.cpp)
   for (int nid = 0; nid < nr_roots(); nid++)
     if (rb_in_tree(rmap_items_, root_unstable_tree[nid], rmap_id(item)))

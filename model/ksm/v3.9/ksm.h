@@ -236,11 +236,19 @@ private:
   // Not the kernel's (model/ksm/v3.9/unstable_defer.cpp): unstable tree
   // inserts that nothing can tell from the kernel's until the tree is read
   // are put off, in order, and linked when it is (settle_unstable_tree).
-  // An item put off has PENDING_PARENT_COLOR and no children: bit 1 set as
-  // in a stale head, so it names no parent and equals no stable_node_ref
-  // (ids start at 1).
+  // An item put off has PENDING_PARENT_COLOR (bit 1 set as in a stale
+  // head, so it names no parent and equals no stable_node_ref: ids start at
+  // 1), no right child, and in rb_left the next item put off (0 after the
+  // last): a list from pending_first_ to pending_last_, in no memory of its
+  // own.
   static constexpr std::uint32_t PENDING_PARENT_COLOR = 2;
-  std::vector<std::uint32_t> unstable_pending_;
+  std::uint32_t pending_first_ = 0, pending_last_ = 0;
+  // Whether item is put off: exact for the items of the list; one dropped
+  // with its list at a reset (age 1 or more, so never asked by the
+  // checker's age-0 test) may answer true, which only links early.
+  bool put_off(const rmap_item *item) const {
+    return pending_first_ && item->node.__rb_parent_color == PENDING_PARENT_COLOR;
+  }
   bool defer_inserts_ = false;    // since the roots' reset, no item with pokes went in
   std::uint64_t defer_epoch_ = 0; // Kernel::mm_epoch at that reset
   void start_deferring();

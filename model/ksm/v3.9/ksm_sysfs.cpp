@@ -105,11 +105,13 @@ long Ksm::merge_across_nodes_store(const std::string &buf) {
     return -EINVAL;
   mutex_lock();
   if (ksm_merge_across_nodes != knob) {
+    // Not the kernel's: the roots move, or the next scan resets fewer of
+    // them (ksm_nr_node_ids), so the inserts put off are linked now.
+    settle_unstable_tree();
     // Before cbf86cfe04 only pages_shared was checked.
     if (ksm_pages_shared || (k.profile.stale_stable_sweep && remove_all_stable_nodes())) {
       err = -EBUSY;
     } else if (root_stable_tree == one_stable_tree) {
-      settle_unstable_tree(); // not the kernel's: its root moves
       // The first switch away from merging across nodes: a buffer of roots
       // for every node, stable and unstable together. The stable tree is
       // empty (or so it is assumed) but not the unstable one.

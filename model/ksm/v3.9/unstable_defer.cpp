@@ -31,7 +31,7 @@
 namespace ksmsim {
 
 void Ksm::start_deferring() {
-  unstable_pending_.clear();
+  pending_first_ = pending_last_ = 0;
   defer_inserts_ = k.shortcuts;
   defer_epoch_ = k.mm_epoch;
 }
@@ -49,11 +49,16 @@ bool Ksm::may_defer_insert(const page *p, bool use_seen) const {
          Kernel::page_mapcount(p) == 1;
 }
 
-// rb_link_node's fields, with no parent yet.
+// At the end of the list of those put off.
 void Ksm::defer_insert(rmap_item *item) {
+  const std::uint32_t id = rmap_id(item);
   item->node.__rb_parent_color = PENDING_PARENT_COLOR;
   item->node.rb_left = item->node.rb_right = 0;
-  unstable_pending_.push_back(rmap_id(item));
+  if (pending_last_)
+    rmap_items_.at(pending_last_)->node.rb_left = id;
+  else
+    pending_first_ = id;
+  pending_last_ = id;
   deferred_inserts++;
 }
 
@@ -63,7 +68,7 @@ void Ksm::defer_insert(rmap_item *item) {
 // the items of a scan just ended, freed by run=2 or an exit without an
 // rb_erase (their age is 1), stay linked in it, as a dump shows.
 void Ksm::settle_if_put_off(const rmap_item *item) {
-  if (!unstable_pending_.empty() && item->node.__rb_parent_color == PENDING_PARENT_COLOR)
+  if (put_off(item))
     settle_unstable_tree();
 }
 
@@ -77,7 +82,7 @@ void Ksm::settle_unstable_tree() const {
 // reaching the same word, or an item no longer put off, is a fault of the
 // simulator's (a detector report).
 void Ksm::settle_unstable_tree() {
-  if (unstable_pending_.empty())
+  if (!pending_first_)
     return;
   const std::uint32_t epoch32 = static_cast<std::uint32_t>(defer_epoch_);
   const rmap_rb_access a = unstable_access(); // tree keeps a reference
@@ -92,14 +97,29 @@ void Ksm::settle_unstable_tree() {
   };
   ahead_walk ahead[AHEAD];
   unsigned ahead_start = 0, ahead_step = 0;
-  const std::size_t n = unstable_pending_.size();
-  const auto begin_ahead = [&](std::size_t j) {
+  const std::uint32_t last = pending_last_;
+  // The list's next item, or 0 past the last; one that is not as left (a
+  // fault of the simulator's) is reported.
+  const auto next_put_off = [&](std::uint32_t id) -> std::uint32_t {
+    const rmap_item *item = rmap_items_.at(id);
+    const std::uint32_t next = item->node.rb_left;
+    if (item->node.__rb_parent_color != PENDING_PARENT_COLOR || item->node.rb_right ||
+        (next && !rmap_items_.names_item(next)) || (!next && id != last))
+      detector_stop("settle_unstable_tree", "unstable-insert-put-off",
+                    fmt::format("ksmsim: rmap_item {} put off for the unstable tree is no "
+                                "longer as it was left",
+                                id));
+    return next;
+  };
+  std::uint32_t ahead_id = pending_first_; // AHEAD items past the one linked
+  const auto begin_ahead = [&] {
     ahead_walk &w = ahead[ahead_start];
     ahead_start = (ahead_start + 1) % AHEAD;
     w = {};
-    if (j < n) {
-      const rmap_item *item = rmap_items_.at(unstable_pending_[j]);
+    if (ahead_id) {
+      const rmap_item *item = rmap_items_.at(ahead_id);
       w = {rmap_items_.seen(item).word, root_unstable_tree[item->nid].rb_node};
+      ahead_id = next_put_off(ahead_id);
     }
   };
   const auto step_ahead = [&] {
@@ -116,14 +136,18 @@ void Ksm::settle_unstable_tree() {
       __builtin_prefetch(&rmap_items_.seen(rmap_items_.at(w.node)).word);
     }
   };
-  for (std::size_t j = 0; j < AHEAD && j < n; j++)
-    begin_ahead(j);
-  for (std::size_t j = 0; j < n; j++) {
-    begin_ahead(j + AHEAD);
-    const std::uint32_t id = unstable_pending_[j];
+  for (unsigned j = 0; j < AHEAD; j++)
+    begin_ahead();
+  // The list is taken first: a detector stop part way leaves no list.
+  // (A list longer than the items handed out is a cycle.)
+  std::uint32_t id = pending_first_;
+  pending_first_ = pending_last_ = 0;
+  for (std::uint32_t count = 0; id; count++) {
+    begin_ahead();
     rmap_item *item = rmap_items_.at(id);
     const rmap_seen &seen = rmap_items_.seen(item);
-    if (seen.epoch != epoch32 || item->node.__rb_parent_color != PENDING_PARENT_COLOR)
+    const std::uint32_t next = next_put_off(id);
+    if (seen.epoch != epoch32 || count == rmap_items_.allocated())
       detector_stop(__func__, "unstable-insert-put-off",
                     fmt::format("ksmsim: rmap_item {} put off for the unstable tree is no "
                                 "longer as it was left",
@@ -131,8 +155,17 @@ void Ksm::settle_unstable_tree() {
     rb_root_id *root = &root_unstable_tree[item->nid];
     std::uint32_t *new_ = &root->rb_node;
     std::uint32_t parent = 0;
+    rb_path_bound bound(__func__);
     while (*new_) {
+      bound.step();
       step_ahead();
+      // As in the kernel's walk: a link naming no rmap_item handed out
+      // (only a corrupt tree has one) is reported, never followed.
+      if (!rmap_items_.names_item(*new_))
+        detector_stop(__func__, "rbtree-bad-link",
+                      fmt::format("ksmsim: unstable tree link names rmap_item {}, past the {} "
+                                  "handed out (a corrupt tree)",
+                                  *new_, rmap_items_.allocated()));
       rmap_item *tree_item = rmap_items_.at(*new_);
       const int ret = ContentStore::compare_words(seen.word, rmap_items_.seen(tree_item).word);
       if (ret == 0)
@@ -143,11 +176,10 @@ void Ksm::settle_unstable_tree() {
       parent = *new_;
       new_ = ret < 0 ? &tree_item->node.rb_left : &tree_item->node.rb_right;
     }
-    item->node.__rb_parent_color = 0;
     tree.rb_link_node(id, parent, new_);
     tree.rb_insert_color(id, root);
+    id = next;
   }
-  unstable_pending_.clear();
 }
 
 } // namespace ksmsim
